@@ -1,0 +1,22 @@
+# anteroom: a static binary in a small, non-root image.
+#   docker build -t anteroom --build-arg VERSION=v0.1.0 .
+#   docker run -p 8080:8080 -e ANTEROOM_SECRET=... -v $PWD/anteroom.yaml:/etc/anteroom/anteroom.yaml anteroom
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=devel
+# The same script the end-to-end test builds with.
+RUN scripts/build.sh /out/anteroom "$VERSION" && mkdir -p /out/state
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/anteroom /usr/local/bin/anteroom
+COPY configs/anteroom.yaml /etc/anteroom/anteroom.yaml
+# The memory store keeps its state file here across restarts.
+COPY --from=build --chown=65532:65532 /out/state /var/lib/anteroom
+WORKDIR /var/lib/anteroom
+USER 65532:65532
+EXPOSE 8080 9090
+ENTRYPOINT ["/usr/local/bin/anteroom"]
+CMD ["serve", "-config", "/etc/anteroom/anteroom.yaml"]

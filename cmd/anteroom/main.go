@@ -1,0 +1,56 @@
+// Command anteroom is an edge admission gateway and virtual waiting room:
+// a drop-in reverse proxy that lets through only as many shoppers as the
+// shop can serve and queues the rest fairly.
+//
+//	anteroom serve    -config FILE   run the gateway
+//	anteroom validate -config FILE   check a configuration, print every problem
+//	anteroom demo     [-crowd N]     a demo shop behind the gateway, on loopback
+//	anteroom keygen   [-purchase FILE]  make a secret or a purchase signing key
+//	anteroom version
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the exit, so tests can call it.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	cmds := map[string]func([]string, io.Writer, io.Writer) int{
+		"serve":    serve,
+		"validate": validate,
+		"demo":     runDemo,
+		"keygen":   keygen,
+		"version":  version,
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		if args[0] != "help" && args[0] != "-h" && args[0] != "--help" {
+			fmt.Fprintf(stderr, "anteroom: unknown command %q\n", args[0])
+		}
+		usage(stderr)
+		return 2
+	}
+	return cmd(args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: anteroom <command> [flags]
+
+commands:
+  serve    -config FILE       run the gateway
+  validate -config FILE       check a configuration and print every problem
+  demo     [-crowd N]         run a demo shop behind the gateway on loopback
+  keygen   [-purchase FILE]   print a new secret, or write a purchase signing key
+  version                     print the version
+`)
+}

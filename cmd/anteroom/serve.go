@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/anteroom/anteroom/gateway"
+	"github.com/anteroom/anteroom/gateway/config"
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/token"
+)
+
+// drainTimeout bounds how long SIGTERM waits for requests in flight.
+const drainTimeout = 20 * time.Second
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "anteroom.yaml", "configuration file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if ps := cfg.SecretEnvProblems(os.Getenv); len(ps) > 0 {
+		fmt.Fprintln(stderr, (&config.Errors{File: *path, Problems: ps}).Error())
+		return 1
+	}
+	log := newLogger(cfg.Log, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := runGateway(ctx, cfg, log); err != nil {
+		log.Error("anteroom stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// runGateway builds the store and the gateway from cfg and serves until
+// ctx ends.
+func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	secrets := [][]byte{[]byte(os.Getenv(cfg.Keys.SecretEnv))}
+	if cfg.Keys.PreviousSecretEnv != "" {
+		if prev := os.Getenv(cfg.Keys.PreviousSecretEnv); prev != "" {
+			secrets = append(secrets, []byte(prev))
+		}
+	}
+	var purchaseKeys []ed25519.PrivateKey
+	if cfg.Keys.PurchaseKeyFile != "" {
+		pemBytes, err := os.ReadFile(cfg.Keys.PurchaseKeyFile)
+		if err != nil {
+			return fmt.Errorf("keys.purchase_key_file: %w", err)
+		}
+		k, err := token.LoadPrivateKeyPEM(pemBytes)
+		if err != nil {
+			return fmt.Errorf("keys.purchase_key_file %s: %w", cfg.Keys.PurchaseKeyFile, err)
+		}
+		purchaseKeys = append(purchaseKeys, k)
+	}
+	store, save, err := openStore(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	g, err := gateway.New(cfg, gateway.Options{Store: store, Secrets: secrets, PurchaseKeys: purchaseKeys, Log: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	log.Info("anteroom serving", "listen", ln.Addr().String(), "origin", cfg.Origin.URL, "rooms", g.Rooms(), "store", cfg.Store.Backend)
+	if save != nil {
+		go saveEvery(ctx, save, log)
+	}
+	err = g.Serve(ctx, ln, drainTimeout)
+	if save != nil {
+		if serr := save(); serr != nil {
+			err = errors.Join(err, serr)
+		} else {
+			log.Info("queue state saved", "file", cfg.Store.Memory.StateFile)
+		}
+	}
+	log.Info("anteroom stopped")
+	return err
+}
+
+// openStore opens the configured store; for the memory store with a state
+// file, save writes it.
+func openStore(cfg *config.Config, log *slog.Logger) (queue.Store, func() error, error) {
+	switch cfg.Store.Backend {
+	case "memory":
+		file := cfg.Store.Memory.StateFile
+		if file == "-" {
+			return queue.NewMemoryStore(), nil, nil
+		}
+		s, err := queue.LoadMemoryStore(file)
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("queue state loaded", "file", file)
+		return s, func() error { return s.Save(file) }, nil
+	default:
+		return nil, nil, fmt.Errorf("store.backend %q is not available in this build", cfg.Store.Backend)
+	}
+}
+
+// saveEvery saves the memory store now and then, so that even a crash
+// loses only the last seconds of joins.
+func saveEvery(ctx context.Context, save func() error, log *slog.Logger) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			err := save()
+			if err != nil && !failing {
+				log.Error("saving queue state", "err", err)
+			} else if err == nil && failing {
+				log.Info("saving queue state works again")
+			}
+			failing = err != nil
+		}
+	}
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(c.Level)) // validated already
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,377 @@
+package gateway
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/token"
+)
+
+// statusAnswer is the JSON of /.anteroom/status.
+type statusAnswer struct {
+	Room        string `json:"room"`
+	State       string `json:"state"`
+	Position    uint64 `json:"position"`
+	Ahead       uint64 `json:"ahead"`
+	ETA         [2]int `json:"eta_seconds"`
+	PollAfterMS int    `json:"poll_after_ms"`
+	OpensIn     int    `json:"opens_in_seconds"`
+	Redirect    string `json:"redirect"`
+	Message     string `json:"message"`
+}
+
+func (s *shopper) status(base string) statusAnswer {
+	s.t.Helper()
+	resp, body := s.get(base+"/.anteroom/status?room=shop&return=%2Fitem", "Accept", "application/json")
+	var st statusAnswer
+	if err := json.Unmarshal([]byte(body), &st); err != nil {
+		s.t.Fatalf("status: %v in %q (HTTP %d)", err, body, resp.StatusCode)
+	}
+	return st
+}
+
+// cookie returns the value of the named cookie the shopper holds for base.
+func (s *shopper) cookie(base, name string) string {
+	u, _ := url.Parse(base)
+	for _, c := range s.jar.Cookies(u) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// crowdShopper is one simulated shopper in TestCrowdRespectsCapacityAndOrder.
+type crowdShopper struct {
+	*shopper
+	number   uint64    // ticket number; 0 if admitted without one
+	admitted bool      // the origin has seen them
+	gone     bool      // left or walked away
+	sid      string    // session id, as the origin saw it
+	doneAt   time.Time // when they stop shopping
+	leaves   bool      // leave politely, or walk away and let the session expire
+	expires  time.Time // walk-aways: their session token's expiry
+}
+
+// TestCrowdRespectsCapacityAndOrder plays 200 shoppers against a room of
+// 10 and checks SPEC guarantees 1 and 2 through the real gateway and a real
+// origin: never more than max_active_users live sessions at the origin,
+// never more admissions in a minute than the rate and its burst allow, and
+// admissions in ticket order.
+func TestCrowdRespectsCapacityAndOrder(t *testing.T) {
+	cases := []struct {
+		name        string
+		perMinute   int
+		shopSeconds [2]int // how long an admitted shopper shops
+	}{
+		{"capacity bound", 600, [2]int{5, 30}},
+		{"rate bound", 60, [2]int{1, 3}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o := newOrigin(t, nil)
+			cfg := testConfig(o.URL)
+			room := &cfg.Rooms[0]
+			room.MaxActiveUsers = 10
+			room.NewUsersPerMinute = tc.perMinute
+			room.Burst = 10
+			room.SessionDuration = 60 * time.Second
+			room.ClaimWindow = 30 * time.Second
+			room.AbandonAfter = 2 * time.Minute
+			g := startGateway(t, cfg, nil, nil)
+			rng := rand.New(rand.NewPCG(1, 2))
+			ring, _ := token.NewRing(testSecret)
+
+			crowd := make([]*crowdShopper, 200)
+			var admittedAt []time.Time
+			admitStep := map[uint64]int{}
+			step := 0
+			admit := func(c *crowdShopper, now time.Time) {
+				c.admitted = true
+				c.doneAt = now.Add(time.Duration(tc.shopSeconds[0]+rng.IntN(tc.shopSeconds[1]-tc.shopSeconds[0]+1)) * time.Second)
+				c.leaves = rng.IntN(5) > 0
+				admittedAt = append(admittedAt, now)
+				if c.number != 0 {
+					admitStep[c.number] = step
+				}
+			}
+			for i := range crowd {
+				c := &crowdShopper{shopper: newShopper(t)}
+				crowd[i] = c
+				before := o.count()
+				_, body := c.get(g.URL + "/item")
+				if isShopPage(body) {
+					if o.count() != before+1 {
+						t.Fatalf("shopper %d got the shop page without the origin being asked", i)
+					}
+					admit(c, g.clock.Now())
+					continue
+				}
+				tk, err := ring.ParseTicket([]byte(c.cookie(g.URL, "anteroom_ticket_shop")), g.clock.Now())
+				if err != nil {
+					t.Fatalf("shopper %d: no valid ticket with the waiting page: %v", i, err)
+				}
+				c.number = tk.Number
+			}
+
+			live := func(now time.Time) int {
+				n := 0
+				for _, c := range crowd {
+					if c.admitted && (!c.gone || (!c.leaves && now.Before(c.expires))) {
+						n++
+					}
+				}
+				return n
+			}
+			maxLive := 0
+			for ; step < 3000; step++ {
+				g.clock.Advance(time.Second)
+				g.Tick(context.Background())
+				now := g.clock.Now()
+				waiting := 0
+				for i, c := range crowd {
+					switch {
+					case !c.admitted:
+						waiting++
+						if (step+i)%3 != 0 {
+							continue // pages poll every few seconds
+						}
+						if st := c.status(g.URL); st.State == "admitted" {
+							if st.Redirect != "/item" {
+								t.Errorf("redirect %q, want %q", st.Redirect, "/item")
+							}
+							_, body := c.get(g.URL + "/item")
+							if !isShopPage(body) {
+								t.Fatalf("ticket %d admitted by status but its next request got the waiting page", c.number)
+							}
+							admit(c, now)
+						}
+					case !c.gone && now.After(c.doneAt):
+						c.gone = true
+						if c.leaves {
+							req, _ := http.NewRequest(http.MethodPost, g.URL+"/.anteroom/leave?room=shop", nil)
+							c.do(req)
+						} else {
+							s, err := ring.ParseSession([]byte(c.cookie(g.URL, "anteroom_session_shop")), now)
+							if err != nil {
+								t.Fatalf("walk-away without a valid session: %v", err)
+							}
+							c.expires = s.Expires
+						}
+					case !c.gone && rng.IntN(3) == 0:
+						if _, body := c.get(g.URL + "/item/more"); !isShopPage(body) {
+							t.Fatalf("admitted shopper %d lost their session while shopping", c.number)
+						}
+					}
+				}
+				if n := live(now); n > maxLive {
+					maxLive = n
+				}
+				if n := live(now); n > room.MaxActiveUsers {
+					t.Fatalf("at %s: %d live sessions, max_active_users is %d", now.Format(time.TimeOnly), n, room.MaxActiveUsers)
+				}
+				if c, _ := g.rooms[0].engine.Counters(); c.Active > room.MaxActiveUsers {
+					t.Fatalf("store counts %d active sessions, max is %d", c.Active, room.MaxActiveUsers)
+				}
+				if waiting == 0 {
+					break
+				}
+			}
+			for i, c := range crowd {
+				if !c.admitted {
+					t.Fatalf("shopper %d (ticket %d) never admitted", i, c.number)
+				}
+			}
+			if maxLive != room.MaxActiveUsers {
+				t.Errorf("at most %d live sessions; the room should have filled to %d", maxLive, room.MaxActiveUsers)
+			}
+			// Turns are given in ticket order; a shopper whose turn came
+			// claims it at their next poll (every 3 s here), so a later
+			// ticket may come in before an earlier one only within that.
+			for m, sm := range admitStep {
+				for n, sn := range admitStep {
+					if m < n && sm > sn+3 {
+						t.Errorf("ticket %d admitted at %ds, %ds after later ticket %d", m, sm, sm-sn, n)
+					}
+				}
+			}
+			for i := range admittedAt {
+				n := 0
+				for j := i; j < len(admittedAt) && admittedAt[j].Sub(admittedAt[i]) < time.Minute; j++ {
+					n++
+				}
+				if limit := room.NewUsersPerMinute + room.Burst; n > limit {
+					t.Fatalf("%d admissions in the minute from %s; limit %d", n, admittedAt[i].Format(time.TimeOnly), limit)
+				}
+			}
+		})
+	}
+}
+
+// TestRestartKeepsEveryPlace stops a gateway mid-sale and starts another on
+// the saved state: every ticket keeps its place, and a newcomer queues
+// behind them all (SPEC guarantee 4 on one node).
+func TestRestartKeepsEveryPlace(t *testing.T) {
+	o := newOrigin(t, nil)
+	cfg := testConfig(o.URL)
+	cfg.Rooms[0].MaxActiveUsers = 2
+	clk := newClock()
+	state := filepath.Join(t.TempDir(), "anteroom.state")
+	store := queue.NewMemoryStore()
+	g := startGateway(t, cfg, store, clk)
+
+	crowd := make([]*shopper, 20)
+	before := map[int]uint64{}
+	for i := range crowd {
+		crowd[i] = newShopper(t)
+		crowd[i].get(g.URL + "/")
+	}
+	clk.Advance(time.Second)
+	g.Tick(context.Background())
+	for i, s := range crowd {
+		if st := s.status(g.URL); st.State == "waiting" {
+			before[i] = st.Position
+		}
+	}
+	if len(before) != 18 {
+		t.Fatalf("%d shoppers waiting, want 18", len(before))
+	}
+	g.stop()
+	if err := store.Save(state); err != nil {
+		t.Fatal(err)
+	}
+
+	loaded, err := queue.LoadMemoryStore(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Second)
+	g2 := startGateway(t, cfg, loaded, clk)
+	// The shoppers come back to a new process at a new address.
+	for i, pos := range before {
+		s := crowd[i]
+		old, _ := url.Parse(g.URL)
+		nu, _ := url.Parse(g2.URL)
+		s.jar.SetCookies(nu, s.jar.Cookies(old))
+		if st := s.status(g2.URL); st.State != "waiting" || st.Position != pos {
+			t.Errorf("shopper %d: after restart %s at %d, want waiting at %d", i, st.State, st.Position, pos)
+		}
+	}
+	late := newShopper(t)
+	late.get(g2.URL + "/")
+	st := late.status(g2.URL)
+	for i, pos := range before {
+		if st.Position <= pos {
+			t.Errorf("newcomer at %d is not behind shopper %d at %d", st.Position, i, pos)
+		}
+	}
+}
+
+// TestBadTokensNeverReachTheOrigin sends forged, expired, alg-none,
+// wrong-kind, foreign-key and oversized session cookies at a full room: each
+// is treated as no session, and the origin never hears of them.
+func TestBadTokensNeverReachTheOrigin(t *testing.T) {
+	o := newOrigin(t, nil)
+	cfg := testConfig(o.URL)
+	cfg.Rooms[0].MaxActiveUsers = 1
+	g := startGateway(t, cfg, nil, nil)
+	holder := newShopper(t)
+	if _, body := holder.get(g.URL + "/"); !isShopPage(body) {
+		t.Fatal("the first shopper should be admitted into the empty room")
+	}
+	now := g.clock.Now()
+	ring, _ := token.NewRing(testSecret)
+	other, _ := token.NewRing([]byte("another-secret-another-secret-0123456789"))
+	valid, _ := ring.SignSession(token.Session{Room: "shop", ID: "feedface", IssuedAt: now, Expires: now.Add(time.Minute)})
+	expired, _ := ring.SignSession(token.Session{Room: "shop", ID: "feedface", IssuedAt: now.Add(-time.Hour), Expires: now.Add(-time.Minute)})
+	wrongRoom, _ := ring.SignSession(token.Session{Room: "elsewhere", ID: "feedface", IssuedAt: now, Expires: now.Add(time.Minute)})
+	ticket, _ := ring.SignTicket(token.Ticket{Room: "shop", Number: 1, Device: "d", IssuedAt: now, Expires: now.Add(time.Hour)})
+	foreign, _ := other.SignSession(token.Session{Room: "shop", ID: "feedface", IssuedAt: now, Expires: now.Add(time.Minute)})
+	purchaseSigner, _ := token.NewPurchaseSigner(mustKey(t))
+	purchase, _ := purchaseSigner.Sign(token.Purchase{Room: "shop", HoldID: "h1", Session: "feedface", IssuedAt: now, Expires: now.Add(time.Minute)})
+
+	cases := map[string]string{
+		"tampered payload":    tamper(valid),
+		"tampered signature":  valid[:len(valid)-2] + flip(valid[len(valid)-2:]),
+		"expired":             expired,
+		"alg none":            algNone(valid),
+		"ticket as session":   ticket,
+		"purchase as session": purchase,
+		"other room":          wrongRoom,
+		"foreign key":         foreign,
+		"oversized":           valid + repeatA(2000),
+		"garbage":             "not.a.token",
+	}
+	for name, tok := range cases {
+		t.Run(name, func(t *testing.T) {
+			before := o.count()
+			s := newShopper(t)
+			u, _ := url.Parse(g.URL)
+			s.jar.SetCookies(u, []*http.Cookie{{Name: "anteroom_session_shop", Value: tok, Path: "/"}})
+			resp, body := s.get(g.URL + "/checkout")
+			if isShopPage(body) {
+				t.Fatalf("a %s session token reached the shop", name)
+			}
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("status %d, want the waiting page's 200", resp.StatusCode)
+			}
+			if o.count() != before {
+				t.Fatalf("the origin got %d requests", o.count()-before)
+			}
+		})
+	}
+	if _, body := holder.get(g.URL + "/"); !isShopPage(body) {
+		t.Error("the admitted shopper lost their place")
+	}
+}
+
+func tamper(tok string) string {
+	b := []byte(tok)
+	i := len(b) / 2 // inside the payload
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	return string(b)
+}
+
+func flip(s string) string {
+	if s[0] == 'A' {
+		return "B" + s[1:]
+	}
+	return "A" + s[1:]
+}
+
+// algNone re-heads a token as unsigned.
+func algNone(tok string) string {
+	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"anteroom-session+jwt"}`))
+	return header + "." + strings.Split(tok, ".")[1] + "."
+}
+
+func mustKey(t *testing.T) ed25519.PrivateKey {
+	t.Helper()
+	k, err := token.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func repeatA(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = 'a'
+	}
+	return string(b)
+}

@@ -1,0 +1,133 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/token"
+)
+
+// admit handles a request that belongs to a room: an admitted shopper is
+// proxied, a waiting one gets the page, a newcomer is admitted or queued.
+// A cookie that does not verify is treated as no cookie (and cleared): it
+// never reaches the origin.
+func (g *Gateway) admit(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
+	cookies := ctx.Request.Header.Peek("Cookie")
+	if tok := token.CookieValue(cookies, r.sessionCookie); tok != nil {
+		s, err := g.sessions.Parse(tok, now)
+		if err == nil && s.Room == r.name && !r.engine.Ended(s.ID) {
+			g.proxyAdmitted(ctx, r, s, now)
+			return
+		}
+		defer g.clearCookie(ctx, r.sessionCookie)
+	}
+	if tok := token.CookieValue(cookies, r.ticketCookie); tok != nil {
+		t, err := g.tickets.Parse(tok, now)
+		if err == nil && t.Room == r.name {
+			g.waitWithTicket(ctx, r, t, now)
+			return
+		}
+		defer g.clearCookie(ctx, r.ticketCookie)
+	}
+	g.arrive(ctx, r, now)
+}
+
+// proxyAdmitted forwards an admitted shopper's request and keeps the
+// session alive: its cookie is re-signed once a tenth of its life has
+// passed, so the session slides without signing on every request.
+func (g *Gateway) proxyAdmitted(ctx *fasthttp.RequestCtx, r *room, s token.Session, now time.Time) {
+	g.forward(ctx, r, s.ID)
+	if revoked(&ctx.Response.Header) {
+		if err := r.engine.End(context.Background(), s.ID, s.Expires); err != nil {
+			g.log.Warn("revoking session", "room", r.name, "err", err)
+		}
+		g.clearCookie(ctx, r.sessionCookie)
+		return
+	}
+	ttl := r.cfg.SessionDuration
+	if now.Sub(s.IssuedAt) >= ttl/10 {
+		g.setSession(ctx, r, s.ID, now)
+		r.engine.Refresh(s.ID)
+	}
+}
+
+// revoked reports and removes the origin's order to end the session.
+func revoked(h *fasthttp.ResponseHeader) bool {
+	v := h.Peek("X-Anteroom-Command")
+	if len(v) == 0 {
+		return false
+	}
+	is := string(v) == "revoke"
+	h.Del("X-Anteroom-Command")
+	return is
+}
+
+// waitWithTicket answers a shopper holding a ticket: the page with their
+// place, or, when their turn has come, the shop itself.
+func (g *Gateway) waitWithTicket(ctx *fasthttp.RequestCtx, r *room, t token.Ticket, now time.Time) {
+	st, err := r.engine.Status(context.Background(), queue.Ticket{Number: t.Number, Prequeue: t.Prequeue, IssuedAt: t.IssuedAt})
+	if err != nil {
+		g.storeDown(ctx, r, err, now)
+		return
+	}
+	switch {
+	case st.State == queue.StateAdmitted:
+		g.forward(ctx, r, st.SessionID)
+		g.setSession(ctx, r, st.SessionID, now)
+		g.clearCookie(ctx, r.ticketCookie)
+		return
+	case st.Requeued:
+		g.setTicket(ctx, r, st.Number, false, now)
+	}
+	g.page(ctx, r, st, fasthttp.StatusOK)
+}
+
+// arrive handles a shopper with neither ticket nor session.
+func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
+	a, err := r.engine.Arrive(context.Background())
+	if err != nil {
+		g.storeDown(ctx, r, err, now)
+		return
+	}
+	switch {
+	case a.SessionID != "":
+		g.forward(ctx, r, a.SessionID)
+		g.setSession(ctx, r, a.SessionID, now)
+		return
+	case a.Number != 0:
+		g.setTicket(ctx, r, a.Number, a.Prequeue, now)
+		st, err := r.engine.Status(context.Background(), queue.Ticket{Number: a.Number, Prequeue: a.Prequeue, IssuedAt: now})
+		if err != nil {
+			g.storeDown(ctx, r, err, now)
+			return
+		}
+		g.page(ctx, r, st, fasthttp.StatusOK)
+	default:
+		g.page(ctx, r, queue.Status{Room: r.name, State: a.State, OpensInSeconds: a.OpensInSeconds,
+			PollAfterMS: int(r.cfg.PollInterval / time.Millisecond)}, fasthttp.StatusOK)
+	}
+}
+
+// storeDown answers when the queue store cannot be reached: by default the
+// shopper is told so honestly and waits; with on_failure: open, they are
+// let through, still bounded by the origin rate limit.
+func (g *Gateway) storeDown(ctx *fasthttp.RequestCtx, r *room, err error, now time.Time) {
+	if !errors.Is(err, queue.ErrUnavailable) {
+		g.log.Error("admission failed", "room", r.name, "err", err)
+	}
+	if g.cfg.Store.OnFailure == "open" {
+		g.forward(ctx, r, "")
+		return
+	}
+	retryAfter(ctx, r.cfg.PollInterval)
+	g.page(ctx, r, queue.Status{
+		Room:        r.name,
+		State:       queue.StateWaiting,
+		PollAfterMS: int(r.cfg.PollInterval / time.Millisecond),
+		Message:     "Our queue service is unavailable right now. Please keep this page open; it will carry on by itself.",
+	}, fasthttp.StatusServiceUnavailable)
+}

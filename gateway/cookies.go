@@ -1,0 +1,58 @@
+package gateway
+
+import (
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/anteroom/anteroom/token"
+)
+
+// setCookie adds one of anteroom's cookies: HttpOnly so page scripts never
+// see a token, SameSite=Lax so it comes along on a top-level navigation
+// from another site, and Secure whenever the shopper is on HTTPS.
+func (g *Gateway) setCookie(ctx *fasthttp.RequestCtx, name, value string, maxAge time.Duration) {
+	c := fasthttp.AcquireCookie()
+	defer fasthttp.ReleaseCookie(c)
+	c.SetKey(name)
+	c.SetValue(value)
+	c.SetPath("/")
+	c.SetHTTPOnly(true)
+	c.SetSameSite(fasthttp.CookieSameSiteLaxMode)
+	c.SetSecure(g.isTLS(ctx))
+	if maxAge > 0 {
+		c.SetMaxAge(int(maxAge / time.Second))
+	} else {
+		c.SetExpire(fasthttp.CookieExpireDelete)
+	}
+	ctx.Response.Header.SetCookie(c)
+}
+
+func (g *Gateway) clearCookie(ctx *fasthttp.RequestCtx, name string) {
+	g.setCookie(ctx, name, "", 0)
+}
+
+// setSession signs a session for sid, valid for the room's session
+// duration from now.
+func (g *Gateway) setSession(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Time) {
+	ttl := r.cfg.SessionDuration
+	tok, err := g.ring.SignSession(token.Session{Room: r.name, ID: sid, IssuedAt: now, Expires: now.Add(ttl)})
+	if err != nil {
+		g.log.Error("signing session", "room", r.name, "err", err)
+		return
+	}
+	g.setCookie(ctx, r.sessionCookie, tok, ttl)
+}
+
+// setTicket signs ticket number n for the shopper.
+func (g *Gateway) setTicket(ctx *fasthttp.RequestCtx, r *room, n uint64, prequeue bool, now time.Time) {
+	tok, err := g.ring.SignTicket(token.Ticket{
+		Room: r.name, Number: n, Prequeue: prequeue, Device: newDeviceID(),
+		IssuedAt: now, Expires: now.Add(ticketLife),
+	})
+	if err != nil {
+		g.log.Error("signing ticket", "room", r.name, "err", err)
+		return
+	}
+	g.setCookie(ctx, r.ticketCookie, tok, ticketLife)
+}

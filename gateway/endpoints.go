@@ -1,0 +1,180 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/static"
+	"github.com/anteroom/anteroom/token"
+)
+
+// endpoint serves the gateway's own paths under /.anteroom/.
+func (g *Gateway) endpoint(ctx *fasthttp.RequestCtx, name []byte, now time.Time) {
+	switch string(name) {
+	case "status":
+		if !ctx.IsGet() && !ctx.IsHead() {
+			g.methodNotAllowed(ctx, "GET, HEAD")
+			return
+		}
+		g.status(ctx, now)
+	case "leave":
+		if !ctx.IsPost() {
+			g.methodNotAllowed(ctx, "POST")
+			return
+		}
+		g.leave(ctx, now)
+	case "jwks.json":
+		// Shops fetch this to verify purchase tokens; keys change rarely.
+		ctx.Response.Header.Set("Cache-Control", "public, max-age=300")
+		ctx.SetContentType("application/json")
+		ctx.SetBody(g.purchase.JWKS())
+	default:
+		if len(name) > len("assets/") && string(name[:len("assets/")]) == "assets/" {
+			g.asset(ctx, string(name[len("assets/"):]))
+			return
+		}
+		g.plainError(ctx, fasthttp.StatusNotFound, "Not found.")
+	}
+}
+
+func (g *Gateway) methodNotAllowed(ctx *fasthttp.RequestCtx, allow string) {
+	ctx.Response.Header.Set("Allow", allow)
+	g.plainError(ctx, fasthttp.StatusMethodNotAllowed, "Method not allowed.")
+}
+
+// roomOf finds the room a /.anteroom/ request is about: its "room" query
+// argument, or the only room there is.
+func (g *Gateway) roomOf(ctx *fasthttp.RequestCtx) *room {
+	name := ctx.QueryArgs().Peek("room")
+	if len(name) == 0 && len(g.rooms) == 1 {
+		return g.rooms[0]
+	}
+	for _, r := range g.rooms {
+		if r.name == string(name) {
+			return r
+		}
+	}
+	return nil
+}
+
+// status answers the waiting page's poll: the shopper's place, or, when
+// their turn has come, the claim of their slot and the way back to the shop.
+// It never hands out a ticket: a poll without one learns the room's state,
+// and the page reloads to join.
+func (g *Gateway) status(ctx *fasthttp.RequestCtx, now time.Time) {
+	r := g.roomOf(ctx)
+	if r == nil {
+		g.jsonError(ctx, fasthttp.StatusNotFound, "unknown room")
+		return
+	}
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	cookies := ctx.Request.Header.Peek("Cookie")
+	if tok := token.CookieValue(cookies, r.sessionCookie); tok != nil {
+		if s, err := g.sessions.Parse(tok, now); err == nil && s.Room == r.name && !r.engine.Ended(s.ID) {
+			g.writeStatus(ctx, r, queue.Status{Room: r.name, State: queue.StateAdmitted, Progress: 100})
+			return
+		}
+	}
+	if tok := token.CookieValue(cookies, r.ticketCookie); tok != nil {
+		if t, err := g.tickets.Parse(tok, now); err == nil && t.Room == r.name {
+			st, err := r.engine.Status(context.Background(), queue.Ticket{Number: t.Number, Prequeue: t.Prequeue, IssuedAt: t.IssuedAt})
+			if err != nil {
+				retryAfter(ctx, r.cfg.PollInterval)
+				ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
+				g.writeStatus(ctx, r, queue.Status{Room: r.name, State: queue.StateWaiting,
+					PollAfterMS: int(r.cfg.PollInterval / time.Millisecond), Message: "Our queue service is unavailable right now; you keep your place."})
+				return
+			}
+			switch {
+			case st.State == queue.StateAdmitted:
+				g.setSession(ctx, r, st.SessionID, now)
+				g.clearCookie(ctx, r.ticketCookie)
+			case st.Requeued:
+				g.setTicket(ctx, r, st.Number, false, now)
+			}
+			g.writeStatus(ctx, r, st)
+			return
+		}
+		g.clearCookie(ctx, r.ticketCookie)
+	}
+	g.writeStatus(ctx, r, g.roomState(r, now))
+}
+
+// roomState is what a shopper without a ticket is told about a room.
+func (g *Gateway) roomState(r *room, now time.Time) queue.Status {
+	st := queue.Status{Room: r.name, State: queue.StateWaiting, PollAfterMS: int(r.cfg.PollInterval / time.Millisecond)}
+	switch {
+	case !r.cfg.ClosesAt.IsZero() && !now.Before(r.cfg.ClosesAt):
+		st.State = queue.StateClosed
+	case !r.cfg.OpensAt.IsZero() && now.Before(r.cfg.OpensAt):
+		st.State = queue.StatePrequeue
+		target := r.cfg.OpensAt
+		if !r.cfg.PrequeueFrom.IsZero() && now.Before(r.cfg.PrequeueFrom) {
+			target = r.cfg.PrequeueFrom
+		}
+		st.OpensInSeconds = int((target.Sub(now) + time.Second - 1) / time.Second)
+	}
+	return st
+}
+
+// leave takes the shopper out of the room: their ticket leaves the line or
+// their session ends, and both cookies are cleared.
+func (g *Gateway) leave(ctx *fasthttp.RequestCtx, now time.Time) {
+	r := g.roomOf(ctx)
+	if r == nil {
+		g.jsonError(ctx, fasthttp.StatusNotFound, "unknown room")
+		return
+	}
+	cookies := ctx.Request.Header.Peek("Cookie")
+	if tok := token.CookieValue(cookies, r.ticketCookie); tok != nil {
+		if t, err := g.tickets.Parse(tok, now); err == nil && t.Room == r.name {
+			if err := r.engine.Leave(context.Background(), t.Number); err != nil {
+				g.log.Warn("leaving", "room", r.name, "err", err)
+			}
+		}
+	}
+	if tok := token.CookieValue(cookies, r.sessionCookie); tok != nil {
+		if s, err := g.sessions.Parse(tok, now); err == nil && s.Room == r.name {
+			if err := r.engine.End(context.Background(), s.ID, s.Expires); err != nil {
+				g.log.Warn("ending session", "room", r.name, "err", err)
+			}
+		}
+	}
+	g.clearCookie(ctx, r.ticketCookie)
+	g.clearCookie(ctx, r.sessionCookie)
+	if wantsJSON(ctx) {
+		ctx.SetStatusCode(fasthttp.StatusNoContent)
+		return
+	}
+	g.plainError(ctx, fasthttp.StatusOK, "You have left the line. Thank you for your patience.")
+}
+
+// asset serves the waiting page's CSS and JS from memory.
+func (g *Gateway) asset(ctx *fasthttp.RequestCtx, name string) {
+	data, ctype, ok := static.Asset(name)
+	if !ok {
+		g.plainError(ctx, fasthttp.StatusNotFound, "Not found.")
+		return
+	}
+	etag := static.AssetETag(name)
+	ctx.Response.Header.Set("ETag", etag)
+	// The page links assets with ?v=<etag>, so a new build is a new URL.
+	ctx.Response.Header.Set("Cache-Control", "public, max-age=31536000, immutable")
+	if string(ctx.Request.Header.Peek("If-None-Match")) == etag {
+		ctx.SetStatusCode(fasthttp.StatusNotModified)
+		return
+	}
+	ctx.SetContentType(ctype)
+	ctx.SetBody(data)
+}
+
+func newDeviceID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

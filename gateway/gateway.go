@@ -1,0 +1,270 @@
+// Package gateway is anteroom's public face: a fasthttp server that matches
+// requests to rooms, proxies admitted shoppers to the origin, serves the
+// waiting page and the /.anteroom/ endpoints, and enforces rate limits.
+// The admission rules themselves live in package queue.
+package gateway
+
+import (
+	"crypto/ed25519"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"golang.org/x/time/rate"
+
+	"github.com/anteroom/anteroom/gateway/config"
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/static"
+	"github.com/anteroom/anteroom/token"
+)
+
+// Gateway is one anteroom node.
+type Gateway struct {
+	cfg    *config.Config
+	router router
+	rooms  []*room
+	store  queue.Store
+	now    func() time.Time
+	log    *slog.Logger
+
+	origin      *fasthttp.HostClient
+	originLimit *rate.Limiter
+	clients     *clientLimiter
+	trusted     []netip.Prefix
+
+	ring     *token.Ring
+	purchase *token.PurchaseSigner
+	sessions *token.SessionCache
+	tickets  *token.TicketCache
+
+	server    *fasthttp.Server
+	tickEvery time.Duration
+
+	originBusy     atomic.Int64
+	originFailures atomic.Int64
+}
+
+// room is a configured room: its engine, its routes and its page.
+type room struct {
+	name   string
+	cfg    config.Room
+	engine *queue.Room
+	hosts  [][]byte
+	paths  []pattern
+	bypass []pattern
+	page   *template.Template // nil: the built-in page
+	// Cookie names carry the room so that a shopper can wait in two rooms.
+	ticketCookie  string
+	sessionCookie string
+}
+
+// Options are what a Gateway needs beyond its configuration.
+type Options struct {
+	// Store holds the shared queue state; required.
+	Store queue.Store
+	// Secrets is the HMAC key ring: the first signs, all verify.
+	Secrets [][]byte
+	// PurchaseKeys sign purchase tokens (the first signs, all are
+	// published); one is generated in memory when empty.
+	PurchaseKeys []ed25519.PrivateKey
+	// Now is the clock; time.Now when nil. Tests inject their own.
+	Now func() time.Time
+	// Log receives one line per state change; slog.Default when nil.
+	Log *slog.Logger
+	// TickEvery is how often rooms sync with the store; 200ms when zero.
+	// Tests set it high and tick by hand.
+	TickEvery time.Duration
+}
+
+// Limits of what a client may send: enough for any real shop request, small
+// enough that slow or huge clients cannot hold the gateway.
+const (
+	maxHeaderBytes   = 16 << 10
+	maxBodyBytes     = 8 << 20
+	readTimeout      = 10 * time.Second
+	writeTimeout     = 30 * time.Second
+	idleTimeout      = 60 * time.Second
+	sessionCacheSize = 100_000
+	ticketCacheSize  = 200_000
+	ticketLife       = 24 * time.Hour
+)
+
+// New builds a gateway from a validated configuration.
+func New(cfg *config.Config, o Options) (*Gateway, error) {
+	if o.Store == nil {
+		return nil, errors.New("gateway: no store")
+	}
+	ring, err := token.NewRing(o.Secrets...)
+	if err != nil {
+		return nil, fmt.Errorf("building key ring: %w", err)
+	}
+	if len(o.PurchaseKeys) == 0 {
+		k, err := token.GenerateKey()
+		if err != nil {
+			return nil, fmt.Errorf("generating purchase key: %w", err)
+		}
+		o.PurchaseKeys = []ed25519.PrivateKey{k}
+	}
+	purchase, err := token.NewPurchaseSigner(o.PurchaseKeys...)
+	if err != nil {
+		return nil, fmt.Errorf("purchase keys: %w", err)
+	}
+	trusted, err := parseTrusted(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("trusted_proxies: %w", err)
+	}
+	origin, err := newOriginClient(cfg.Origin)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gateway{
+		cfg:         cfg,
+		store:       o.Store,
+		now:         o.Now,
+		log:         o.Log,
+		origin:      origin,
+		originLimit: rate.NewLimiter(rate.Limit(cfg.Limits.OriginRPS), max(1, int(cfg.Limits.OriginRPS/10))),
+		clients:     newClientLimiter(cfg.Limits.PerClient.RPS, cfg.Limits.PerClient.Burst, 1_000_000),
+		trusted:     trusted,
+		ring:        ring,
+		purchase:    purchase,
+		sessions:    token.NewSessionCache(ring, sessionCacheSize),
+		tickets:     token.NewTicketCache(ring, ticketCacheSize),
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	g.tickEvery = o.TickEvery
+	if g.tickEvery <= 0 {
+		g.tickEvery = defaultTickEvery
+	}
+	if g.log == nil {
+		g.log = slog.Default()
+	}
+	for _, rc := range cfg.Rooms {
+		r, err := g.newRoom(rc)
+		if err != nil {
+			return nil, err
+		}
+		g.rooms = append(g.rooms, r)
+	}
+	g.router = router{rooms: g.rooms}
+	g.server = &fasthttp.Server{
+		Handler:               g.handle,
+		NoDefaultServerHeader: true,
+		NoDefaultContentType:  true,
+		ReadTimeout:           readTimeout,
+		WriteTimeout:          writeTimeout,
+		IdleTimeout:           idleTimeout,
+		ReadBufferSize:        maxHeaderBytes,
+		MaxRequestBodySize:    maxBodyBytes,
+		// A broken client gets a terse 400, never our internals.
+		SecureErrorLogMessage: true,
+		Logger:                fasthttpLogger{g.log},
+		ErrorHandler:          g.badRequest,
+		CloseOnShutdown:       true,
+	}
+	return g, nil
+}
+
+func (g *Gateway) newRoom(rc config.Room) (*room, error) {
+	r := &room{
+		name:          rc.Name,
+		cfg:           rc,
+		paths:         parsePatterns(rc.Paths),
+		bypass:        parsePatterns(rc.Bypass),
+		ticketCookie:  token.TicketCookie + "_" + rc.Name,
+		sessionCookie: token.SessionCookie + "_" + rc.Name,
+	}
+	for _, h := range rc.Hosts {
+		r.hosts = append(r.hosts, []byte(h))
+	}
+	if rc.Page.Template != "" {
+		t, err := static.ParseTemplate(rc.Page.Template)
+		if err != nil {
+			return nil, fmt.Errorf("rooms %s: page template: %w", rc.Name, err)
+		}
+		r.page = t
+	}
+	r.engine = queue.NewRoom(rc.Name, g.store, queue.Options{
+		Policy:       policyOf(rc),
+		Schedule:     scheduleOf(rc),
+		PollInterval: rc.PollInterval,
+		Now:          g.now,
+		Log:          g.log,
+	})
+	return r, nil
+}
+
+func policyOf(rc config.Room) queue.Policy {
+	return queue.Policy{
+		MaxActive:    rc.MaxActiveUsers,
+		PerMinute:    rc.NewUsersPerMinute,
+		Burst:        rc.Burst,
+		SessionTTL:   rc.SessionDuration,
+		ClaimWindow:  rc.ClaimWindow,
+		AbandonAfter: rc.AbandonAfter,
+	}
+}
+
+func scheduleOf(rc config.Room) queue.Schedule {
+	return queue.Schedule{
+		PrequeueFrom: rc.PrequeueFrom,
+		OpensAt:      rc.OpensAt,
+		ClosesAt:     rc.ClosesAt,
+		Random:       rc.Queueing == "random",
+	}
+}
+
+// newOriginClient builds the keep-alive pool to the origin.
+func newOriginClient(o config.Origin) (*fasthttp.HostClient, error) {
+	u, err := url.Parse(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("origin.url: %w", err)
+	}
+	isTLS := u.Scheme == "https"
+	addr := u.Host
+	if u.Port() == "" {
+		if isTLS {
+			addr += ":443"
+		} else {
+			addr += ":80"
+		}
+	}
+	hc := &fasthttp.HostClient{
+		Addr:                     addr,
+		IsTLS:                    isTLS,
+		MaxConns:                 o.MaxConns,
+		MaxIdleConnDuration:      30 * time.Second,
+		ReadTimeout:              o.Timeout,
+		WriteTimeout:             o.Timeout,
+		MaxConnWaitTimeout:       o.Timeout,
+		StreamResponseBody:       true,
+		DisablePathNormalizing:   true,
+		NoDefaultUserAgentHeader: true,
+		// Headers go to the origin as the client spelled them.
+		DisableHeaderNamesNormalizing: false,
+		// A request that reached the origin is never sent twice: a
+		// purchase must not be.
+		RetryIfErr: func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
+	}
+	if isTLS {
+		hc.TLSConfig = &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}
+	}
+	return hc, nil
+}
+
+// fasthttpLogger sends fasthttp's own complaints to slog at debug level:
+// they are per-connection noise, not state changes.
+type fasthttpLogger struct{ log *slog.Logger }
+
+func (l fasthttpLogger) Printf(format string, args ...any) {
+	l.log.Debug(fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,404 @@
+package queue
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// MemoryStore keeps every room's state in this process: the default, for a
+// single gateway node. It can save itself to a file so that a restart keeps
+// every ticket's place (see persist.go).
+type MemoryStore struct {
+	mu     sync.Mutex
+	rooms  map[string]*memRoom
+	saveMu sync.Mutex // one Save at a time
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// NewMemoryStore returns an empty store.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{rooms: make(map[string]*memRoom)}
+}
+
+// memRoom is one room's state. Times are Unix nanoseconds so that the state
+// saves and loads as it is.
+type memRoom struct {
+	Issued   uint64
+	Serving  uint64
+	Admitted uint64
+	Opening  Opening
+
+	// Tokens is the admission bucket's level at TokensAt; a bucket never
+	// used (TokensAt zero) is full. Calls reserve tokens and claims spend
+	// them, so the bucket bounds admissions when sessions start, and a
+	// no-show's token goes back to the next in line.
+	Tokens   float64
+	TokensAt int64
+
+	// Sessions maps a session id to its last refresh.
+	Sessions map[string]int64
+	// Ended remembers ended sessions until they could no longer be valid, so
+	// a late refresh does not bring one back.
+	Ended map[string]int64
+	// Calls maps a called, unclaimed ticket number to when it was called.
+	Calls map[uint64]int64
+	// Claims remembers recent claims so a retried claim admits nobody new.
+	Claims map[uint64]claim
+
+	// Seen holds, per ticket number (index n-1), the second (since Base,
+	// plus one) it last polled; zero means gone: called, skipped or left.
+	// Four bytes per ticket, the only per-ticket state. Base is set by the
+	// first poll, so that it is on the callers' clock.
+	Seen []uint32
+	Base int64
+
+	// Waiting is the last count of live tickets, made at most once a
+	// second because it scans Seen.
+	Waiting   int
+	WaitingAt int64
+
+	// Last is the latest time a caller passed, the store's idea of now for
+	// the methods that are not given one.
+	Last int64
+}
+
+type claim struct {
+	SID string
+	At  int64
+}
+
+func newMemRoom() *memRoom {
+	return &memRoom{
+		Sessions: make(map[string]int64),
+		Ended:    make(map[string]int64),
+		Calls:    make(map[uint64]int64),
+		Claims:   make(map[uint64]claim),
+	}
+}
+
+// room returns the named room, creating it, and notes now as the latest
+// time heard; the caller holds mu.
+func (s *MemoryStore) room(name string, now time.Time) *memRoom {
+	r := s.rooms[name]
+	if r == nil {
+		r = newMemRoom()
+		s.rooms[name] = r
+	}
+	if ns := now.UnixNano(); ns > r.Last {
+		r.Last = ns
+	}
+	return r
+}
+
+// tick is the Seen value for now: whole seconds since Base, plus one so
+// that zero stays free to mean gone.
+func (r *memRoom) tick(now time.Time) uint32 {
+	d := now.UnixNano() - r.Base
+	if d < 0 {
+		d = 0
+	}
+	return uint32(d/int64(time.Second)) + 1
+}
+
+// fresh reports whether a poll at tick t is within the abandon window at
+// tick cur. A poll stamped after cur (its caller read the clock after the
+// caller of cur did) is fresh, not 136 years old.
+func fresh(t, cur uint32, abandon time.Duration) bool {
+	return t != 0 && (t >= cur || int64(cur-t) <= int64(abandon/time.Second))
+}
+
+// live reports whether ticket n is still in line and polled recently.
+func (r *memRoom) live(n uint64, now time.Time, abandon time.Duration) bool {
+	if n == 0 || n > uint64(len(r.Seen)) {
+		return false
+	}
+	return fresh(r.Seen[n-1], r.tick(now), abandon)
+}
+
+// see marks ticket n as polling now, growing Seen for numbers this store
+// has not handed out: after a restart that lost data, a ticket it cannot
+// know of keeps its place and pushes later arrivals behind it. The numbers
+// in between are taken as polling too, until the abandon window says
+// otherwise: their holders' polls may simply not have arrived yet.
+func (r *memRoom) see(n uint64, now time.Time) {
+	if n == 0 {
+		return
+	}
+	if r.Base == 0 {
+		r.Base = now.UnixNano()
+	}
+	cur := r.tick(now)
+	if n > r.Issued {
+		r.Issued = n
+	}
+	for uint64(len(r.Seen)) < n {
+		r.Seen = append(r.Seen, cur)
+	}
+	if r.Opening.Opened && r.Opening.Position(n) <= r.Serving {
+		return // its turn has passed; polling does not bring it back
+	}
+	r.Seen[n-1] = cur
+}
+
+// refill tops up the admission bucket.
+func (r *memRoom) refill(p Policy, now time.Time) {
+	ns := now.UnixNano()
+	if r.TokensAt == 0 {
+		r.Tokens, r.TokensAt = float64(p.Burst), ns
+	}
+	if elapsed := ns - r.TokensAt; elapsed > 0 {
+		// In this order the sum is exact for whole seconds at whole rates.
+		r.Tokens += float64(elapsed) * float64(p.PerMinute) / float64(time.Minute)
+		r.TokensAt = ns
+	}
+	if r.Tokens > float64(p.Burst) {
+		r.Tokens = float64(p.Burst)
+	}
+}
+
+// spare is the bucket's tokens not reserved for calls awaiting their claim.
+func (r *memRoom) spare() float64 {
+	return r.Tokens - float64(len(r.Calls))
+}
+
+// expire ends sessions past their life and forgets what no longer matters.
+func (r *memRoom) expire(p Policy, now time.Time) {
+	ns := now.UnixNano()
+	life := int64(p.SessionTTL + sessionGrace)
+	for sid, at := range r.Sessions {
+		if ns-at > life {
+			delete(r.Sessions, sid)
+		}
+	}
+	for sid, at := range r.Ended {
+		if ns-at > life {
+			delete(r.Ended, sid)
+		}
+	}
+	for n, at := range r.Calls {
+		if ns-at > int64(p.ClaimWindow) {
+			delete(r.Calls, n)
+		}
+	}
+	// A claim is remembered while its session lives, so a retry that comes
+	// late (its answer was lost) still gets its session back.
+	for n, c := range r.Claims {
+		if _, alive := r.Sessions[c.SID]; !alive && ns-c.At > 2*int64(p.ClaimWindow) {
+			delete(r.Claims, n)
+		}
+	}
+}
+
+func (r *memRoom) free(p Policy) int {
+	return p.MaxActive - len(r.Sessions) - len(r.Calls)
+}
+
+func (r *memRoom) counters() Counters {
+	return Counters{
+		Issued:   r.Issued,
+		Serving:  r.Serving,
+		Active:   len(r.Sessions),
+		Called:   len(r.Calls),
+		Waiting:  r.Waiting,
+		Admitted: r.Admitted,
+		Opening:  r.Opening,
+	}
+}
+
+// Join implements Store.
+func (s *MemoryStore) Join(_ context.Context, room string, now time.Time) (uint64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.room(room, now)
+	n := r.Issued + 1
+	r.see(n, now)
+	r.Waiting++
+	return n, nil
+}
+
+// Open implements Store.
+func (s *MemoryStore) Open(_ context.Context, room string, random bool, seed uint64, now time.Time) (Opening, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.room(room, now)
+	if !r.Opening.Opened {
+		r.Opening = Opening{Opened: true, At: now, PrequeueEnd: r.Issued, Random: random, Seed: seed}
+	}
+	return r.Opening, nil
+}
+
+// Advance implements Store.
+func (s *MemoryStore) Advance(_ context.Context, room string, p Policy, now time.Time) (Counters, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.room(room, now)
+	r.expire(p, now)
+	r.refill(p, now)
+	if r.Opening.Opened {
+		free := r.free(p)
+		for free > 0 && r.spare() >= 1 && r.Serving < r.Issued {
+			r.Serving++
+			n := r.Opening.Number(r.Serving)
+			if r.live(n, now, p.AbandonAfter) {
+				r.Calls[n] = now.UnixNano()
+				free--
+			}
+			if n <= uint64(len(r.Seen)) {
+				r.Seen[n-1] = 0
+			}
+		}
+	}
+	if now.UnixNano()-r.WaitingAt >= int64(time.Second) {
+		r.countWaiting(p, now)
+	}
+	return r.counters(), nil
+}
+
+// countWaiting counts the tickets still in line that polled within the
+// abandon window. A scan of four bytes a ticket, at most once a second,
+// from the serving counter on once every ticket before it had its turn.
+func (r *memRoom) countWaiting(p Policy, now time.Time) {
+	cur := r.tick(now)
+	from := uint64(0)
+	if !r.Opening.Random || r.Serving >= r.Opening.PrequeueEnd {
+		from = min(r.Serving, uint64(len(r.Seen)))
+	}
+	w := 0
+	for _, t := range r.Seen[from:] {
+		if fresh(t, cur, p.AbandonAfter) {
+			w++
+		}
+	}
+	r.Waiting = w
+	r.WaitingAt = now.UnixNano()
+}
+
+// Claim implements Store.
+func (s *MemoryStore) Claim(_ context.Context, room string, n uint64, sid string, now time.Time) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.room(room, now)
+	if c, ok := r.Claims[n]; ok {
+		if _, alive := r.Sessions[c.SID]; alive {
+			return c.SID, nil
+		}
+		return "", ErrForfeited // its session has ended since
+	}
+	if _, ok := r.Calls[n]; ok {
+		delete(r.Calls, n)
+		r.Tokens-- // the token its call reserved
+		r.Sessions[sid] = now.UnixNano()
+		r.Claims[n] = claim{SID: sid, At: now.UnixNano()}
+		r.Admitted++
+		return sid, nil
+	}
+	if !r.Opening.Opened || r.Opening.Position(n) > r.Serving {
+		return "", ErrNotCalled
+	}
+	return "", ErrForfeited
+}
+
+// AdmitDirect implements Store.
+func (s *MemoryStore) AdmitDirect(_ context.Context, room, sid string, p Policy, now time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.room(room, now)
+	if _, ok := r.Sessions[sid]; ok {
+		return true, nil
+	}
+	if _, ended := r.Ended[sid]; ended {
+		return false, nil
+	}
+	if !r.Opening.Opened || r.Serving < r.Issued || len(r.Calls) > 0 {
+		return false, nil
+	}
+	r.expire(p, now)
+	r.refill(p, now)
+	if r.free(p) <= 0 || r.spare() < 1 {
+		return false, nil
+	}
+	r.Tokens--
+	r.Sessions[sid] = now.UnixNano()
+	r.Admitted++
+	return true, nil
+}
+
+// Refresh implements Store. A session the store does not know (it lost its
+// data) but that was not ended is counted again: its token is still valid,
+// so its shopper is really there.
+func (s *MemoryStore) Refresh(_ context.Context, room string, sids []string, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.room(room, now)
+	for _, sid := range sids {
+		if _, ended := r.Ended[sid]; !ended {
+			r.Sessions[sid] = now.UnixNano()
+		}
+	}
+	return nil
+}
+
+// End implements Store. The ended session is remembered as long as a token
+// refreshed at the latest time the store has heard of could be valid, on
+// the callers' clock: End is given no time of its own.
+func (s *MemoryStore) End(_ context.Context, room, sid string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.rooms[room]
+	if r == nil {
+		r = newMemRoom()
+		s.rooms[room] = r
+	}
+	at := r.Last
+	if at == 0 {
+		at = time.Now().UnixNano() // a room never heard of: the wall clock is all there is
+	}
+	delete(r.Sessions, sid)
+	r.Ended[sid] = max(at, r.Ended[sid])
+	return nil
+}
+
+// Seen implements Store.
+func (s *MemoryStore) Seen(_ context.Context, room string, numbers []uint64, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.room(room, now)
+	for _, n := range numbers {
+		r.see(n, now)
+	}
+	return nil
+}
+
+// Leave implements Store.
+func (s *MemoryStore) Leave(_ context.Context, room string, n uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.rooms[room]
+	if r == nil {
+		return nil
+	}
+	if n >= 1 && n <= uint64(len(r.Seen)) {
+		r.Seen[n-1] = 0
+	}
+	delete(r.Calls, n)
+	return nil
+}
+
+// Counters implements Store.
+func (s *MemoryStore) Counters(_ context.Context, room string) (Counters, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.rooms[room]
+	if r == nil {
+		return Counters{}, nil
+	}
+	return r.counters(), nil
+}
+
+// Ping implements Store; memory is always there.
+func (s *MemoryStore) Ping(context.Context) error { return nil }
+
+// Close implements Store.
+func (s *MemoryStore) Close() error { return nil }

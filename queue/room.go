@@ -1,0 +1,562 @@
+package queue
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Schedule is when a room takes arrivals. Zero times are unset.
+type Schedule struct {
+	// PrequeueFrom is when arrivals start getting pre-queue tickets;
+	// unset, any arrival before OpensAt gets one.
+	PrequeueFrom time.Time
+	// OpensAt is when admissions start; unset, the room is open.
+	OpensAt time.Time
+	// ClosesAt is when the room stops taking new arrivals; shoppers
+	// already in line keep their place and are served.
+	ClosesAt time.Time
+	// Random draws the pre-queue's order at opening instead of keeping
+	// arrival order.
+	Random bool
+}
+
+// ErrUnavailable means the store cannot be reached: no new admissions and
+// no new tickets until it returns.
+var ErrUnavailable = errors.New("queue: store unavailable")
+
+// Room is the admission engine of one room. The gateway asks it what to do
+// with an arrival, a status poll or a session refresh; it answers from
+// counters cached from the store, and touches the store only when state
+// changes, batching polls and refreshes.
+type Room struct {
+	name  string
+	store Store
+	now   func() time.Time
+	log   *slog.Logger
+
+	policy atomic.Pointer[Policy]
+	sched  atomic.Pointer[Schedule]
+	poll   atomic.Int64 // poll interval, nanoseconds
+	paused atomic.Bool
+
+	snap atomic.Pointer[snapshot]
+
+	mu      sync.Mutex
+	seen    []uint64 // polls not yet sent to the store
+	refresh []string // session refreshes not yet sent
+	ends    []string // session ends the store has not heard yet
+	rate    rateMeter
+	wasDown bool
+	opened  bool
+
+	// ended holds sessions ended on this node until their tokens expire;
+	// copy-on-write, because it is read on every proxied request and
+	// written only on a revoke.
+	ended atomic.Pointer[map[string]time.Time]
+}
+
+// snapshot is the cached view of the room that status polls are answered
+// from.
+type snapshot struct {
+	Counters
+	at   time.Time
+	rate float64 // measured admissions per second; 0: not known yet
+	err  error   // the store's last failure, nil when it answered
+}
+
+// Options configure a Room.
+type Options struct {
+	Policy       Policy
+	Schedule     Schedule
+	PollInterval time.Duration
+	// Now is the clock; time.Now when nil. Tests inject their own.
+	Now func() time.Time
+	// Log receives one line per state change; slog.Default when nil.
+	Log *slog.Logger
+}
+
+// NewRoom returns the engine of the named room over store.
+func NewRoom(name string, store Store, o Options) *Room {
+	r := &Room{name: name, store: store, now: o.Now, log: o.Log}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if r.log == nil {
+		r.log = slog.Default()
+	}
+	r.log = r.log.With("room", name)
+	r.SetPolicy(o.Policy, o.Schedule, o.PollInterval)
+	r.snap.Store(&snapshot{at: r.now()})
+	empty := map[string]time.Time{}
+	r.ended.Store(&empty)
+	return r
+}
+
+// Name is the room's name.
+func (r *Room) Name() string { return r.name }
+
+// SetPolicy changes the room's limits and schedule while it runs.
+func (r *Room) SetPolicy(p Policy, s Schedule, poll time.Duration) {
+	if poll <= 0 {
+		poll = 5 * time.Second
+	}
+	r.policy.Store(&p)
+	r.sched.Store(&s)
+	r.poll.Store(int64(poll))
+}
+
+// Policy returns the room's current limits.
+func (r *Room) Policy() Policy { return *r.policy.Load() }
+
+// Pause stops admissions (the line keeps its order); Resume starts them.
+func (r *Room) Pause()  { r.setPaused(true) }
+func (r *Room) Resume() { r.setPaused(false) }
+
+func (r *Room) setPaused(p bool) {
+	if r.paused.Swap(p) != p {
+		r.log.Info("room paused", "paused", p)
+	}
+}
+
+// Counters returns the cached counters and the store's last error.
+func (r *Room) Counters() (Counters, error) {
+	s := r.snap.Load()
+	return s.Counters, s.err
+}
+
+// phase is where the room stands in its schedule.
+type phase int
+
+const (
+	phaseEarly    phase = iota // before the pre-queue opens
+	phasePrequeue              // taking pre-queue tickets
+	phaseOpen                  // admitting
+	phaseClosed                // past closes_at: no new arrivals
+)
+
+func (s *Schedule) phase(now time.Time) phase {
+	switch {
+	case !s.ClosesAt.IsZero() && !now.Before(s.ClosesAt):
+		return phaseClosed
+	case s.OpensAt.IsZero() || !now.Before(s.OpensAt):
+		return phaseOpen
+	case !s.PrequeueFrom.IsZero() && now.Before(s.PrequeueFrom):
+		return phaseEarly
+	default:
+		return phasePrequeue
+	}
+}
+
+func secondsUntil(t, now time.Time) int {
+	if t.IsZero() || !now.Before(t) {
+		return 0
+	}
+	return int(math.Ceil(t.Sub(now).Seconds()))
+}
+
+// Run ticks the room until ctx ends: polls and refreshes go to the store,
+// the serving counter advances and the cache is renewed.
+func (r *Room) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			r.Tick(context.WithoutCancel(ctx)) // send what is batched
+			return
+		case <-t.C:
+			r.Tick(ctx)
+		}
+	}
+}
+
+// Tick does one round of the room's background work. Tests call it
+// directly with an injected clock.
+func (r *Room) Tick(ctx context.Context) {
+	now := r.now()
+	p := r.policy.Load()
+	s := r.sched.Load()
+
+	r.mu.Lock()
+	seen, refresh, ends := r.seen, r.refresh, r.ends
+	r.seen, r.refresh, r.ends = nil, nil, nil
+	r.mu.Unlock()
+
+	err := r.flush(ctx, seen, refresh, ends, now)
+	var c Counters
+	if err == nil && s.phase(now) >= phaseOpen && !r.isOpened() {
+		err = r.open(ctx, s, now)
+	}
+	if err == nil {
+		if r.isOpened() && !r.paused.Load() {
+			c, err = r.store.Advance(ctx, r.name, *p, now)
+		} else {
+			c, err = r.store.Counters(ctx, r.name)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		// Keep what was not sent for the next round, each once: refreshes
+		// keep sessions counted, ends free their slots, and polls keep
+		// tickets that waited through the outage from being taken for
+		// abandoned when it ends.
+		r.seen = compact(append(r.seen, seen...))
+		r.refresh = compact(append(r.refresh, refresh...))
+		r.ends = compact(append(r.ends, ends...))
+		if !r.wasDown {
+			r.log.Error("queue store unreachable: admissions stopped", "err", err)
+			r.wasDown = true
+		}
+		old := r.snap.Load()
+		r.snap.Store(&snapshot{Counters: old.Counters, at: old.at, rate: old.rate, err: err})
+		return
+	}
+	if r.wasDown {
+		r.log.Info("queue store reachable again: admissions resumed")
+		r.wasDown = false
+	}
+	r.snap.Store(&snapshot{Counters: c, at: now, rate: r.rate.add(now, c.Admitted)})
+}
+
+func (r *Room) isOpened() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.opened
+}
+
+// open freezes the pre-queue, once per room whatever the number of nodes.
+func (r *Room) open(ctx context.Context, s *Schedule, now time.Time) error {
+	o, err := r.store.Open(ctx, r.name, s.Random, randomSeed(), now)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.opened = true
+	r.mu.Unlock()
+	if o.PrequeueEnd > 0 {
+		r.log.Info("room opened", "prequeue", o.PrequeueEnd, "random", o.Random)
+	}
+	return nil
+}
+
+// flush sends what was batched. Ends go last, so that a refresh batched
+// before a session ended cannot bring it back.
+func (r *Room) flush(ctx context.Context, seen []uint64, refresh, ends []string, now time.Time) error {
+	if len(seen) > 0 {
+		if err := r.store.Seen(ctx, r.name, seen, now); err != nil {
+			return fmt.Errorf("recording polls: %w", err)
+		}
+	}
+	if len(refresh) > 0 {
+		if err := r.store.Refresh(ctx, r.name, refresh, now); err != nil {
+			return fmt.Errorf("refreshing sessions: %w", err)
+		}
+	}
+	for _, sid := range ends {
+		if err := r.store.End(ctx, r.name, sid); err != nil {
+			return fmt.Errorf("ending sessions: %w", err)
+		}
+	}
+	return nil
+}
+
+// compact sorts and deduplicates a batch kept through an outage, so that
+// it grows with the number of shoppers, not with their requests.
+func compact[T cmp.Ordered](s []T) []T {
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// Arrival is what to do with a shopper who holds neither ticket nor
+// session.
+type Arrival struct {
+	State State
+	// SessionID is set when the shopper is admitted at once.
+	SessionID string
+	// Number is the new ticket's number, 0 when none was issued.
+	Number   uint64
+	Prequeue bool
+	// OpensInSeconds counts down to the opening (or to the pre-queue).
+	OpensInSeconds int
+}
+
+// Arrive decides for a new shopper: admit at once when the room has room
+// and nobody waits, otherwise hand out a ticket. It returns ErrUnavailable
+// when the store is down.
+func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
+	now := r.now()
+	s := r.sched.Load()
+	switch s.phase(now) {
+	case phaseClosed:
+		return Arrival{State: StateClosed}, nil
+	case phaseEarly:
+		return Arrival{State: StatePrequeue, OpensInSeconds: secondsUntil(s.PrequeueFrom, now)}, nil
+	case phasePrequeue:
+		n, err := r.store.Join(ctx, r.name, now)
+		if err != nil {
+			return Arrival{}, r.down(err)
+		}
+		return Arrival{State: StatePrequeue, Number: n, Prequeue: true, OpensInSeconds: secondsUntil(s.OpensAt, now)}, nil
+	}
+	// Past opens_at, the pre-queue is frozen before anyone joins behind it,
+	// even if the room's tick has not come round yet.
+	if !r.isOpened() {
+		if err := r.open(ctx, s, now); err != nil {
+			return Arrival{}, r.down(err)
+		}
+	}
+	snap := r.snap.Load()
+	if snap.err != nil {
+		return Arrival{}, r.down(snap.err)
+	}
+	p := r.policy.Load()
+	if !r.paused.Load() && r.isOpened() && snap.Serving >= snap.Issued && snap.Active+snap.Called < p.MaxActive {
+		sid := NewSessionID()
+		ok, err := r.store.AdmitDirect(ctx, r.name, sid, *p, now)
+		if err != nil {
+			return Arrival{}, r.down(err)
+		}
+		if ok {
+			return Arrival{State: StateAdmitted, SessionID: sid}, nil
+		}
+	}
+	n, err := r.store.Join(ctx, r.name, now)
+	if err != nil {
+		return Arrival{}, r.down(err)
+	}
+	state := StateWaiting
+	if r.paused.Load() {
+		state = StatePaused
+	}
+	return Arrival{State: state, Number: n}, nil
+}
+
+func (r *Room) down(err error) error {
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+// Ticket is what the engine needs of a shopper's signed ticket.
+type Ticket struct {
+	Number   uint64
+	Prequeue bool
+	IssuedAt time.Time
+}
+
+// Status answers a waiting shopper's poll. When the ticket's turn has come
+// it claims the slot: the answer is admitted, with the new session's id.
+// A ticket that forfeited its turn is given a new one at the back of the
+// line, and told so (after closes_at, it is told the room has closed).
+// When the store cannot be reached the shopper keeps their place and the
+// answer's Message says so; Status then still returns a nil error.
+func (r *Room) Status(ctx context.Context, t Ticket) (Status, error) {
+	now := r.now()
+	s := r.sched.Load()
+	snap := r.snap.Load()
+	st := Status{Room: r.name, PollAfterMS: r.pollAfter(0)}
+	ph := s.phase(now)
+	if ph == phaseEarly || ph == phasePrequeue || !snap.Opening.Opened {
+		r.see(t.Number)
+		st.State = StatePrequeue
+		st.OpensInSeconds = secondsUntil(s.OpensAt, now)
+		if !s.Random && t.Number > 0 {
+			st.Position = t.Number
+			st.Ahead = t.Number - 1
+		}
+		if snap.err != nil {
+			st.Message = unavailableMessage
+		}
+		return st, nil
+	}
+	pos := snap.Opening.Position(t.Number)
+	st.Position = pos
+	if pos <= snap.Serving && snap.err == nil {
+		return r.claim(ctx, t, st, now)
+	}
+	r.see(t.Number)
+	st.State = r.waitingState()
+	r.estimate(&st, snap, t, now)
+	if snap.err != nil {
+		st.Message = unavailableMessage
+	}
+	return st, nil
+}
+
+const unavailableMessage = "We can't reach our queue service right now. You keep your place; this page will carry on by itself."
+
+func (r *Room) claim(ctx context.Context, t Ticket, st Status, now time.Time) (Status, error) {
+	sid, err := r.store.Claim(ctx, r.name, t.Number, NewSessionID(), now)
+	switch {
+	case err == nil:
+		st.State = StateAdmitted
+		st.SessionID = sid
+		st.Ahead = 0
+		st.Progress = 100
+		return st, nil
+	case errors.Is(err, ErrNotCalled):
+		// Our cache ran ahead of the store (it lost its data, or another
+		// node's view is newer); the ticket is still polling.
+		r.see(t.Number)
+		st.State = r.waitingState()
+		st.PollAfterMS = r.pollAfter(1)
+		return st, nil
+	case errors.Is(err, ErrForfeited):
+		if r.sched.Load().phase(now) == phaseClosed {
+			return Status{Room: r.name, State: StateClosed, PollAfterMS: r.pollAfter(0),
+				Message: "Your turn came while you were away, and the room has closed since."}, nil
+		}
+		n, jerr := r.store.Join(ctx, r.name, now)
+		if jerr != nil {
+			return r.unreachable(st), nil // the next poll tries again
+		}
+		r.log.Debug("ticket forfeited its turn", "ticket", t.Number, "new", n)
+		st = Status{Room: r.name, State: r.waitingState(), Requeued: true, Number: n, PollAfterMS: r.pollAfter(0),
+			Message: "Your turn came while you were away, so you have a new place at the back of the line."}
+		st.Position = n
+		r.estimate(&st, r.snap.Load(), Ticket{Number: n, IssuedAt: now}, now)
+		return st, nil
+	default:
+		r.see(t.Number)
+		return r.unreachable(st), nil
+	}
+}
+
+// unreachable is the answer to a shopper whose turn has come while the
+// store cannot be reached: keep waiting, and ask again soon.
+func (r *Room) unreachable(st Status) Status {
+	st.State = r.waitingState()
+	st.Message = unavailableMessage
+	st.PollAfterMS = r.pollAfter(1)
+	return st
+}
+
+func (r *Room) waitingState() State {
+	if r.paused.Load() {
+		return StatePaused
+	}
+	return StateWaiting
+}
+
+// see queues a poll for the next flush.
+func (r *Room) see(n uint64) {
+	r.mu.Lock()
+	r.seen = append(r.seen, n)
+	r.mu.Unlock()
+}
+
+// estimate fills in people ahead, the ETA range and the progress from the
+// cached counters. Tickets that stopped polling are not counted ahead: the
+// share of tickets past the serving counter that still poll scales the
+// distance.
+func (r *Room) estimate(st *Status, snap *snapshot, t Ticket, now time.Time) {
+	pos := st.Position
+	if pos <= snap.Serving {
+		return
+	}
+	behind := snap.Issued - snap.Serving
+	dist := pos - snap.Serving - 1
+	ahead := dist
+	if behind > 0 && uint64(snap.Waiting) < behind {
+		ahead = uint64(float64(dist) * float64(snap.Waiting) / float64(behind))
+	}
+	st.Ahead = ahead
+	rate := snap.rate
+	if rate == 0 {
+		rate = float64(r.policy.Load().PerMinute) / 60
+	}
+	if rate > 0 {
+		mid := float64(ahead+1) / rate
+		st.ETALow = int(mid * 0.75)
+		st.ETAHigh = int(math.Ceil(mid * 1.35))
+		waited := now.Sub(t.IssuedAt).Seconds()
+		if waited > 0 && !t.IssuedAt.IsZero() {
+			st.Progress = int(100 * waited / (waited + mid))
+		}
+	}
+	st.PollAfterMS = r.pollAfter(ahead)
+	if rate > 0 && float64(ahead)/rate < 2*time.Duration(r.poll.Load()).Seconds() {
+		st.PollAfterMS = r.pollAfter(1)
+	}
+}
+
+// pollAfter is the interval a page should wait: the room's poll interval,
+// or a second when the shopper's turn is near, so no claim window is lost.
+func (r *Room) pollAfter(near uint64) int {
+	if near == 1 {
+		return 1000
+	}
+	return int(time.Duration(r.poll.Load()) / time.Millisecond)
+}
+
+// Refresh notes that a session is still in use; the store hears of it at
+// the next tick.
+func (r *Room) Refresh(sid string) {
+	r.mu.Lock()
+	r.refresh = append(r.refresh, sid)
+	r.mu.Unlock()
+}
+
+// End ends a session now: the origin revoked it or the shopper left. Its
+// token is refused on this node from now on. If the store cannot be told,
+// the error says so and the end is sent again at the next tick.
+func (r *Room) End(ctx context.Context, sid string, tokenExpires time.Time) error {
+	for {
+		old := r.ended.Load()
+		next := make(map[string]time.Time, len(*old)+1)
+		now := r.now()
+		for k, exp := range *old {
+			if exp.After(now) {
+				next[k] = exp
+			}
+		}
+		next[sid] = tokenExpires
+		if r.ended.CompareAndSwap(old, &next) {
+			break
+		}
+	}
+	if err := r.store.End(ctx, r.name, sid); err != nil {
+		r.mu.Lock()
+		r.ends = append(r.ends, sid)
+		r.mu.Unlock()
+		return fmt.Errorf("ending session: %w", err)
+	}
+	return nil
+}
+
+// Ended reports whether session sid was ended on this node.
+func (r *Room) Ended(sid string) bool {
+	_, ok := (*r.ended.Load())[sid]
+	return ok
+}
+
+// Leave takes ticket n out of the line.
+func (r *Room) Leave(ctx context.Context, n uint64) error {
+	if err := r.store.Leave(ctx, r.name, n); err != nil {
+		return fmt.Errorf("leaving the line: %w", err)
+	}
+	return nil
+}
+
+// NewSessionID returns a random 128-bit id in hex.
+func NewSessionID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand's contract since Go 1.24)
+	return hex.EncodeToString(b[:])
+}
+
+func randomSeed() uint64 {
+	var b [8]byte
+	rand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:])
+}

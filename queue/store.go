@@ -1,0 +1,81 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store is the shared state of every room. Each method is one atomic state
+// change, safe to retry: the ones that could admit twice are idempotent by
+// ticket number or session id. The engine calls it when state changes (a
+// join, a claim, a refresh, a batch of polls), never per proxied request.
+type Store interface {
+	// Join hands out the room's next ticket number and marks it seen.
+	Join(ctx context.Context, room string, now time.Time) (uint64, error)
+	// Open freezes the pre-queue once, at the room's opening; later calls
+	// return the first call's Opening whatever they pass.
+	Open(ctx context.Context, room string, random bool, seed uint64, now time.Time) (Opening, error)
+	// Advance ends idle sessions, forfeits calls older than the claim window,
+	// skips abandoned tickets and moves the serving counter on by what the
+	// rate budget and the free capacity allow. A call holds a slot and
+	// reserves a token of the rate bucket (which starts full); the claim
+	// spends it and a forfeit gives it back, so the bucket bounds sessions
+	// started, whenever their shoppers come to claim them.
+	Advance(ctx context.Context, room string, p Policy, now time.Time) (Counters, error)
+	// Claim turns called ticket n into session sid. A retry with the same n
+	// returns the first claim's session id and admits nobody new, for as
+	// long as that session lives; after it ended, ErrForfeited.
+	Claim(ctx context.Context, room string, n uint64, sid string, now time.Time) (string, error)
+	// AdmitDirect admits an arrival that holds no ticket, when nobody is
+	// waiting and both capacity and rate budget allow it.
+	AdmitDirect(ctx context.Context, room, sid string, p Policy, now time.Time) (bool, error)
+	// Refresh extends the life of sessions that are still being used.
+	Refresh(ctx context.Context, room string, sids []string, now time.Time) error
+	// End ends a session (the origin revoked it, or the shopper left). The
+	// store remembers it while its token could be valid, so a refresh that
+	// arrives later does not count it again.
+	End(ctx context.Context, room, sid string) error
+	// Seen records that tickets are still polling. A number beyond the last
+	// one issued (the store lost its data) raises Issued to it, and the
+	// numbers before it count as polling until the abandon window passes.
+	Seen(ctx context.Context, room string, numbers []uint64, now time.Time) error
+	// Leave drops ticket n from the line.
+	Leave(ctx context.Context, room string, n uint64) error
+	// Counters reads the room's counters without changing them.
+	Counters(ctx context.Context, room string) (Counters, error)
+	// Ping reports whether the store can be reached.
+	Ping(ctx context.Context) error
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Counters is the shared state of one room that gateways cache and answer
+// status polls from.
+type Counters struct {
+	// Issued is the last ticket number handed out.
+	Issued uint64
+	// Serving is the last position called: positions up to it have had
+	// their turn.
+	Serving uint64
+	// Active is the number of sessions alive.
+	Active int
+	// Called is the number of tickets called and not yet claimed; their
+	// slots are held for them.
+	Called int
+	// Waiting is the number of tickets past Serving still polling.
+	Waiting int
+	// Admitted counts every admission ever (claims and direct ones).
+	Admitted uint64
+	// Opening is the room's frozen pre-queue, once it opened.
+	Opening Opening
+}
+
+// Errors a claim can end in. Anything else is the store failing.
+var (
+	// ErrNotCalled: the ticket's turn has not come.
+	ErrNotCalled = errors.New("queue: ticket not called yet")
+	// ErrForfeited: the ticket's turn came and went (it did not claim in
+	// time, was skipped as abandoned, or left).
+	ErrForfeited = errors.New("queue: ticket forfeited its turn")
+)

@@ -1,0 +1,150 @@
+// anteroom waiting room: keeps the page current by polling the status endpoint.
+// The starting state comes from the data-* attributes of #anteroom (no inline script,
+// so a strict CSP holds); browsers without JavaScript use the <noscript> refresh.
+(function () {
+  'use strict';
+  var root = document.getElementById('anteroom');
+  if (!root) return;
+  var data = root.dataset;
+  var STATES = ['prequeue', 'waiting', 'admitted', 'sold_out', 'closed', 'paused', 'unavailable'];
+  var MAX_WAIT = 60000;
+
+  function num(v) { v = Math.round(Number(v)); return v > 0 ? v : 0; }
+  function jitter(ms) { return ms * (0.8 + Math.random() * 0.4); }
+
+  var s = {
+    state: data.state, position: num(data.position), ahead: num(data.ahead),
+    lo: num(data.etaLow), hi: num(data.etaHigh), progress: Math.min(100, num(data.progress)),
+    poll: Math.max(1000, num(data.pollAfterMs) || 5000), redirect: data.redirect || '/'
+  };
+  var statusURL = data.statusUrl || '/.anteroom/status';
+  // How many were ahead when the ticket was taken, so the bar keeps moving between renders.
+  var start = s.progress < 100 ? s.ahead / (1 - s.progress / 100) : 0;
+  var timer = 0, due = 0, fails = 0, tick = 0, deadline = 0;
+
+  if (!window.fetch) { // too old to poll: reload instead, like the no-script page does
+    setTimeout(function () { location.reload(); }, jitter(s.poll));
+    return;
+  }
+
+  function each(sel, fn) { Array.prototype.forEach.call(document.querySelectorAll(sel), fn); }
+  function set(field, text) {
+    each('[data-field="' + field + '"]', function (el) { if (el.textContent !== text) el.textContent = text; });
+  }
+  function fmt(n) { return n.toLocaleString('en-US'); }
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function clock(t) { return pad(Math.floor(t / 3600)) + ':' + pad(Math.floor(t / 60) % 60) + ':' + pad(t % 60); }
+
+  // eta mirrors the Go template function of the same name; keep the two in step.
+  function eta(lo, hi) {
+    if (lo > hi) { var t = lo; lo = hi; hi = t; }
+    if (!hi) return "We'll update this as the line moves";
+    if (hi < 60) return 'less than a minute';
+    var u = 60, unit = 'minute';
+    if (hi > 5400) { u = 3600; unit = 'hour'; }
+    var b = Math.ceil(hi / u), a = Math.min(b, Math.max(1, Math.floor((lo + u / 2) / u)));
+    return 'about ' + (a < b ? a + '\u2013' + b : b) + ' ' + unit + (b > 1 ? 's' : '');
+  }
+
+  // target is where an admitted shopper goes: only ever a path on this site.
+  function target() {
+    var r = s.redirect, u = null;
+    if (typeof r === 'string' && r.charAt(0) === '/' && r.charAt(1) !== '/' && r.charAt(1) !== '\\' &&
+        !/[\u0000-\u001f\u007f]/.test(r)) {
+      try { u = new URL(r, location.href); } catch (e) { u = null; }
+      if (u && u.origin === location.origin) return u.pathname + u.search;
+    }
+    return '/';
+  }
+
+  function render() {
+    root.setAttribute('data-state', s.state);
+    each('[data-show],[data-need]', function (el) {
+      var show = el.getAttribute('data-show'), need = el.getAttribute('data-need');
+      el.hidden = (show !== null && show.split(' ').indexOf(s.state) < 0) || (need !== null && !s[need]);
+    });
+    set('position', fmt(s.position));
+    set('ahead', fmt(s.ahead));
+    set('eta', eta(s.lo, s.hi));
+    if (start < s.ahead) start = s.ahead;
+    if (start > 0) s.progress = Math.max(s.progress, Math.min(100, Math.round(100 * (1 - s.ahead / start))));
+    each('progress[data-field="progress"]', function (el) { el.value = s.progress; });
+    set('percent', s.progress + '%');
+    each('a[data-field="redirect"]', function (el) { el.setAttribute('href', target()); });
+  }
+
+  function message(text) {
+    each('[data-field="message"]', function (el) {
+      if (el.textContent !== text) el.textContent = text;
+      el.hidden = !text;
+    });
+  }
+  function offline(on) { each('[data-field="net"]', function (el) { el.hidden = !on; }); }
+
+  function schedule(ms) {
+    clearTimeout(timer);
+    due = Date.now() + ms;
+    timer = setTimeout(poll, ms);
+  }
+
+  function poll() {
+    clearTimeout(timer);
+    due = 0;
+    fetch(statusURL, { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } })
+      .then(function (r) {
+        if (!r.ok) throw r;
+        return r.json();
+      })
+      .then(update)
+      .catch(function (err) {
+        // Keep everything on screen and try again later, less often each time.
+        fails++;
+        offline(true);
+        var wait = Math.min(MAX_WAIT, s.poll * Math.pow(2, fails));
+        var after = err && err.headers ? num(err.headers.get('Retry-After')) * 1000 : 0;
+        wait = Math.max(wait, Math.min(after, MAX_WAIT));
+        schedule(wait >= MAX_WAIT ? MAX_WAIT * (0.8 + Math.random() * 0.2) : jitter(wait));
+      });
+  }
+
+  function update(j) {
+    if (!j || typeof j !== 'object') throw new Error('bad status');
+    fails = 0;
+    offline(false);
+    var changed = STATES.indexOf(j.state) >= 0 && j.state !== s.state;
+    if (changed) s.state = j.state;
+    if ('position' in j) s.position = num(j.position);
+    if ('ahead' in j) s.ahead = num(j.ahead);
+    if ('eta_seconds' in j) { var e = j.eta_seconds || []; s.lo = num(e[0]); s.hi = num(e[1]); }
+    if (num(j.poll_after_ms)) s.poll = Math.max(1000, num(j.poll_after_ms));
+    if (typeof j.redirect === 'string' && j.redirect) s.redirect = j.redirect;
+    if (typeof j.message === 'string') message(j.message);
+    else if (changed) message('');
+    if ('opens_in_seconds' in j) countdown(num(j.opens_in_seconds));
+    if (s.state === 'admitted') s.progress = 100;
+    render();
+    if (s.state === 'admitted') {
+      clearTimeout(timer);
+      location.replace(target());
+      return;
+    }
+    schedule(jitter(s.poll));
+  }
+
+  function countdown(sec) {
+    var next = Date.now() + sec * 1000;
+    // Ignore small differences: they are network latency, and would make the clock jump.
+    if (Math.abs(next - deadline) > 1500) { deadline = next; count(); }
+  }
+  function count() {
+    clearTimeout(tick);
+    var ms = deadline - Date.now(), left = Math.max(0, Math.ceil(ms / 1000));
+    set('countdown', clock(left));
+    if (left > 0) tick = setTimeout(count, ms % 1000 + 20);
+    else if (s.state === 'prequeue' && due - Date.now() > 3000) schedule(1000 + Math.random() * 2000);
+  }
+
+  countdown(num(data.opensIn));
+  schedule(jitter(s.poll));
+  window.addEventListener('online', function () { if (fails) schedule(500 + Math.random() * 1000); });
+}());

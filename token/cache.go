@@ -1,0 +1,203 @@
+package token
+
+import (
+	"hash/maphash"
+	"sync"
+	"time"
+)
+
+// DefaultCacheSize is the capacity NewSessionCache and NewTicketCache use
+// when given max <= 0. An entry costs about the token's length plus 200
+// bytes, so a full default cache of 300-byte tokens holds some 30 MB.
+const DefaultCacheSize = 1 << 16
+
+// maxCacheShards spreads the locks of a cache so that two cores serving
+// tens of thousands of requests a second rarely meet on the same one.
+const maxCacheShards = 64
+
+// SessionCache remembers sessions whose signature has been verified, so the
+// hot path (every proxied request) does not pay golang-jwt's decoding and
+// HMAC each time. The key is the whole token, so only byte-for-byte the same
+// token hits; a hit is still checked against now for expiry on every call,
+// and a lookup that hits does not allocate. Failed parses are not cached.
+//
+// The cache holds at most max tokens: when a shard is full its expired
+// entries are dropped, then random ones until it is half empty, so a flood of
+// valid tokens only turns hits into misses. A cache belongs to one Ring;
+// after a key change, build a new cache with the new ring.
+//
+// It is safe for concurrent use.
+type SessionCache struct {
+	ring *Ring
+	c    verifiedCache[Session]
+}
+
+// NewSessionCache returns a cache over r holding at most max sessions
+// (DefaultCacheSize if max <= 0).
+func NewSessionCache(r *Ring, max int) *SessionCache {
+	c := &SessionCache{ring: r}
+	c.c.init(max)
+	return c
+}
+
+// Parse is r.ParseSession with the verification remembered: same results,
+// same errors.
+func (c *SessionCache) Parse(tok []byte, now time.Time) (Session, error) {
+	if s, ok, err := c.c.get(tok, now); ok {
+		return s, err
+	}
+	s, err := c.ring.ParseSession(tok, now)
+	if err != nil {
+		return Session{}, err
+	}
+	c.c.put(tok, s, s.Expires, now)
+	return s, nil
+}
+
+// Forget drops tok, so that a revoked session is verified afresh (and can be
+// refused by the caller's revocation check) on its next use.
+func (c *SessionCache) Forget(tok []byte) { c.c.forget(tok) }
+
+// Len reports how many sessions are cached.
+func (c *SessionCache) Len() int { return c.c.len() }
+
+// TicketCache is SessionCache for tickets: the waiting page polls its status
+// every few seconds with the same ticket.
+type TicketCache struct {
+	ring *Ring
+	c    verifiedCache[Ticket]
+}
+
+// NewTicketCache returns a cache over r holding at most max tickets
+// (DefaultCacheSize if max <= 0).
+func NewTicketCache(r *Ring, max int) *TicketCache {
+	c := &TicketCache{ring: r}
+	c.c.init(max)
+	return c
+}
+
+// Parse is r.ParseTicket with the verification remembered: same results,
+// same errors.
+func (c *TicketCache) Parse(tok []byte, now time.Time) (Ticket, error) {
+	if t, ok, err := c.c.get(tok, now); ok {
+		return t, err
+	}
+	t, err := c.ring.ParseTicket(tok, now)
+	if err != nil {
+		return Ticket{}, err
+	}
+	c.c.put(tok, t, t.Expires, now)
+	return t, nil
+}
+
+// Forget drops tok.
+func (c *TicketCache) Forget(tok []byte) { c.c.forget(tok) }
+
+// Len reports how many tickets are cached.
+func (c *TicketCache) Len() int { return c.c.len() }
+
+// verifiedCache maps a whole token to what verifying it produced.
+type verifiedCache[T any] struct {
+	seed     maphash.Seed
+	perShard int
+	shards   []cacheShard[T]
+}
+
+type cacheShard[T any] struct {
+	mu sync.RWMutex
+	m  map[string]cacheEntry[T]
+	// Keeps neighbouring shards' locks off one cache line.
+	_ [96]byte
+}
+
+type cacheEntry[T any] struct {
+	v   T
+	exp int64 // unix seconds; the token is valid while now.Unix() < exp
+}
+
+func (c *verifiedCache[T]) init(max int) {
+	if max <= 0 {
+		max = DefaultCacheSize
+	}
+	// A power of two no larger than max, so that shards × perShard <= max.
+	n := 1
+	for n*2 <= max && n*2 <= maxCacheShards {
+		n *= 2
+	}
+	c.seed = maphash.MakeSeed()
+	c.perShard = max / n
+	c.shards = make([]cacheShard[T], n)
+	for i := range c.shards {
+		c.shards[i].m = make(map[string]cacheEntry[T])
+	}
+}
+
+func (c *verifiedCache[T]) shard(tok []byte) *cacheShard[T] {
+	return &c.shards[maphash.Bytes(c.seed, tok)&uint64(len(c.shards)-1)]
+}
+
+// get reports ok if tok is cached, with its value or ErrExpired. Tokens
+// longer than MaxTokenLen are never cached, so they are not even hashed.
+func (c *verifiedCache[T]) get(tok []byte, now time.Time) (v T, ok bool, err error) {
+	if len(tok) > MaxTokenLen {
+		return v, true, ErrTooLong
+	}
+	s := c.shard(tok)
+	s.mu.RLock()
+	e, ok := s.m[string(tok)] // the compiler does not allocate for this conversion
+	s.mu.RUnlock()
+	if !ok {
+		return v, false, nil
+	}
+	// The same comparison golang-jwt makes: now before exp (whole seconds).
+	if now.Unix() >= e.exp {
+		return v, true, ErrExpired
+	}
+	return e.v, true, nil
+}
+
+func (c *verifiedCache[T]) put(tok []byte, v T, exp, now time.Time) {
+	s := c.shard(tok)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.m) >= c.perShard {
+		s.evict(now, c.perShard/2)
+	}
+	s.m[string(tok)] = cacheEntry[T]{v: v, exp: exp.Unix()}
+}
+
+// evict drops expired entries, then arbitrary ones (map order is random)
+// until at most keep remain. Dropping half at once keeps the cost per insert
+// constant on average; a dropped token is only verified again.
+func (s *cacheShard[T]) evict(now time.Time, keep int) {
+	unix := now.Unix()
+	for k, e := range s.m {
+		if unix >= e.exp {
+			delete(s.m, k)
+		}
+	}
+	for k := range s.m {
+		if len(s.m) <= keep {
+			break
+		}
+		delete(s.m, k)
+	}
+}
+
+func (c *verifiedCache[T]) forget(tok []byte) {
+	s := c.shard(tok)
+	s.mu.Lock()
+	delete(s.m, string(tok))
+	s.mu.Unlock()
+}
+
+func (c *verifiedCache[T]) len() int {
+	n := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.RLock()
+		n += len(s.m)
+		s.mu.RUnlock()
+	}
+	return n
+}
