@@ -175,6 +175,11 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 }
 
 func (g *Gateway) newRoom(rc config.Room) (*room, error) {
+	if rc.Inventory.Stock > 0 {
+		// Accepting stock without enforcing it would be worse than
+		// refusing: the operator would believe the shop cannot oversell.
+		return nil, fmt.Errorf("rooms %s: inventory: limited stock is not supported by this version yet", rc.Name)
+	}
 	r := &room{
 		name:          rc.Name,
 		cfg:           rc,

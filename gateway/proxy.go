@@ -54,6 +54,7 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, r *room, sid string) {
 	resp := &ctx.Response
 	err := g.origin.DoTimeout(req, resp, g.cfg.Origin.Timeout)
 	if err != nil {
+		g.log.Debug("origin round trip failed", "err", err)
 		g.originError(ctx, err)
 		return
 	}

@@ -1,0 +1,144 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttputil"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/token"
+)
+
+// benchGateway is a gateway whose origin is a fasthttp server on an
+// in-memory listener, driven by calling its handler directly, so the
+// benchmarks measure the gateway's own work.
+func benchGateway(b *testing.B, maxActive int) *Gateway {
+	b.Helper()
+	ln := fasthttputil.NewInmemoryListener()
+	origin := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		ctx.SetContentType("text/html")
+		ctx.SetBodyString("<p>origin page</p>")
+	}}
+	go origin.Serve(ln)
+	b.Cleanup(func() { origin.Shutdown(); ln.Close() })
+
+	cfg := testConfig("http://origin.test")
+	cfg.Limits.PerClient.RPS, cfg.Limits.PerClient.Burst = 1e9, 1e9
+	cfg.Limits.OriginRPS = 1e9
+	cfg.Rooms[0].MaxActiveUsers = maxActive
+	cfg.Rooms[0].NewUsersPerMinute = 1_000_000
+	cfg.Rooms[0].Burst = 1_000_000
+	g, err := New(cfg, Options{
+		Store:     queue.NewMemoryStore(),
+		Secrets:   [][]byte{testSecret},
+		Log:       slog.New(slog.DiscardHandler),
+		TickEvery: time.Hour,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g.origin.Dial = func(string) (net.Conn, error) { return ln.Dial() }
+	g.Tick(context.Background())
+	return g
+}
+
+var benchAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+
+// serveOnce runs one request through the gateway's handler.
+func serveOnce(g *Gateway, ctx *fasthttp.RequestCtx, req *fasthttp.Request) {
+	ctx.Request.Reset()
+	ctx.Response.Reset()
+	req.CopyTo(&ctx.Request)
+	g.handle(ctx)
+}
+
+// BenchmarkSessionCheck is the admitted shopper's request: cookie found,
+// session verified (from the cache), proxied to the origin.
+func BenchmarkSessionCheck(b *testing.B) {
+	g := benchGateway(b, 1000)
+	now := time.Now()
+	tok, err := g.ring.SignSession(token.Session{Room: "shop", ID: "0123456789abcdef0123456789abcdef", IssuedAt: now, Expires: now.Add(time.Hour)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var req fasthttp.Request
+	req.SetRequestURI("http://shop.test/item")
+	req.Header.SetHost("shop.test")
+	req.Header.Set("Cookie", "lang=en; anteroom_session_shop="+tok)
+	var ctx fasthttp.RequestCtx
+	ctx.Init(&req, benchAddr, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		serveOnce(g, &ctx, &req)
+		if ctx.Response.StatusCode() != 200 || string(ctx.Response.Body()) != "<p>origin page</p>" {
+			b.Fatalf("got %d %q", ctx.Response.StatusCode(), ctx.Response.Body())
+		}
+	}
+}
+
+// BenchmarkTicketIssue is a newcomer at a full room: a ticket is joined,
+// signed and set, and the waiting page rendered.
+func BenchmarkTicketIssue(b *testing.B) {
+	g := benchGateway(b, 1)
+	var req fasthttp.Request
+	req.SetRequestURI("http://shop.test/item")
+	req.Header.SetHost("shop.test")
+	var ctx fasthttp.RequestCtx
+	ctx.Init(&req, benchAddr, nil)
+	serveOnce(g, &ctx, &req) // takes the only slot
+	b.ReportAllocs()
+	for b.Loop() {
+		serveOnce(g, &ctx, &req)
+		if len(ctx.Response.Header.PeekCookie("anteroom_ticket_shop")) == 0 {
+			b.Fatal("no ticket issued")
+		}
+	}
+}
+
+// BenchmarkTicketIssueJSON is the same for an app asking for JSON.
+func BenchmarkTicketIssueJSON(b *testing.B) {
+	g := benchGateway(b, 1)
+	var req fasthttp.Request
+	req.SetRequestURI("http://shop.test/item")
+	req.Header.SetHost("shop.test")
+	var ctx fasthttp.RequestCtx
+	ctx.Init(&req, benchAddr, nil)
+	serveOnce(g, &ctx, &req)
+	req.Header.Set("Accept", "application/json")
+	b.ReportAllocs()
+	for b.Loop() {
+		serveOnce(g, &ctx, &req)
+	}
+}
+
+// BenchmarkStatusAnswer is a waiting shopper's poll of /.anteroom/status.
+func BenchmarkStatusAnswer(b *testing.B) {
+	g := benchGateway(b, 1)
+	var req fasthttp.Request
+	req.SetRequestURI("http://shop.test/item")
+	req.Header.SetHost("shop.test")
+	var ctx fasthttp.RequestCtx
+	ctx.Init(&req, benchAddr, nil)
+	serveOnce(g, &ctx, &req)
+	serveOnce(g, &ctx, &req) // the second shopper waits
+	ticket := ctx.Response.Header.PeekCookie("anteroom_ticket_shop")
+	var c fasthttp.Cookie
+	if err := c.ParseBytes(ticket); err != nil {
+		b.Fatal(err)
+	}
+	req.SetRequestURI("http://shop.test/.anteroom/status?room=shop&return=%2Fitem")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Cookie", "anteroom_ticket_shop="+string(c.Value()))
+	b.ReportAllocs()
+	for b.Loop() {
+		serveOnce(g, &ctx, &req)
+		if ctx.Response.StatusCode() != 200 {
+			b.Fatalf("got %d %q", ctx.Response.StatusCode(), ctx.Response.Body())
+		}
+	}
+}
