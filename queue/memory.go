@@ -106,8 +106,13 @@ func (r *memRoom) tick(now time.Time) uint32 {
 // tick cur. A poll stamped after cur (its caller read the clock after the
 // caller of cur did) is fresh, not 136 years old.
 func fresh(t, cur uint32, abandon time.Duration) bool {
-	return t != 0 && (t >= cur || int64(cur-t) <= int64(abandon/time.Second))
+	return t != 0 && t != seenLeft && (t >= cur || int64(cur-t) <= int64(abandon/time.Second))
 }
+
+// seenLeft marks a ticket whose holder left the line. Unlike an abandoned
+// one it never comes back: a poll batched on some node before the leave
+// must not put it back in line.
+const seenLeft = ^uint32(0)
 
 // live reports whether ticket n is still in line and polled recently.
 func (r *memRoom) live(n uint64, now time.Time, abandon time.Duration) bool {
@@ -138,6 +143,9 @@ func (r *memRoom) see(n uint64, now time.Time) {
 	}
 	if r.Opening.Opened && r.Opening.Position(n) <= r.Serving {
 		return // its turn has passed; polling does not bring it back
+	}
+	if r.Seen[n-1] == seenLeft {
+		return
 	}
 	r.Seen[n-1] = cur
 }
@@ -380,7 +388,7 @@ func (s *MemoryStore) Leave(_ context.Context, room string, n uint64) error {
 		return nil
 	}
 	if n >= 1 && n <= uint64(len(r.Seen)) {
-		r.Seen[n-1] = 0
+		r.Seen[n-1] = seenLeft
 	}
 	delete(r.Calls, n)
 	return nil

@@ -40,7 +40,8 @@ type Store interface {
 	// one issued (the store lost its data) raises Issued to it, and the
 	// numbers before it count as polling until the abandon window passes.
 	Seen(ctx context.Context, room string, numbers []uint64, now time.Time) error
-	// Leave drops ticket n from the line.
+	// Leave drops ticket n from the line for good: a poll of n recorded
+	// after it (batched earlier on some node) does not bring it back.
 	Leave(ctx context.Context, room string, n uint64) error
 	// Counters reads the room's counters without changing them.
 	Counters(ctx context.Context, room string) (Counters, error)
