@@ -117,4 +117,3 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return true
 	}
 }
-
