@@ -123,9 +123,10 @@ func TestServeBinary(t *testing.T) {
 	}))
 	defer origin.Close()
 
-	addr := freeAddr(t)
+	addr, adminAddr := freeAddr(t), freeAddr(t)
 	dir := t.TempDir()
 	cfg := writeFile(t, "anteroom.yaml", fmt.Sprintf(`listen: %q
+admin: { listen: %q }
 origin: { url: %q }
 store: { memory: { state_file: %q } }
 rooms:
@@ -133,7 +134,7 @@ rooms:
     paths: ["/*"]
     max_active_users: 5
     new_users_per_minute: 60
-`, addr, origin.URL, filepath.Join(dir, "anteroom.state")))
+`, addr, adminAddr, origin.URL, filepath.Join(dir, "anteroom.state")))
 
 	cmd := exec.Command(bin, "serve", "-config", cfg)
 	cmd.Env = append(os.Environ(), "ANTEROOM_SECRET=0123456789abcdef0123456789abcdef-e2e")
@@ -147,6 +148,9 @@ rooms:
 	defer cmd.Process.Kill()
 	waitListening(t, addr, exited, &logs)
 
+	if resp, body := httpGet(t, "http://"+adminAddr+"/readyz"); resp.StatusCode != 200 || body != "ready\n" {
+		t.Errorf("readyz: %d %q", resp.StatusCode, body)
+	}
 	resp, body := httpGet(t, "http://"+addr+"/item")
 	if resp.StatusCode != 200 || !strings.HasPrefix(body, "origin page /item session=") || strings.HasSuffix(body, "session=") {
 		t.Fatalf("got %d %q, want the origin page with a session", resp.StatusCode, body)

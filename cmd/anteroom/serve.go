@@ -83,7 +83,17 @@ func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) error
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 	}
-	log.Info("anteroom serving", "listen", ln.Addr().String(), "origin", cfg.Origin.URL, "rooms", g.Rooms(), "store", cfg.Store.Backend)
+	aln, err := net.Listen("tcp", cfg.Admin.Listen)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("listening on admin.listen %s: %w", cfg.Admin.Listen, err)
+	}
+	go func() {
+		if err := g.ServeAdmin(ctx, aln, os.Getenv(cfg.Admin.TokenEnv)); err != nil {
+			log.Error("admin listener stopped", "err", err)
+		}
+	}()
+	log.Info("anteroom serving", "listen", ln.Addr().String(), "admin", aln.Addr().String(), "origin", cfg.Origin.URL, "rooms", g.Rooms(), "store", cfg.Store.Backend)
 	if save != nil {
 		go saveEvery(ctx, save, log)
 	}
