@@ -93,6 +93,17 @@ func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
 		g.storeDown(ctx, r, err, now)
 		return
 	}
+	if a.Number != 0 && isSubresource(ctx) {
+		// An image or script fetched by a page is not a shopper: its
+		// ticket would be a phantom in line, racing the page's own. Only
+		// navigations and API calls queue; the number it took is skipped.
+		if err := r.engine.Leave(context.Background(), a.Number); err != nil {
+			g.log.Warn("dropping a subresource's ticket", "room", r.name, "err", err)
+		}
+		retryAfter(ctx, r.cfg.PollInterval)
+		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "Waiting room: this resource is available once you are admitted.")
+		return
+	}
 	switch {
 	case a.SessionID != "":
 		g.forward(ctx, r, a.SessionID)
@@ -130,4 +141,15 @@ func (g *Gateway) storeDown(ctx *fasthttp.RequestCtx, r *room, err error, now ti
 		PollAfterMS: int(r.cfg.PollInterval / time.Millisecond),
 		Message:     "Our queue service is unavailable right now. Please keep this page open; it will carry on by itself.",
 	}, fasthttp.StatusServiceUnavailable)
+}
+
+// isSubresource reports whether a browser says this request loads part of
+// a page (an image, a script, a style sheet…) rather than a page or an API
+// call. Clients that do not send Sec-Fetch-Dest count as pages.
+func isSubresource(ctx *fasthttp.RequestCtx) bool {
+	switch string(ctx.Request.Header.Peek("Sec-Fetch-Dest")) {
+	case "", "document", "iframe", "frame", "empty":
+		return false
+	}
+	return true
 }

@@ -4,13 +4,19 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +25,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/anteroom/anteroom/gateway/config"
 )
 
 // The tests in this file open the waiting page in a real headless Chromium,
@@ -112,7 +120,7 @@ func newTab(t *testing.T, js bool) *tab {
 		cancelAlloc()
 		cancelRoot()
 		if t.Failed() {
-			t.Logf("browser output:\n%s", out.String())
+			t.Logf("browser output:\n%s", out.quiet())
 		}
 	})
 	// The first command starts the browser.
@@ -297,39 +305,104 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 	return l.buf.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+// quiet returns the output without the complaints of a browser run in a
+// container with no D-Bus, which say nothing about the test.
+func (l *lockedBuffer) quiet() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.buf.String()
+	var keep []string
+	for line := range strings.Lines(l.buf.String()) {
+		if !strings.Contains(line, "dbus") {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "")
 }
 
-func TestBrowserWaitsAndLandsOnShop(t *testing.T) {
-	o := newOrigin(t, nil)
-	cfg := testConfig(o.URL)
-	cfg.Rooms[0].MaxActiveUsers = 1
+// browserConfig is testConfig for a browser: the room is polled every
+// second, so that the tests are quick, and, as in the SPEC's example,
+// /favicon.ico bypasses it. Browsers fetch it by themselves, and through
+// the room a cookie-less fetch would take a ticket behind the page's back.
+func browserConfig(originURL string) *config.Config {
+	cfg := testConfig(originURL)
 	cfg.Rooms[0].PollInterval = time.Second
-	g := startGateway(t, cfg, nil, nil)
+	cfg.Rooms[0].Bypass = append(cfg.Rooms[0].Bypass, "/favicon.ico")
+	return cfg
+}
+
+// busyRoom starts a gateway with a room of one, polled every second, whose
+// only slot a Go shopper takes: a browser that comes next waits in line.
+// The gateway's clock follows real time from here on. tune, if not nil,
+// changes the room before the gateway starts.
+func busyRoom(t *testing.T, clk *clock, tune func(*config.Room)) (*testGateway, *origin, *shopper) {
+	t.Helper()
+	o := newOrigin(t, nil)
+	cfg := browserConfig(o.URL)
+	cfg.Rooms[0].MaxActiveUsers = 1
+	if tune != nil {
+		tune(&cfg.Rooms[0])
+	}
+	g := startGateway(t, cfg, nil, clk)
 	holder := newShopper(t)
 	if _, body := holder.get(g.URL + "/item"); !isShopPage(body) {
 		t.Fatal("the first shopper should get the only slot")
 	}
 	runClock(t, g)
-	b := newTab(t, true)
+	return g, o, holder
+}
 
-	resp := b.open(t, g.URL+"/item")
-	if csp, _ := resp.Headers["Content-Security-Policy"].(string); !strings.Contains(csp, "script-src 'self'") {
-		t.Errorf("waiting page CSP %q, want a strict one (the check for violations below relies on it)", csp)
+// leaveRoom gives up the shopper's place or slot.
+func leaveRoom(s *shopper, base string) {
+	s.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+"/.anteroom/leave?room=shop", nil)
+	if err != nil {
+		s.t.Fatal(err)
 	}
-	v := b.look(t)
+	s.do(req)
+}
+
+// originRequests counts the origin's requests for path and returns the
+// last of them.
+func originRequests(o *origin, path string) (n int, last *http.Request) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, r := range o.requests {
+		if r.URL.Path == path {
+			n++
+			last = r
+		}
+	}
+	return n, last
+}
+
+// checkWaiting fails the test unless the browser shows the waiting page
+// with the shopper at number pos.
+func checkWaiting(t *testing.T, v view, pos string) {
+	t.Helper()
 	if v.State != "waiting" || !slices.Equal(v.Sections, []string{"waiting"}) {
-		t.Fatalf("state %q, visible sections %q; want the waiting page", v.State, v.Sections)
+		t.Fatalf("state %q, visible sections %q; want the waiting page\n%s", v.State, v.Sections, v.Text)
 	}
-	if v.Position != "1" || !strings.Contains(v.Text, "You are number 1 in line") {
-		t.Errorf("position %q, text %q; want number 1 in line", v.Position, v.Text)
+	if v.Position != pos || !strings.Contains(v.Text, "You are number "+pos+" in line") {
+		t.Errorf("position %q; want number %s in line\n%s", v.Position, pos, v.Text)
 	}
 	if !v.PositionLive {
 		t.Error("the place in line is not inside an aria-live region")
 	}
+}
+
+// TestBrowserWaitsAndLandsOnShop: a browser that finds the room full waits
+// on the page, which polls; when the slot frees, the page's own polling
+// takes it to the shop, with no console error and no CSP violation.
+func TestBrowserWaitsAndLandsOnShop(t *testing.T) {
+	g, o, holder := busyRoom(t, nil, nil)
+	b := newTab(t, true)
+
+	resp := b.open(t, g.URL+"/item")
+	if csp, _ := resp.Headers["Content-Security-Policy"].(string); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "style-src 'self'") {
+		t.Errorf("waiting page CSP %q, want a strict one: the check for violations relies on it", csp)
+	}
+	v := b.look(t)
+	checkWaiting(t, v, "1")
 	if v.Refresh {
 		t.Error("the <noscript> refresh is live although JavaScript runs")
 	}
@@ -338,29 +411,306 @@ func TestBrowserWaitsAndLandsOnShop(t *testing.T) {
 	b.waitFor(t, 10*time.Second, "two status polls", func(v view) bool {
 		return b.pollCount() >= 2 && v.State == "waiting" && v.Position == "1"
 	})
-	if n := o.count(); n != 1 {
-		t.Fatalf("the origin got %d requests while the browser waited, want only the holder's", n)
+	if n, _ := originRequests(o, "/item"); n != 1 {
+		t.Fatalf("the origin got %d requests for /item while the browser waited, want only the holder's", n)
 	}
 
-	holder.do(mustRequest(t, http.MethodPost, g.URL+"/.anteroom/leave?room=shop"))
-	v = b.waitFor(t, 20*time.Second, "the shop page at /item", func(v view) bool {
+	leaveRoom(holder, g.URL)
+	b.waitFor(t, 20*time.Second, "the shop page at /item", func(v view) bool {
 		return v.Path == "/item" && isShopPage(v.HTML)
 	})
 	if docs := b.documents(); !slices.Equal(docs, []string{"/item", "/item"}) {
 		t.Errorf("documents loaded %q, want the waiting page then the shop, no reloads", docs)
 	}
-	if r := o.last(); r == nil || r.URL.Path != "/item" || r.Header.Get("X-Anteroom-Session") == "" {
-		t.Errorf("the origin's last request %v, want /item with a session", r)
+	if _, r := originRequests(o, "/item"); r == nil || r.Header.Get("X-Anteroom-Session") == "" {
+		t.Error("the origin did not get the browser's /item with a session")
 	}
 	b.checkClean(t)
 }
 
-func mustRequest(t *testing.T, method, u string) *http.Request {
+// TestBrowserWithoutJavaScriptLandsOnShop: with scripts off, the page
+// reloads itself through its <noscript> refresh, and lands on the shop once
+// the slot frees.
+func TestBrowserWithoutJavaScriptLandsOnShop(t *testing.T) {
+	g, o, holder := busyRoom(t, nil, nil)
+	b := newTab(t, false)
+
+	b.open(t, g.URL+"/item")
+	v := b.look(t)
+	checkWaiting(t, v, "1")
+	if !v.Refresh {
+		t.Fatal("no live <noscript> refresh: are scripts really off, or is the refresh gone?")
+	}
+	b.waitFor(t, 10*time.Second, "the page to reload itself", func(v view) bool {
+		return len(b.documents()) >= 3 && v.State == "waiting" && v.Position == "1"
+	})
+	if n, _ := originRequests(o, "/item"); n != 1 {
+		t.Fatalf("the origin got %d requests for /item while the browser waited, want only the holder's", n)
+	}
+
+	leaveRoom(holder, g.URL)
+	b.waitFor(t, 20*time.Second, "the shop page at /item", func(v view) bool {
+		return v.Path == "/item" && isShopPage(v.HTML)
+	})
+	if n := b.pollCount(); n != 0 {
+		t.Errorf("%d status polls with scripts off", n)
+	}
+	if _, r := originRequests(o, "/item"); r == nil || r.Header.Get("X-Anteroom-Session") == "" {
+		t.Error("the origin did not get the browser's /item with a session")
+	}
+	b.checkClean(t)
+}
+
+// countdownRE matches the page's countdown, hh:mm:ss.
+var countdownRE = regexp.MustCompile(`^(\d\d):(\d\d):(\d\d)$`)
+
+// countdownSeconds reads the page's countdown; -1 if it shows none.
+func countdownSeconds(v view) int {
+	m := countdownRE.FindStringSubmatch(v.Countdown)
+	if m == nil {
+		return -1
+	}
+	h, _ := strconv.Atoi(m[1])
+	mi, _ := strconv.Atoi(m[2])
+	s, _ := strconv.Atoi(m[3])
+	return h*3600 + mi*60 + s
+}
+
+// TestBrowserPrequeueCountsDownToOpening: before opens_at the page shows
+// the pre-queue and a countdown that ticks in step with the gateway; at the
+// opening it lets the browser in by itself.
+func TestBrowserPrequeueCountsDownToOpening(t *testing.T) {
+	clk := newClock()
+	opens := clk.Now().Add(time.Hour)
+	o := newOrigin(t, nil)
+	cfg := browserConfig(o.URL)
+	cfg.Rooms[0].OpensAt = opens
+	g := startGateway(t, cfg, nil, clk)
+	runClock(t, g)
+	b := newTab(t, true)
+
+	b.open(t, g.URL+"/item")
+	v := b.look(t)
+	if v.State != "prequeue" || !slices.Equal(v.Sections, []string{"prequeue"}) {
+		t.Fatalf("state %q, visible sections %q; want the pre-queue\n%s", v.State, v.Sections, v.Text)
+	}
+	if v.Position != "1" {
+		t.Errorf("position %q, want 1: the pre-queue is in arrival order", v.Position)
+	}
+	first := countdownSeconds(v)
+	if first < 3590 || first > 3600 {
+		t.Fatalf("countdown %q, want about 01:00:00", v.Countdown)
+	}
+	// It ticks down by itself, and the polls keep it where the gateway is.
+	v = b.waitFor(t, 10*time.Second, "the countdown to tick through two polls", func(v view) bool {
+		n := countdownSeconds(v)
+		return b.pollCount() >= 2 && n >= 0 && n <= first-2 && v.State == "prequeue"
+	})
+	if n, want := countdownSeconds(v), int(opens.Sub(clk.Now())/time.Second); n < want-2 || n > want+2 {
+		t.Errorf("countdown %q, the gateway has %ds to go", v.Countdown, want)
+	}
+	if n, _ := originRequests(o, "/item"); n != 0 {
+		t.Fatalf("the origin got %d requests for /item before the opening", n)
+	}
+
+	// Skip to just before the opening: the page follows the gateway, and
+	// at the opening the only shopper in the pre-queue goes in.
+	clk.Advance(opens.Sub(clk.Now()) - 3*time.Second)
+	b.waitFor(t, 10*time.Second, "the countdown's last seconds", func(v view) bool {
+		n := countdownSeconds(v)
+		return n >= 0 && n <= 3
+	})
+	b.waitFor(t, 20*time.Second, "the shop page at /item", func(v view) bool {
+		return v.Path == "/item" && isShopPage(v.HTML)
+	})
+	if docs := b.documents(); !slices.Equal(docs, []string{"/item", "/item"}) {
+		t.Errorf("documents loaded %q, want the waiting page then the shop", docs)
+	}
+	b.checkClean(t)
+}
+
+// TestBrowserEarlyArrivalJoinsPrequeue: a shopper who comes before
+// prequeue_from gets a countdown and no ticket; when the pre-queue begins,
+// the page reloads by itself to join it, rather than waiting for the
+// opening to queue behind everyone who came later.
+func TestBrowserEarlyArrivalJoinsPrequeue(t *testing.T) {
+	clk := newClock()
+	o := newOrigin(t, nil)
+	cfg := browserConfig(o.URL)
+	cfg.Rooms[0].PrequeueFrom = clk.Now().Add(3 * time.Second)
+	cfg.Rooms[0].OpensAt = clk.Now().Add(time.Hour)
+	g := startGateway(t, cfg, nil, clk)
+	runClock(t, g)
+	b := newTab(t, true)
+
+	b.open(t, g.URL+"/item")
+	v := b.look(t)
+	if v.State != "prequeue" || v.Position != "" {
+		t.Fatalf("state %q, position %q; want the pre-queue page with no place yet", v.State, v.Position)
+	}
+	if n := countdownSeconds(v); n < 1 || n > 3 {
+		t.Errorf("countdown %q, want the seconds to the pre-queue's start", v.Countdown)
+	}
+	v = b.waitFor(t, 15*time.Second, "a place in the pre-queue", func(v view) bool {
+		return v.State == "prequeue" && v.Position == "1"
+	})
+	if n := countdownSeconds(v); n < 3500 || n > 3600 {
+		t.Errorf("countdown %q, want the time to the opening", v.Countdown)
+	}
+	if docs := b.documents(); !slices.Equal(docs, []string{"/item", "/item"}) {
+		t.Errorf("documents loaded %q, want one reload to join", docs)
+	}
+	b.checkClean(t)
+}
+
+// TestBrowserLostTicketRejoins: a page whose ticket cookie is gone learns
+// from the status that it has no place, and reloads to get a ticket.
+func TestBrowserLostTicketRejoins(t *testing.T) {
+	g, _, _ := busyRoom(t, nil, nil)
+	b := newTab(t, true)
+	// With a #fragment, a reload to the same URL would not load at all.
+	b.open(t, g.URL+"/item#reviews")
+	checkWaiting(t, b.look(t), "1")
+
+	b.dropTicket(t, g.URL)
+	v := b.waitFor(t, 10*time.Second, "the page to rejoin the line", func(v view) bool {
+		return len(b.documents()) >= 2 && v.State == "waiting" && v.Position != "" && v.Position != "1"
+	})
+	// Ticket 1 has not been given up, so the new one is behind it.
+	checkWaiting(t, v, "2")
+	if docs := b.documents(); len(docs) != 2 {
+		t.Errorf("documents loaded %q, want one reload", docs)
+	}
+	b.checkClean(t)
+}
+
+// dropTicket deletes the browser's ticket cookie, as if it had run out.
+func (b *tab) dropTicket(t *testing.T, base string) {
 	t.Helper()
-	req, err := http.NewRequest(method, u, nil)
+	if _, err := chromedp.Call(b.ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: "anteroom_ticket_shop", URL: base + "/"}); err != nil {
+		t.Fatalf("deleting the ticket cookie: %v", err)
+	}
+}
+
+// TestBrowserClosedRoomStopsPolling: a page told that the room has closed
+// says so and stops asking; closing is final.
+func TestBrowserClosedRoomStopsPolling(t *testing.T) {
+	clk := newClock()
+	closes := clk.Now().Add(time.Hour)
+	g, _, _ := busyRoom(t, clk, func(r *config.Room) {
+		r.ClosesAt = closes
+		r.SessionDuration = 2 * time.Hour // the holder keeps the slot past closing
+	})
+	b := newTab(t, true)
+	b.open(t, g.URL+"/item")
+	checkWaiting(t, b.look(t), "1")
+
+	// Past closes_at a ticket still waits its turn; a shopper without one
+	// is told the room has closed.
+	clk.Advance(closes.Sub(clk.Now()))
+	b.dropTicket(t, g.URL)
+	b.waitFor(t, 10*time.Second, "the closed page", func(v view) bool {
+		return v.State == "closed" && slices.Equal(v.Sections, []string{"closed"})
+	})
+	polls := b.pollCount()
+	// Three poll intervals: a page still polling would have asked again.
+	if _, err := chromedp.Run(b.ctx, chromedp.Sleep(3500*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.pollCount(); n != polls {
+		t.Errorf("%d status polls after the room closed, want none", n-polls)
+	}
+	if docs := b.documents(); len(docs) != 1 {
+		t.Errorf("documents loaded %q, want no reload", docs)
+	}
+	b.checkClean(t)
+}
+
+// TestBrowserSoldOutPollsSlowly: a page told the room is sold out says so
+// and keeps asking, but seldom: stock comes back only as holds expire.
+// Rather than sell the stock out through the queue, a stand-in in front of
+// the gateway answers the status polls; the page and its assets are the
+// gateway's.
+func TestBrowserSoldOutPollsSlowly(t *testing.T) {
+	g, _, _ := busyRoom(t, nil, nil)
+	var answer atomic.Value
+	answer.Store(`{"room":"shop","state":"waiting","position":1,"ahead":0,"eta_seconds":[0,0],"progress":0,"poll_after_ms":1000,"opens_in_seconds":0,"redirect":""}`)
+	target, err := url.Parse(g.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return req
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.anteroom/status" {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, answer.Load().(string))
+	}))
+	t.Cleanup(front.Close)
+	b := newTab(t, true)
+	b.open(t, front.URL+"/item")
+	checkWaiting(t, b.look(t), "1")
+	b.waitFor(t, 10*time.Second, "a status poll", func(v view) bool { return b.pollCount() >= 1 })
+
+	answer.Store(`{"room":"shop","state":"sold_out","position":0,"ahead":0,"eta_seconds":[0,0],"progress":0,"poll_after_ms":1000,"opens_in_seconds":0,"redirect":""}`)
+	v := b.waitFor(t, 10*time.Second, "the sold-out page", func(v view) bool {
+		return v.State == "sold_out" && slices.Equal(v.Sections, []string{"sold_out"})
+	})
+	if v.Position != "" || !strings.Contains(v.Text, "Sold out") {
+		t.Errorf("position %q, text %q; want the sold-out notice alone", v.Position, v.Text)
+	}
+	polls := b.pollCount()
+	// Three of the room's poll intervals: the page must ask less often.
+	if _, err := chromedp.Run(b.ctx, chromedp.Sleep(3500*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.pollCount(); n != polls {
+		t.Errorf("%d status polls within 3.5s of selling out, want none", n-polls)
+	}
+	if docs := b.documents(); len(docs) != 1 {
+		t.Errorf("documents loaded %q, want no reload", docs)
+	}
+	b.checkClean(t)
 }
 
+// TestBrowserTabSeesProblems checks the checker: a page that breaks the
+// gateway's Content-Security-Policy, throws and logs an error must be
+// reported, or the clean bills of health above would mean nothing.
+func TestBrowserTabSeesProblems(t *testing.T) {
+	g, _, _ := busyRoom(t, nil, nil)
+	resp, _ := newShopper(t).get(g.URL + "/item")
+	csp := resp.Header.Get("Content-Security-Policy")
+	if csp == "" {
+		t.Fatal("the waiting page has no Content-Security-Policy")
+	}
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", csp)
+		if r.URL.Path == "/bad.js" {
+			w.Header().Set("Content-Type", "text/javascript")
+			io.WriteString(w, "console.error('logged error'); notDefined();")
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><title>bad</title><p style="color: red">inline style</p>`+
+			`<script>inlineScript()</script><script src="/bad.js"></script>`)
+	}))
+	t.Cleanup(bad.Close)
+	b := newTab(t, true)
+	b.open(t, bad.URL+"/")
+	b.waitFor(t, 5*time.Second, "the page's problems to be reported", func(view) bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return len(b.problems) >= 4
+	})
+	b.mu.Lock()
+	all := strings.Join(b.problems, "\n")
+	b.mu.Unlock()
+	for _, want := range []string{"style-src", "script-src", "notDefined", "logged error"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no report mentions %q; reports:\n%s", want, all)
+		}
+	}
+}

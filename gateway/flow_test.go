@@ -329,3 +329,24 @@ func mustURL(s string) *url.URL {
 	}
 	return u
 }
+
+// TestSubresourcesDoNotQueue: a browser's image or script request without
+// a ticket does not take a place in line; the page's navigation does.
+func TestSubresourcesDoNotQueue(t *testing.T) {
+	o := newOrigin(t, nil)
+	cfg := testConfig(o.URL)
+	cfg.Rooms[0].MaxActiveUsers = 1
+	g := startGateway(t, cfg, nil, nil)
+	newShopper(t).get(g.URL + "/")
+	s := newShopper(t)
+	resp, _ := s.get(g.URL+"/favicon.ico", "Sec-Fetch-Dest", "image")
+	if resp.StatusCode != http.StatusServiceUnavailable || s.cookie(g.URL, "anteroom_ticket_shop") != "" {
+		t.Errorf("image request: %d, ticket %q; want 503 and no ticket", resp.StatusCode, s.cookie(g.URL, "anteroom_ticket_shop"))
+	}
+	s.get(g.URL+"/", "Sec-Fetch-Dest", "document")
+	g.clock.Advance(time.Second)
+	g.Tick(context.Background())
+	if st := s.status(g.URL); st.State != "waiting" || st.Ahead != 0 {
+		t.Errorf("the page's navigation: %s with %d ahead, want waiting first in line (the image took no place)", st.State, st.Ahead)
+	}
+}

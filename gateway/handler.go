@@ -20,12 +20,18 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 		g.plainError(ctx, fasthttp.StatusTooManyRequests, "Too many requests from your address. Please slow down; you keep your place.")
 		return
 	}
+	host := ctx.Host()
+	if len(host) == 0 {
+		// Rooms are matched by host, and the origin would pick one itself.
+		g.plainError(ctx, fasthttp.StatusBadRequest, "Malformed request.")
+		return
+	}
 	path := ctx.Path()
 	if bytes.HasPrefix(path, reservedPrefix) {
 		g.endpoint(ctx, path[len(reservedPrefix):], now)
 		return
 	}
-	r, bypass := g.router.route(ctx.Host(), path)
+	r, bypass := g.router.route(host, path)
 	if r == nil || bypass {
 		g.forward(ctx, nil, "")
 		return

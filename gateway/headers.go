@@ -7,7 +7,8 @@ import (
 )
 
 // hopHeaders are meaningful only for one connection (RFC 9110 §7.6.1) and
-// are never passed on, in either direction.
+// are never passed on, in either direction. fasthttp frames bodies itself,
+// so Transfer-Encoding goes too.
 var hopHeaders = []string{
 	"Connection",
 	"Proxy-Connection",
@@ -52,11 +53,19 @@ func (s *hopScratch) reset() {
 	s.buf = s.buf[:0]
 }
 
-// stripRequestHop removes hop-by-hop headers, including those the client
-// named in Connection, from the request about to go to the origin.
-func stripRequestHop(h *fasthttp.RequestHeader, s *hopScratch) {
+// header is what stripHop needs of fasthttp's request and response headers.
+type header interface {
+	PeekAll(key string) [][]byte
+	Del(key string)
+	DelBytes(key []byte)
+}
+
+// stripHop removes hop-by-hop headers, including every one named in any
+// Connection header (a message may carry several), from a message about to
+// be passed on.
+func stripHop(h header, s *hopScratch) {
 	s.reset()
-	if v := h.Peek("Connection"); len(v) > 0 {
+	for _, v := range h.PeekAll("Connection") {
 		s.names, s.buf = connectionTokens(s.names, s.buf, v)
 	}
 	for _, name := range s.names {
@@ -67,23 +76,13 @@ func stripRequestHop(h *fasthttp.RequestHeader, s *hopScratch) {
 	}
 }
 
-// stripResponseHop does the same for the origin's answer.
-func stripResponseHop(h *fasthttp.ResponseHeader, s *hopScratch) {
-	s.reset()
-	if v := h.Peek("Connection"); len(v) > 0 {
-		s.names, s.buf = connectionTokens(s.names, s.buf, v)
-	}
-	for _, name := range s.names {
-		h.DelBytes(name)
-	}
-	for _, name := range hopHeaders {
-		if name == "Transfer-Encoding" {
-			continue // fasthttp frames the body itself; see forward
-		}
-		h.Del(name)
-	}
-	h.ResetConnectionClose()
-}
+// stripRequestHop strips the client's request before it goes to the origin.
+func stripRequestHop(h *fasthttp.RequestHeader, s *hopScratch) { stripHop(h, s) }
+
+// stripResponseHop strips the origin's answer before it goes to the client.
+// Deleting Connection also forgets the origin's "close", which was about
+// the origin's connection: the pool has already acted on it.
+func stripResponseHop(h *fasthttp.ResponseHeader, s *hopScratch) { stripHop(h, s) }
 
 // anteroomPrefix starts every header anteroom speaks to the origin with;
 // a client may not send any of them.
@@ -118,35 +117,39 @@ func hasPrefixFold(s, prefix []byte) bool {
 // anteroomCookie starts the names of anteroom's own cookies.
 var anteroomCookie = []byte("anteroom_")
 
-// stripOwnCookies removes anteroom's cookies from the Cookie header sent to
-// the origin: the origin has no use for the tokens (it gets the session id
-// in X-Anteroom-Session) and should never log them. The common case, a
-// Cookie header without them, costs one search.
+// stripOwnCookies removes anteroom's cookies from the request sent to the
+// origin: the origin has no use for the tokens (it gets the session id in
+// X-Anteroom-Session) and should never log them. The shop's cookies stay,
+// in their order. The common case, no cookie of ours, only looks.
 func stripOwnCookies(h *fasthttp.RequestHeader, buf []byte) []byte {
-	v := h.Peek("Cookie")
-	if bytes.Index(v, anteroomCookie) < 0 {
+	ours := false
+	for k := range h.Cookies() { // every Cookie header, parsed
+		if bytes.HasPrefix(k, anteroomCookie) {
+			ours = true
+			break
+		}
+	}
+	if !ours {
 		return buf
 	}
 	buf = buf[:0]
-	for len(v) > 0 {
-		var part []byte
-		if i := bytes.IndexByte(v, ';'); i >= 0 {
-			part, v = v[:i], v[i+1:]
-		} else {
-			part, v = v, nil
-		}
-		part = bytes.TrimSpace(part)
-		if len(part) == 0 || bytes.HasPrefix(part, anteroomCookie) {
+	for k, v := range h.Cookies() {
+		if bytes.HasPrefix(k, anteroomCookie) {
 			continue
 		}
 		if len(buf) > 0 {
 			buf = append(buf, "; "...)
 		}
-		buf = append(buf, part...)
+		if len(k) > 0 {
+			buf = append(buf, k...)
+			buf = append(buf, '=')
+		}
+		buf = append(buf, v...)
 	}
-	if len(buf) == 0 {
-		h.Del("Cookie")
-	} else {
+	// Setting Cookie adds to the parsed cookies rather than replacing
+	// them: clear them first.
+	h.Del("Cookie")
+	if len(buf) > 0 {
 		h.SetBytesV("Cookie", buf)
 	}
 	return buf

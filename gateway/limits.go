@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"sync"
 	"time"
@@ -48,12 +49,18 @@ func newClientLimiter(rps float64, burst, maxClients int) *clientLimiter {
 // allow takes one token for addr; when none is left it returns false and
 // how long until one will be.
 func (c *clientLimiter) allow(addr netip.Addr, now time.Time) (bool, time.Duration) {
+	addr = clientKey(addr)
 	sh := &c.shards[shardOf(addr)]
 	sh.mu.Lock()
 	b := sh.m[addr]
 	if b == nil {
 		if len(sh.m) >= c.max {
-			sh.sweep(now, c.idle, c.max)
+			sh.sweep(now, c.idle)
+			// Still mostly busy clients: forget them all (at worst a fresh
+			// burst each) rather than sweep again for every newcomer.
+			if len(sh.m) > c.max*3/4 {
+				clear(sh.m)
+			}
 		}
 		b = &clientBucket{lim: rate.NewLimiter(c.limit, c.burst)}
 		sh.m[addr] = b
@@ -68,17 +75,12 @@ func (c *clientLimiter) allow(addr netip.Addr, now time.Time) (bool, time.Durati
 	return ok, wait
 }
 
-// sweep drops idle buckets; if the shard is still full it drops them all,
-// which at worst gives those clients a fresh burst, rather than growing
-// without bound under a flood of addresses.
-func (sh *clientShard) sweep(now time.Time, idle time.Duration, limit int) {
+// sweep drops the buckets idle for longer than idle.
+func (sh *clientShard) sweep(now time.Time, idle time.Duration) {
 	for a, b := range sh.m {
 		if now.Sub(b.used) > idle {
 			delete(sh.m, a)
 		}
-	}
-	if len(sh.m) >= limit {
-		clear(sh.m)
 	}
 }
 
@@ -87,12 +89,27 @@ func (c *clientLimiter) sweepAll(now time.Time) {
 	for i := range c.shards {
 		sh := &c.shards[i]
 		sh.mu.Lock()
-		sh.sweep(now, c.idle, c.max+1)
+		sh.sweep(now, c.idle)
 		sh.mu.Unlock()
 	}
 }
 
+// clientKey is the bucket an address draws from. An IPv6 client is given a
+// whole /64 by its network and can pick a new address from it for every
+// request, so the /64 is the client.
+func clientKey(a netip.Addr) netip.Addr {
+	if a.Is6() && !a.Is4In6() {
+		p, _ := a.WithZone("").Prefix(64)
+		return p.Addr()
+	}
+	return a
+}
+
+// shardOf spreads addresses over the shards by every bit of the address
+// (Fibonacci hashing), so neither IPv4 neighbours nor /64 keys, whose low
+// half is zero, crowd one shard.
 func shardOf(a netip.Addr) int {
 	b := a.As16()
-	return int(b[15]^b[14]^b[13]^b[11]) & 63
+	x := binary.LittleEndian.Uint64(b[:8]) ^ binary.LittleEndian.Uint64(b[8:])
+	return int((x * 0x9E3779B97F4A7C15) >> 58)
 }

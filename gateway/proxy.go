@@ -1,10 +1,14 @@
 package gateway
 
 import (
+	"bytes"
 	"errors"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -25,9 +29,9 @@ var forwardPool = sync.Pool{New: func() any { return new(forwarded) }}
 // and forwarding headers go, the gateway's own come in. r and sid name the
 // room and session when the shopper was admitted.
 func (g *Gateway) forward(ctx *fasthttp.RequestCtx, r *room, sid string) {
-	if !g.originLimit.Allow() {
+	if !g.originLimit.AllowN(g.now(), 1) {
 		g.originBusy.Add(1)
-		ctx.Response.Header.Set("Retry-After", "1")
+		retryAfter(ctx, time.Duration(float64(time.Second)/float64(g.originLimit.Limit())))
 		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "The shop is very busy right now. Please try again in a moment.")
 		return
 	}
@@ -35,61 +39,116 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, r *room, sid string) {
 	defer forwardPool.Put(f)
 
 	req := &ctx.Request
+	// A trusted proxy's word on the client is read before its headers go.
+	client, https := g.clientIP(ctx), g.isTLS(ctx)
 	clientClose := req.Header.ConnectionClose()
 	stripRequestHop(&req.Header, &f.hop)
 	stripClientHeaders(&req.Header, &f.hop)
 	f.cookie = stripOwnCookies(&req.Header, f.cookie)
-	g.setForwardedHeaders(ctx, f)
+	g.aimAtOrigin(req)
+	setForwardedHeaders(&req.Header, client, https, f)
 	if r != nil {
 		req.Header.Set("X-Anteroom-Room", r.name)
 		if sid != "" {
 			req.Header.Set("X-Anteroom-Session", sid)
 		}
 	}
-	// Send the path the room was matched on, so the origin cannot be asked
-	// for something the gateway did not check ("/ps5/../admin").
-	req.SetRequestURIBytes(ctx.URI().RequestURI())
-	req.UseHostHeader = true
 
 	resp := &ctx.Response
-	err := g.origin.DoTimeout(req, resp, g.cfg.Origin.Timeout)
-	if err != nil {
-		g.log.Debug("origin round trip failed", "err", err)
+	if err := g.roundTrip(req, resp); err != nil {
 		g.originError(ctx, err)
 		return
 	}
+	streamBody(resp)
 	stripResponseHop(&resp.Header, &f.hop)
 	if clientClose {
 		ctx.SetConnectionClose()
 	}
 }
 
-// originError maps a failed round trip to what the shopper is told: 504
-// when the origin was too slow, 502 when it could not be reached or spoke
-// nonsense.
-func (g *Gateway) originError(ctx *fasthttp.RequestCtx, err error) {
-	ctx.Response.Reset()
-	var ne net.Error
-	if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || (errors.As(err, &ne) && ne.Timeout()) {
-		g.originFailures.Add(1)
-		g.plainError(ctx, fasthttp.StatusGatewayTimeout, "The shop took too long to answer. Please try again.")
-		return
+// aimAtOrigin makes the request ask the origin for exactly what the rooms
+// were matched on: the normalised path, so "/ps5/../admin" is /admin on
+// both sides, and the host of an absolute request line
+// ("GET http://host/..."), which overrides Host (RFC 9112 §3.2.2), so a
+// Host header cannot send the origin somewhere the rooms did not look.
+func (g *Gateway) aimAtOrigin(req *fasthttp.Request) {
+	uri := req.URI()
+	if host := uri.Host(); !bytes.EqualFold(host, req.Header.Host()) {
+		req.Header.SetHostBytes(host)
 	}
-	g.originFailures.Add(1)
-	g.plainError(ctx, fasthttp.StatusBadGateway, "The shop cannot be reached right now. Please try again shortly.")
+	req.SetRequestURIBytes(uri.RequestURI())
+	req.UseHostHeader = true
+	// The scheme is the origin's, not the client's connection's: the pool
+	// refuses a request whose scheme is not its own.
+	if g.origin.IsTLS {
+		req.URI().SetScheme("https")
+	} else {
+		req.URI().SetScheme("http")
+	}
 }
 
 // setForwardedHeaders tells the origin who really asked, and how.
-func (g *Gateway) setForwardedHeaders(ctx *fasthttp.RequestCtx, f *forwarded) {
-	ip := g.clientIP(ctx)
-	f.num = ip.AppendTo(f.num[:0])
-	ctx.Request.Header.SetBytesV("X-Forwarded-For", f.num)
-	if g.isTLS(ctx) {
-		ctx.Request.Header.Set("X-Forwarded-Proto", "https")
+func setForwardedHeaders(h *fasthttp.RequestHeader, client netip.Addr, https bool, f *forwarded) {
+	f.num = client.AppendTo(f.num[:0])
+	h.SetBytesV("X-Forwarded-For", f.num)
+	if https {
+		h.Set("X-Forwarded-Proto", "https")
 	} else {
-		ctx.Request.Header.Set("X-Forwarded-Proto", "http")
+		h.Set("X-Forwarded-Proto", "http")
 	}
-	ctx.Request.Header.SetBytesV("X-Forwarded-Host", ctx.Host())
+	h.SetBytesV("X-Forwarded-Host", h.Host())
+}
+
+// roundTrip asks the origin. A pooled connection the origin closed while
+// idle fails before the origin sees the request; the other idle ones are
+// as old, so they are dropped, and a request that may be repeated (RFC 9110
+// §9.2.2) is asked once more, on a fresh connection, within the same
+// deadline. Anything else, a purchase above all, is never sent twice.
+func (g *Gateway) roundTrip(req *fasthttp.Request, resp *fasthttp.Response) error {
+	timeout := g.cfg.Origin.Timeout
+	start := time.Now()
+	// DoTimeout, not DoDeadline: with the full timeout the pool tells a
+	// wait for a free connection (ErrNoFreeConns) from a slow origin.
+	err := g.origin.DoTimeout(req, resp, timeout)
+	if err != nil && closedByOrigin(err) {
+		g.origin.CloseIdleConnections()
+		if repeatable(req) {
+			err = g.origin.DoDeadline(req, resp, start.Add(timeout))
+		}
+	}
+	return err
+}
+
+func repeatable(req *fasthttp.Request) bool {
+	h := &req.Header
+	return h.IsGet() || h.IsHead() || h.IsOptions() || h.IsTrace()
+}
+
+func closedByOrigin(err error) bool {
+	return errors.Is(err, fasthttp.ErrConnectionClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// originError maps a failed round trip to what the shopper is told: 504
+// when the origin was too slow, 503 when every connection to it stayed
+// busy, 502 when it could not be reached or spoke nonsense. The error
+// itself is never shown.
+func (g *Gateway) originError(ctx *fasthttp.RequestCtx, err error) {
+	ctx.Response.Reset()
+	if errors.Is(err, fasthttp.ErrNoFreeConns) {
+		g.originBusy.Add(1)
+		retryAfter(ctx, time.Second)
+		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "The shop is very busy right now. Please try again in a moment.")
+		return
+	}
+	g.originFailures.Add(1)
+	var ne net.Error
+	switch {
+	case errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || (errors.As(err, &ne) && ne.Timeout()):
+		g.plainError(ctx, fasthttp.StatusGatewayTimeout, "The shop took too long to answer. Please try again.")
+	default:
+		g.plainError(ctx, fasthttp.StatusBadGateway, "The shop cannot be reached right now. Please try again shortly.")
+	}
 }
 
 // isTLS reports whether the shopper's connection is HTTPS: ours, or a
@@ -118,4 +177,63 @@ func retryAfter(ctx *fasthttp.RequestCtx, d time.Duration) {
 	}
 	var b [20]byte
 	ctx.Response.Header.SetBytesV("Retry-After", strconv.AppendInt(b[:0], int64(s), 10))
+}
+
+// originDialer dials the origin with connections whose reads, once an
+// answer's headers are in, each get idle to make progress, rather than all
+// sharing the deadline the pool set for the whole round trip: a large
+// answer to a slow client streams for as long as it keeps moving, while an
+// origin that goes quiet is still cut off. newOriginClient sets it as the
+// pool's Dial.
+func originDialer(idle time.Duration) fasthttp.DialFunc {
+	return func(addr string) (net.Conn, error) {
+		c, err := fasthttp.DialTimeout(addr, idle)
+		if err != nil {
+			return nil, err
+		}
+		oc := &originConn{Conn: c, idle: idle}
+		oc.local = originAddr{Addr: c.LocalAddr(), conn: oc}
+		return oc, nil
+	}
+}
+
+// originConn is a connection to the origin; see originDialer.
+type originConn struct {
+	net.Conn
+	idle      time.Duration
+	streaming atomic.Bool // set by streamBody, cleared by the next round trip
+	local     originAddr
+}
+
+// originAddr is the connection's local address, carrying the connection:
+// the pool records it in each Response (Response.LocalAddr), which is how
+// forward finds the connection an answer is streaming from.
+type originAddr struct {
+	net.Addr
+	conn *originConn
+}
+
+func (c *originConn) LocalAddr() net.Addr { return &c.local }
+
+// SetReadDeadline is the pool starting a round trip: headers must arrive by t.
+func (c *originConn) SetReadDeadline(t time.Time) error {
+	c.streaming.Store(false)
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *originConn) Read(p []byte) (int, error) {
+	if c.streaming.Load() {
+		if err := c.Conn.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+			return 0, err
+		}
+	}
+	return c.Conn.Read(p)
+}
+
+// streamBody moves the connection resp came on from the round trip's
+// deadline to per-read ones, for the body still to be read.
+func streamBody(resp *fasthttp.Response) {
+	if a, ok := resp.LocalAddr().(*originAddr); ok {
+		a.conn.streaming.Store(true)
+	}
 }

@@ -64,7 +64,7 @@ type router struct {
 // route returns the room a request belongs to, and whether the request is
 // on that room's bypass list. A nil room means no room: proxy at once.
 func (rt *router) route(host, path []byte) (*room, bool) {
-	host = stripPort(host)
+	host = canonicalHost(host)
 	var best *room
 	bestScore := -1
 	for _, r := range rt.rooms {
@@ -96,6 +96,19 @@ func (r *room) hostMatches(host []byte) bool {
 		}
 	}
 	return false
+}
+
+// canonicalHost is a Host header as rooms name hosts: without ":port",
+// an IPv6 literal without its brackets, and a name without the trailing
+// dot of a fully qualified name, which names the same site
+// ("shop.example.com." is shop.example.com to DNS and to the origin, so it
+// must be to the rooms too).
+func canonicalHost(host []byte) []byte {
+	host = stripPort(host)
+	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
+		return host[1 : len(host)-1]
+	}
+	return bytes.TrimRight(host, ".")
 }
 
 // stripPort drops ":port" from a Host header, leaving IPv6 brackets alone.

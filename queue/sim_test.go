@@ -33,11 +33,16 @@ type shopper struct {
 // 200 shoppers in a room of 10 admitting 60 a minute with a burst of 10.
 func TestRoomBoundedAndFair(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) { simulateSale(t, seed) })
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			simulateSale(t, seed, Schedule{}, []Store{NewMemoryStore()})
+		})
 	}
 }
 
-func simulateSale(t *testing.T, seed uint64) {
+// simulateSale runs the sale on one engine per store given, all of them
+// nodes of one room (the stores share its state); each shopper goes to
+// the next node at every request, as behind a round-robin balancer.
+func simulateSale(t *testing.T, seed uint64, sched Schedule, stores []Store) {
 	p := Policy{
 		MaxActive:    10,
 		PerMinute:    60,
@@ -47,8 +52,17 @@ func simulateSale(t *testing.T, seed uint64) {
 		AbandonAfter: time.Minute,
 	}
 	rng := rand.New(rand.NewPCG(seed, 2026))
-	g := newRig(t, p, Schedule{})
+	clk := newClock()
+	nodes := make([]*Room, len(stores))
+	for i, st := range stores {
+		nodes[i] = NewRoom("shop", st, Options{Policy: p, Schedule: sched, PollInterval: 5 * time.Second, Now: clk.Now, Log: quiet})
+	}
 	ctx := context.Background()
+	next := 0
+	node := func() *Room { // the node the next request goes to
+		next++
+		return nodes[next%len(nodes)]
+	}
 
 	shoppers := make([]*shopper, 200)
 	for i := range shoppers {
@@ -74,14 +88,17 @@ func simulateSale(t *testing.T, seed uint64) {
 	}
 
 	end := start.Add(time.Hour)
-	for now := start; now.Before(end); now = g.clk.Add(time.Second) {
+	for now := start; now.Before(end); now = clk.Add(time.Second) {
 		order := rng.Perm(len(shoppers)) // who acts first within a second is chance
 		for _, i := range order {
 			s := shoppers[i]
 			switch {
 			case now.Before(s.arrives) || s.gone || s.done:
 			case s.ticket.Number == 0 && s.sid == "": // arrives
-				a := g.arrive()
+				a, err := node().Arrive(ctx)
+				if err != nil {
+					t.Fatalf("at %v: Arrive: %v", now.Sub(start), err)
+				}
 				if a.SessionID != "" {
 					admit(s, a.SessionID, now)
 					continue
@@ -97,16 +114,22 @@ func simulateSale(t *testing.T, seed uint64) {
 				if now.Before(s.nextPoll) {
 					continue
 				}
-				st := g.status(s.ticket)
+				n := node()
+				st, err := n.Status(ctx, s.ticket)
+				if err != nil {
+					t.Fatalf("at %v: Status(%d): %v", now.Sub(start), s.ticket.Number, err)
+				}
 				if st.Requeued {
 					t.Fatalf("at %v: ticket %d, polling as told, was requeued", now.Sub(start), s.ticket.Number)
 				}
 				if st.State == StateAdmitted {
-					checkFair(t, g, byNumber, s.ticket.Number, now)
+					checkFair(t, n, byNumber, s.ticket.Number, now)
 					admit(s, st.SessionID, now)
 					continue
 				}
-				if c := g.counters(); c.Opening.Position(s.ticket.Number) <= c.Serving {
+				// Judged by what the node that answered knew: another
+				// node may have called the ticket since.
+				if c, _ := n.Counters(); c.Opening.Position(s.ticket.Number) <= c.Serving {
 					t.Fatalf("at %v: ticket %d polled after its turn came and was told %s", now.Sub(start), s.ticket.Number, st.State)
 				}
 				wait := time.Duration(st.PollAfterMS)*time.Millisecond + time.Duration(rng.IntN(1000))*time.Millisecond
@@ -115,20 +138,24 @@ func simulateSale(t *testing.T, seed uint64) {
 				if !now.Before(s.shopUntil) {
 					s.done = true
 					if s.revokes {
-						g.room.End(ctx, s.sid, s.lastReq.Add(p.SessionTTL))
+						if err := node().End(ctx, s.sid, s.lastReq.Add(p.SessionTTL)); err != nil {
+							t.Fatalf("at %v: End: %v", now.Sub(start), err)
+						}
 					}
 					continue
 				}
 				if !now.Before(s.nextReq) {
-					g.room.Refresh(s.sid)
+					node().Refresh(s.sid)
 					s.lastReq = now
 					s.nextReq = now.Add(time.Duration(2+rng.IntN(8)) * time.Second)
 				}
 			}
 		}
-		g.tick()
+		for _, n := range nodes {
+			n.Tick(ctx)
+		}
 
-		c, err := g.room.Counters()
+		c, err := stores[0].Counters(ctx, "shop")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,15 +189,15 @@ func simulateSale(t *testing.T, seed uint64) {
 }
 
 // checkFair is guarantee 2 at the moment ticket n is admitted: every
-// earlier ticket still polling has been admitted already or has had its
-// turn (it claims at its next poll; a poll after its turn that is not
-// admitted fails the test where it happens).
-func checkFair(t *testing.T, g *rig, byNumber map[uint64]*shopper, n uint64, now time.Time) {
+// ticket ahead of it in line (by position: a pre-queue's lottery orders
+// its own) still polling has been admitted already or has had its turn
+// (it claims at its next poll; a poll after its turn that is not admitted
+// fails the test where it happens).
+func checkFair(t *testing.T, node *Room, byNumber map[uint64]*shopper, n uint64, now time.Time) {
 	t.Helper()
-	c := g.counters()
-	for k := uint64(1); k < n; k++ {
-		s := byNumber[k]
-		if s == nil || s.gone || s.sid != "" {
+	c, _ := node.Counters()
+	for k, s := range byNumber {
+		if c.Opening.Position(k) >= c.Opening.Position(n) || s.gone || s.sid != "" {
 			continue
 		}
 		if c.Opening.Position(k) > c.Serving {

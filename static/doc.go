@@ -7,7 +7,12 @@
 // PollAfterMS, the gateway renders it again, and once the shopper is admitted the
 // gateway serves the shop at the same URL. With JavaScript, waiting.js polls
 // StatusURL instead (with ±20% jitter, backing off to 60 s on errors), updates the page
-// in place and goes to Redirect when the shopper is admitted. The script reads its
+// in place and goes to Redirect when the shopper is admitted. Once the room is closed,
+// which is final, neither reloads nor polls any more; while it is sold out, the script
+// asks every 30 s at most, since stock comes back only as holds expire. When the status
+// shows that the shopper holds no ticket (waiting with no position, or a countdown that
+// ran out and then started again, which was the count to the pre-queue's start), the
+// script reloads the page so that the gateway hands one out. The script reads its
 // starting state from data-* attributes, so neither the page nor the script needs
 // inline code or inline styles: a strict Content-Security-Policy of
 // "default-src 'self'" holds.

@@ -78,12 +78,15 @@ func TestRenderStates(t *testing.T) {
 		{
 			name:   "sold out",
 			modify: func(d *PageData) { d.State = StateSoldOut },
-			want:   []string{"Sold out — all units have been claimed. We're sorry."},
+			// Stock may come back as holds expire: keep looking.
+			want: []string{"Sold out — all units have been claimed. We're sorry.", `<noscript><meta http-equiv="refresh" content="3"></noscript>`},
 		},
 		{
 			name:   "closed",
 			modify: func(d *PageData) { d.State = StateClosed },
 			want:   []string{"This sale has ended", "The sale is closed"},
+			// Closing is final: a page without JavaScript stops reloading.
+			absent: []string{`http-equiv="refresh"`},
 		},
 		{
 			name:   "paused",
@@ -123,6 +126,11 @@ func TestRenderStates(t *testing.T) {
 			for _, want := range append(common, tt.want...) {
 				if !strings.Contains(page, want) {
 					t.Errorf("page lacks %q\n%s", want, page)
+				}
+			}
+			for _, bad := range tt.absent {
+				if strings.Contains(page, bad) {
+					t.Errorf("page contains %q\n%s", bad, page)
 				}
 			}
 			// Exactly one state section is visible: the one for d.State.
@@ -302,6 +310,14 @@ func TestExampleCustomTemplate(t *testing.T) {
 	}
 	if strings.Contains(page, "Copy it") {
 		t.Error("template comment leaked into the page")
+	}
+	d.State = StateClosed
+	b.Reset()
+	if err := RenderWith(tmpl, &b, d); err != nil {
+		t.Fatalf("RenderWith: %v", err)
+	}
+	if strings.Contains(b.String(), `http-equiv="refresh"`) {
+		t.Error("the closed example page still reloads itself")
 	}
 }
 

@@ -8,6 +8,7 @@
   var data = root.dataset;
   var STATES = ['prequeue', 'waiting', 'admitted', 'sold_out', 'closed', 'paused', 'unavailable'];
   var MAX_WAIT = 60000;
+  var SOLD_OUT_WAIT = 30000; // stock can come back as holds expire, but not often
 
   function num(v) { v = Math.round(Number(v)); return v > 0 ? v : 0; }
   function jitter(ms) { return ms * (0.8 + Math.random() * 0.4); }
@@ -107,10 +108,38 @@
       });
   }
 
+  // rejoin loads the page again, so that the gateway hands out a ticket: the cookie is gone
+  // (lost, or run out), or the page came before the pre-queue began. A cookie keeps any
+  // place there is, so a reload never costs one; it comes only after a poll, so no oftener
+  // than the no-script page reloads anyway. A GET, as the refresh does (reload() would
+  // offer to send a form again), and without the #fragment, which would not load at all.
+  function rejoin() {
+    clearTimeout(timer);
+    clearTimeout(tick);
+    location.replace(location.href.split('#')[0]);
+  }
+
+  // nextPoll schedules the coming poll: never once the room has closed, which is final;
+  // seldom when sold out.
+  function nextPoll() {
+    if (s.state === 'closed') { clearTimeout(timer); due = 0; return; }
+    schedule(jitter(s.state === 'sold_out' ? Math.max(s.poll, SOLD_OUT_WAIT) : s.poll));
+  }
+
   function update(j) {
     if (!j || typeof j !== 'object') throw new Error('bad status');
     fails = 0;
     offline(false);
+    // Without a ticket the gateway only says how the room is: in line with no place, or a
+    // countdown that leaps ahead (ours counted to the pre-queue's start, the new one to the
+    // opening).
+    if (navigator.cookieEnabled !== false &&
+        ((j.state === 'waiting' && !num(j.position)) ||
+         (j.state === 'prequeue' && num(j.opens_in_seconds) &&
+          Date.now() + num(j.opens_in_seconds) * 1000 - deadline > 5000))) {
+      rejoin();
+      return;
+    }
     var changed = STATES.indexOf(j.state) >= 0 && j.state !== s.state;
     if (changed) s.state = j.state;
     if ('position' in j) s.position = num(j.position);
@@ -128,7 +157,7 @@
       location.replace(target());
       return;
     }
-    schedule(jitter(s.poll));
+    nextPoll();
   }
 
   function countdown(sec) {
@@ -145,6 +174,6 @@
   }
 
   countdown(num(data.opensIn));
-  schedule(jitter(s.poll));
+  nextPoll();
   window.addEventListener('online', function () { if (fails) schedule(500 + Math.random() * 1000); });
 }());

@@ -1,0 +1,249 @@
+package queue
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisStore keeps every room's state in Redis, so that several gateway
+// nodes share one queue. Each state change is one Lua script (see
+// redis_scripts.go) that does what the MemoryStore method of the same name
+// does, atomically; the scripts are written to be safe to run twice, because
+// the client retries a command whose answer it did not get (Join, the one
+// that is not, is sent without retries).
+//
+// All of a room's keys share a hash tag, so on a Redis Cluster a room lives
+// on one slot and its scripts run on one node.
+//
+// Redis must not evict these keys (maxmemory-policy noeviction): a room
+// missing one of its keys is a room in a state no store could reach. A
+// Redis that lost everything (restarted without persistence) is survived
+// as MemoryStore survives a lost state file: polls put tickets back, and
+// the next Advance puts back the room's opening as this node knew it; but
+// arrivals in the moments before the loss that no node heard of can get
+// numbers again, so run Redis with AOF where that matters.
+type RedisStore struct {
+	// client runs the idempotent scripts, with go-redis's retries.
+	client redis.UniversalClient
+	// once runs Join, with no retries at all: a Join whose answer was lost
+	// already took a number, and running it again would take another.
+	once   redis.UniversalClient
+	prefix string
+	addrs  string // for error messages
+
+	mu    sync.Mutex
+	rooms map[string]*redisRoom
+}
+
+var _ Store = (*RedisStore)(nil)
+
+// RedisOptions configure a RedisStore. Zero values have the defaults
+// written next to them.
+type RedisOptions struct {
+	// Addrs is one Redis ("host:port") or the seed nodes of a Redis
+	// Cluster (two or more addresses).
+	Addrs []string
+	// Cluster makes a single address a Cluster seed (a configuration
+	// endpoint) rather than one Redis.
+	Cluster bool
+	// Username and Password authenticate (ACL user, or just the password
+	// with the default user); empty: none.
+	Username string
+	Password string
+	// DB selects the database of a single Redis; a Cluster has only 0.
+	DB int
+	// KeyPrefix starts every key, so that deployments sharing one Redis
+	// do not see each other's rooms. Empty: "anteroom".
+	KeyPrefix string
+	// TLS, when set, is used for every connection.
+	TLS *tls.Config
+	// DialTimeout, ReadTimeout and WriteTimeout bound each network step;
+	// zero: go-redis's defaults (5 s, 3 s, 3 s).
+	DialTimeout  time.Duration
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
+	// PoolSize is the connections per node for each of the store's two
+	// clients; zero: go-redis's default (10 per CPU).
+	PoolSize int
+	// ProbeTimeout bounds the PING at start-up. Zero: 5 s.
+	ProbeTimeout time.Duration
+}
+
+// NewRedisStore connects to Redis and checks, with a PING, that it answers:
+// a store that cannot be reached is reported at start-up, not found broken
+// by the first shopper.
+func NewRedisStore(ctx context.Context, o RedisOptions) (*RedisStore, error) {
+	if len(o.Addrs) == 0 {
+		return nil, errors.New("connecting to redis: no address given")
+	}
+	cluster := o.Cluster || len(o.Addrs) > 1
+	if cluster && o.DB != 0 {
+		return nil, fmt.Errorf("connecting to redis cluster at %s: db %d: a cluster has only db 0", strings.Join(o.Addrs, ", "), o.DB)
+	}
+	prefix := o.KeyPrefix
+	if prefix == "" {
+		prefix = "anteroom"
+	}
+	opts := redis.UniversalOptions{
+		Addrs:         o.Addrs,
+		IsClusterMode: cluster,
+		Username:      o.Username,
+		Password:      o.Password,
+		DB:            o.DB,
+		TLSConfig:     o.TLS,
+		DialTimeout:   o.DialTimeout,
+		ReadTimeout:   o.ReadTimeout,
+		WriteTimeout:  o.WriteTimeout,
+		PoolSize:      o.PoolSize,
+		ClientName:    "anteroom",
+	}
+	once := opts
+	once.MaxRetries = -1
+	if cluster {
+		// A cluster client also retries a failed command on its own, up to
+		// MaxRedirects times, whatever MaxRetries says; -1 turns that off
+		// too. joinRetry follows MOVED and the like by hand.
+		once.MaxRedirects = -1
+	}
+	s := &RedisStore{
+		client: redis.NewUniversalClient(&opts),
+		once:   redis.NewUniversalClient(&once),
+		prefix: prefix,
+		addrs:  strings.Join(o.Addrs, ", "),
+		rooms:  make(map[string]*redisRoom),
+	}
+	timeout := o.ProbeTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := s.client.Ping(pctx).Err()
+	if err == nil {
+		err = s.once.Ping(pctx).Err()
+	}
+	if err != nil {
+		s.Close()
+		if errors.Is(err, context.DeadlineExceeded) {
+			// go-redis was still redialling when time ran out; one plain
+			// dial says why ("connection refused", "no such host").
+			if derr := dialError(o.Addrs, o.DialTimeout); derr != nil {
+				return nil, fmt.Errorf("connecting to redis at %s: %w (%w)", s.addrs, err, derr)
+			}
+		}
+		return nil, fmt.Errorf("connecting to redis at %s: %w", s.addrs, err)
+	}
+	return s, nil
+}
+
+// dialError is the first failure to open a TCP connection to addrs.
+func dialError(addrs []string, timeout time.Duration) error {
+	if timeout <= 0 || timeout > time.Second {
+		timeout = time.Second
+	}
+	for _, a := range addrs {
+		c, err := net.DialTimeout("tcp", a, timeout)
+		if err != nil {
+			return err
+		}
+		c.Close()
+	}
+	return nil
+}
+
+// Ping implements Store.
+func (s *RedisStore) Ping(ctx context.Context) error {
+	if err := s.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis at %s: %w", s.addrs, err)
+	}
+	return nil
+}
+
+// Close implements Store.
+func (s *RedisStore) Close() error {
+	return errors.Join(s.client.Close(), s.once.Close())
+}
+
+// redisRoom is what this node remembers of a room: its keys, built once,
+// and its frozen pre-queue, which the Lua scripts cannot compute positions
+// from (see redis_advance.go).
+type redisRoom struct {
+	keys []string
+
+	mu      sync.Mutex
+	opening Opening // set once seen opened; never changes after, short of Redis losing its data
+	serving uint64  // the last serving counter heard of: where Advance's numbers start
+	issued  uint64  // the highest Issued heard of, put back if Redis loses its data
+}
+
+// The keys of a room, in the order every script takes them (KEYS[1..7]).
+const (
+	keyCounters = iota // hash: issued, serving, admitted, bucket, opening, ...
+	keySeen            // string: a big-endian uint32 per ticket, like MemoryStore's Seen
+	keySessions        // sorted set: session id by last refresh
+	keyEnded           // sorted set: ended session id by when it ended
+	keyCalls           // sorted set: called ticket number by when it was called
+	keyClaims          // hash: claimed ticket number -> session id
+	keyClaimsAt        // sorted set: claimed ticket number by when to look at it again
+	numKeys
+)
+
+var keyNames = [numKeys]string{"counters", "seen", "sessions", "ended", "calls", "claims", "claims_at"}
+
+// room returns this node's record of the named room.
+func (s *RedisStore) room(name string) *redisRoom {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.rooms[name]
+	if r == nil {
+		r = &redisRoom{keys: roomKeys(s.prefix, name)}
+		s.rooms[name] = r
+	}
+	return r
+}
+
+// roomKeys names a room's keys "<prefix>:{<room>}:<what>". The braces are
+// the hash tag that puts them on one Cluster slot; a room name that would
+// break the tag (empty, or holding a brace) is hex-encoded behind a "{",
+// which a plain name cannot contain.
+func roomKeys(prefix, room string) []string {
+	tag := room
+	if room == "" || strings.ContainsAny(room, "{}") {
+		tag = "{" + hex.EncodeToString([]byte(room))
+	}
+	keys := make([]string, numKeys)
+	for i, what := range keyNames {
+		keys[i] = prefix + ":{" + tag + "}:" + what
+	}
+	return keys
+}
+
+// view returns the opening, serving counter and Issued this node last
+// heard of.
+func (r *redisRoom) view() (Opening, uint64, uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.opening, r.serving, r.issued
+}
+
+// heard notes counters that came back from Redis. An opening is kept once
+// heard of, and Issued only grows: they are what Advance puts back when
+// Redis has lost them.
+func (r *redisRoom) heard(c Counters) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c.Opening.Opened {
+		r.opening = c.Opening
+	}
+	r.serving = c.Serving
+	r.issued = max(r.issued, c.Issued)
+}

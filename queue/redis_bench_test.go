@@ -1,0 +1,92 @@
+package queue
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// The store's side of the hot moments, on a real Redis over loopback: each
+// number is one round trip plus the script's work.
+
+// BenchmarkRedisJoin is a ticket handed out: what an arrival at a full
+// room costs the store.
+func BenchmarkRedisJoin(b *testing.B) {
+	s := newRedisStore(b, startRedis(b), "bench", false)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Join(ctx, rm, start); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRedisClaim is a called ticket turned into a session.
+func BenchmarkRedisClaim(b *testing.B) {
+	s := newRedisStore(b, startRedis(b), "bench", false)
+	ctx := context.Background()
+	n := uint64(b.N)
+	// One poll of the last number issues them all, as polling; one Advance
+	// calls them all.
+	if err := s.Seen(ctx, rm, []uint64{n}, start); err != nil {
+		b.Fatal(err)
+	}
+	mustOpen(b, s, start)
+	p := Policy{MaxActive: b.N + 1, PerMinute: 1, Burst: b.N + 1, SessionTTL: time.Hour, ClaimWindow: time.Hour, AbandonAfter: time.Hour}
+	if c := mustAdvance(b, s, p, start); c.Called != b.N {
+		b.Fatalf("set-up: %d called, want %d", c.Called, b.N)
+	}
+	sids := make([]string, b.N)
+	for i := range sids {
+		sids[i] = NewSessionID()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := s.Claim(ctx, rm, uint64(i+1), sids[i], start); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRedisAdvance is one tick's store work with 100k tickets waiting
+// for a full room of 500, as BenchmarkAdvance is for memory: expiry, the
+// bucket, and the waiting count (100k tickets' four bytes sent to Go and
+// counted there) at most once a second.
+func BenchmarkRedisAdvance(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		step time.Duration
+	}{
+		{"tick_1s_counting_every_tick", time.Second},
+		{"tick_100ms", 100 * time.Millisecond},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			p := Policy{MaxActive: 500, PerMinute: 1200, Burst: 200, SessionTTL: 10000 * time.Hour,
+				ClaimWindow: time.Minute, AbandonAfter: 10000 * time.Hour}
+			s := newRedisStore(b, startRedis(b), "bench", false)
+			ctx := context.Background()
+			mustOpen(b, s, start)
+			sids := make([]string, p.MaxActive)
+			for i := range sids {
+				sids[i] = NewSessionID()
+			}
+			if err := s.Refresh(ctx, rm, sids, start); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Seen(ctx, rm, []uint64{100000}, start); err != nil {
+				b.Fatal(err)
+			}
+			now := start
+			b.ReportAllocs()
+			for b.Loop() {
+				now = now.Add(bc.step)
+				c, err := s.Advance(ctx, rm, p, now)
+				if err != nil || c.Waiting != 100000 {
+					b.Fatalf("Advance: %+v, %v", c, err)
+				}
+			}
+		})
+	}
+}

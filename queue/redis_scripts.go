@@ -1,0 +1,399 @@
+package queue
+
+import "github.com/redis/go-redis/v9"
+
+// The Lua scripts of RedisStore. Each is one atomic state change that does
+// what the MemoryStore method of the same name does; memory.go is the
+// reference and the conformance suite holds the two together.
+//
+// Numbers. Redis's Lua has only doubles, exact for integers up to 2^53, and
+// its tostring (and so redis.call's conversion of a number) rounds to 14
+// digits. So: times are Unix microseconds (exact until the year 2255; the
+// callers' nanoseconds would not be), every number written to Redis goes
+// through fmt, and the few values that do not fit a double (the lottery's
+// 64-bit seed, the opening instant in nanoseconds) are strings the scripts
+// store and hand back without reading. The rate bucket counts in parts of
+// 1/60,000,000 of a token (microseconds per minute), so a refill is the
+// whole number elapsed·perMinute and the bucket never drifts.
+//
+// Retries. go-redis sends a command again when it did not get its answer,
+// so every script here but join is safe to run twice with the same
+// arguments: claims are keyed by ticket number and direct admissions by
+// session id, so a second run returns the first one's answer; refreshes,
+// polls, leaves and ends set values rather than add to them; and a second
+// Advance at the same instant is just the next tick: it refills nothing and
+// calls only whom the limits allow. None admits anyone twice.
+//
+// Keys (KEYS[1..7], all with the room's hash tag): see keyNames.
+
+// luaPrelude is shared by every script.
+const luaPrelude = `
+local C, SEEN, SESS, ENDED, CALLS, CLAIMS, CLAIMAT = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local U = 60000000 -- bucket parts per token
+
+local function fmt(x) return string.format('%d', x) end
+local function num(v) return tonumber(v) or 0 end
+
+local FIELDS = {'issued', 'serving', 'admitted', 'tokens', 'tokens_at', 'opened', 'pq_end', 'random', 'base', 'waiting', 'waiting_at', 'last'}
+
+-- load reads the room's numeric counters; a room never seen reads as zeros.
+local function load()
+  local v = redis.call('HMGET', C, unpack(FIELDS))
+  local r = {}
+  for i, f in ipairs(FIELDS) do r[f] = num(v[i]) end
+  return r
+end
+
+-- save writes back the named counters.
+local function save(r, ...)
+  local args = {}
+  for _, f in ipairs({...}) do
+    args[#args + 1] = f
+    args[#args + 1] = fmt(r[f])
+  end
+  redis.call('HSET', C, unpack(args))
+end
+
+-- touch notes now as the latest time a caller passed (End has none).
+local function touch(r, now)
+  if now > r.last then r.last = now end
+end
+
+-- The pre-queue's identity: its instant and seed, as Go writes them.
+local function opening_id()
+  local v = redis.call('HMGET', C, 'opened', 'opened_at', 'seed')
+  if v[1] ~= '1' then return '' end
+  return (v[2] or '') .. '/' .. (v[3] or '')
+end
+
+-- counters is the reply shape parseCounters reads.
+local function counters()
+  local v = redis.call('HMGET', C, 'issued', 'serving', 'waiting', 'admitted', 'opened', 'opened_at', 'pq_end', 'random', 'seed')
+  return {num(v[1]), num(v[2]), redis.call('ZCARD', SESS), redis.call('ZCARD', CALLS), num(v[3]), num(v[4]),
+    num(v[5]), v[6] or '', num(v[7]), num(v[8]), v[9] or '0'}
+end
+
+-- Seen: four bytes per ticket number n at offset 4(n-1), big-endian, the
+-- second (since base, plus one) it last polled; zero: gone.
+local seenlen = nil
+local function slen()
+  if not seenlen then seenlen = redis.call('STRLEN', SEEN) / 4 end
+  return seenlen
+end
+local function sget(n)
+  return redis.call('BITFIELD', SEEN, 'GET', 'u32', '#' .. fmt(n - 1))[1]
+end
+local function sset(n, v)
+  redis.call('BITFIELD', SEEN, 'SET', 'u32', '#' .. fmt(n - 1), fmt(v))
+end
+
+local function tick(r, now)
+  local d = now - r.base
+  if d < 0 then d = 0 end
+  return math.floor(d / 1000000) + 1
+end
+
+-- LEFT marks a ticket whose holder left (MemoryStore's seenLeft): unlike
+-- an abandoned one, no late poll brings it back.
+local LEFT = 4294967295
+
+-- fresh: a poll at tick t is within the abandon window at tick cur; one
+-- stamped after cur is fresh.
+local function fresh(t, cur, abandon)
+  return t ~= 0 and t ~= LEFT and (t >= cur or cur - t <= abandon)
+end
+
+-- see marks ticket n (at position pos) as polling now; numbers beyond the
+-- last issued raise it, and those in between count as polling too.
+local function see(r, n, pos, now)
+  if n == 0 then return end
+  if r.base == 0 then r.base = now end
+  local cur = tick(r, now)
+  if n > r.issued then r.issued = n end
+  local len = slen()
+  if len < n then
+    -- This writes cur for n too, as MemoryStore's growing does.
+    redis.call('APPEND', SEEN, string.rep(struct.pack('>I4', cur), n - len))
+    seenlen = n
+  elseif (r.opened ~= 1 or pos > r.serving) and sget(n) ~= LEFT then
+    sset(n, cur) -- else its turn has passed, or it left: polling does not bring it back
+  end
+end
+
+-- expire ends sessions past their life and forgets what no longer matters.
+local function expire(now, life, window)
+  redis.call('ZREMRANGEBYSCORE', SESS, '-inf', '(' .. fmt(now - life))
+  redis.call('ZREMRANGEBYSCORE', ENDED, '-inf', '(' .. fmt(now - life))
+  redis.call('ZREMRANGEBYSCORE', CALLS, '-inf', '(' .. fmt(now - window))
+  -- A claim is kept while its session lives, and for twice the claim
+  -- window at least. Its score is when to look again, less 2·window: a
+  -- claim whose session is alive is looked at next when that session
+  -- could expire, so each is looked at once per refresh, not every tick.
+  local due = redis.call('ZRANGEBYSCORE', CLAIMAT, '-inf', '(' .. fmt(now - 2 * window))
+  for _, n in ipairs(due) do
+    local sid = redis.call('HGET', CLAIMS, n)
+    local at = sid and redis.call('ZSCORE', SESS, sid)
+    if at then
+      redis.call('ZADD', CLAIMAT, fmt(num(at) + life - 2 * window), n)
+    else
+      redis.call('HDEL', CLAIMS, n)
+      redis.call('ZREM', CLAIMAT, n)
+    end
+  end
+end
+
+-- refill tops up the admission bucket; a bucket never used is full.
+local function refill(r, now, per_minute, burst)
+  local full = burst * U
+  if r.tokens_at == 0 then r.tokens, r.tokens_at = full, now end
+  local elapsed = now - r.tokens_at
+  if elapsed > 0 then
+    -- Past 2^53 the product is inexact, but then the bucket is full anyway.
+    r.tokens = r.tokens + elapsed * per_minute
+    r.tokens_at = now
+  end
+  if r.tokens > full then r.tokens = full end
+end
+`
+
+// luaJoin: ARGV now. Hands out the next number and marks it polling.
+const luaJoin = luaPrelude + `
+local now = tonumber(ARGV[1])
+local r = load()
+touch(r, now)
+local n = r.issued + 1
+see(r, n, n, now)
+r.waiting = r.waiting + 1
+save(r, 'issued', 'base', 'last', 'waiting')
+return n
+`
+
+// luaOpen: ARGV now, opening instant (ns), random (0/1), seed. Freezes the
+// pre-queue once.
+const luaOpen = luaPrelude + `
+local now = tonumber(ARGV[1])
+local r = load()
+touch(r, now)
+save(r, 'last')
+if r.opened ~= 1 then
+  redis.call('HSET', C, 'opened', '1', 'opened_at', ARGV[2], 'pq_end', fmt(r.issued), 'random', ARGV[3], 'seed', ARGV[4])
+end
+return counters()
+`
+
+// luaAdvance: ARGV now, max active, per minute, burst, session life (µs),
+// claim window (µs), abandon window (s); the opening this node knows: id,
+// instant (ns), pre-queue end, random, seed, and the last Issued it heard
+// of; S0, the place the numbers start after, then the numbers of places
+// S0+1, S0+2, ... of a random pre-queue (see redis_advance.go).
+//
+// A room that Redis has no opening for, when this node knows one, lost its
+// data (a restart without persistence, a flush): the opening is put back
+// as it was, so the lottery's order stands and nobody who came after the
+// opening joins it, and every number up to the last one this node heard of
+// counts as polling until the abandon window says otherwise, as a poll of
+// an unknown number does. The serving counter starts again from the first
+// place: those already served no longer poll and are skipped in due time,
+// while nobody still waiting loses their turn.
+//
+// Replies {code, counters, lease, base, seen}: code "more" when the walk
+// stopped for want of numbers (Go computes them from the counters' opening
+// and serving and runs it again, at the same instant); lease 1 when this
+// call is to count the waiting tickets, from the seen bytes it returns.
+const luaAdvance = luaPrelude + `
+local now = tonumber(ARGV[1])
+local max_active, per_minute, burst = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local life, window, abandon = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local id, s0 = ARGV[8], tonumber(ARGV[14])
+local r = load()
+touch(r, now)
+if r.opened ~= 1 and id ~= '' then
+  r.opened, r.pq_end, r.random = 1, tonumber(ARGV[10]), tonumber(ARGV[11])
+  redis.call('HSET', C, 'opened', '1', 'opened_at', ARGV[9], 'pq_end', fmt(r.pq_end), 'random', fmt(r.random), 'seed', ARGV[12])
+  local n = math.max(r.pq_end, tonumber(ARGV[13]))
+  see(r, n, n, now)
+  save(r, 'issued', 'base')
+end
+expire(now, life, window)
+refill(r, now, per_minute, burst)
+local code = 'ok'
+if r.opened == 1 then
+  local ncalls = redis.call('ZCARD', CALLS)
+  local free = max_active - redis.call('ZCARD', SESS) - ncalls
+  local cur = tick(r, now)
+  local known = id == opening_id()
+  while free > 0 and r.tokens - ncalls * U >= U and r.serving < r.issued do
+    local pos = r.serving + 1
+    local n = pos
+    if r.random == 1 and pos <= r.pq_end then
+      local arg = known and pos > s0 and ARGV[14 + pos - s0]
+      if not arg then
+        code = 'more'
+        break
+      end
+      n = tonumber(arg)
+    end
+    r.serving = pos
+    if n >= 1 and n <= slen() then
+      if fresh(sget(n), cur, abandon) then
+        redis.call('ZADD', CALLS, fmt(now), fmt(n))
+        ncalls = ncalls + 1
+        free = free - 1
+      end
+      sset(n, 0)
+    end
+  end
+end
+local lease, seen = 0, ''
+if code == 'ok' and now - r.waiting_at >= 1000000 then
+  -- This call counts the waiting tickets; Go scans the bytes, as
+  -- MemoryStore.countWaiting does, and writes the count with luaSetWaiting.
+  lease, r.waiting_at = 1, now
+  local from = 0
+  if r.random ~= 1 or r.serving >= r.pq_end then from = math.min(r.serving, slen()) end
+  seen = redis.call('GETRANGE', SEEN, fmt(from * 4), '-1')
+end
+save(r, 'serving', 'tokens', 'tokens_at', 'last', 'waiting_at')
+return {code, counters(), lease, fmt(r.base), seen}
+`
+
+// luaSetWaiting: ARGV lease (the Advance's now), count, issued when the
+// seen bytes were read. Tickets joined since were counted by their join,
+// and are added back.
+const luaSetWaiting = luaPrelude + `
+if redis.call('HGET', C, 'waiting_at') ~= ARGV[1] then return 0 end
+local issued = num(redis.call('HGET', C, 'issued'))
+redis.call('HSET', C, 'waiting', fmt(tonumber(ARGV[2]) + math.max(0, issued - tonumber(ARGV[3]))))
+return 1
+`
+
+// luaClaim: ARGV now, ticket number, session id. Replies {1, sid} when
+// the ticket is (or was already) claimed by a live session, {2} when that
+// session has ended, {3, counters} when the ticket is not called: Go tells
+// "not yet" from "too late" by its position, which needs the permutation.
+const luaClaim = luaPrelude + `
+local now, n, sid = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local r = load()
+touch(r, now)
+save(r, 'last')
+local had = redis.call('HGET', CLAIMS, n)
+if had then
+  if redis.call('ZSCORE', SESS, had) then return {1, had} end
+  return {2}
+end
+if redis.call('ZREM', CALLS, n) == 1 then
+  redis.call('HINCRBY', C, 'tokens', -U) -- the token its call reserved
+  redis.call('HINCRBY', C, 'admitted', 1)
+  redis.call('ZADD', SESS, fmt(now), sid)
+  redis.call('HSET', CLAIMS, n, sid)
+  redis.call('ZADD', CLAIMAT, fmt(now), n)
+  return {1, sid}
+end
+return {3, counters()}
+`
+
+// luaAdmitDirect: ARGV now, session id, max active, per minute, burst,
+// session life, claim window. Replies 1 when admitted (now or before).
+const luaAdmitDirect = luaPrelude + `
+local now, sid = tonumber(ARGV[1]), ARGV[2]
+local max_active, per_minute, burst = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local life, window = tonumber(ARGV[6]), tonumber(ARGV[7])
+local r = load()
+touch(r, now)
+save(r, 'last')
+if redis.call('ZSCORE', SESS, sid) then return 1 end
+if redis.call('ZSCORE', ENDED, sid) then return 0 end
+if r.opened ~= 1 or r.serving < r.issued or redis.call('ZCARD', CALLS) > 0 then return 0 end
+expire(now, life, window)
+refill(r, now, per_minute, burst)
+local free = max_active - redis.call('ZCARD', SESS) - redis.call('ZCARD', CALLS)
+local ok = 0
+if free > 0 and r.tokens - redis.call('ZCARD', CALLS) * U >= U then
+  r.tokens = r.tokens - U
+  r.admitted = r.admitted + 1
+  redis.call('ZADD', SESS, fmt(now), sid)
+  ok = 1
+end
+save(r, 'tokens', 'tokens_at', 'admitted')
+return ok
+`
+
+// luaRefresh: ARGV now, session ids. A session that is not known but was
+// not ended is counted again (its token is valid); a refresh never moves a
+// session's time back, whichever node's clock it came from.
+const luaRefresh = luaPrelude + `
+local now = tonumber(ARGV[1])
+local r = load()
+touch(r, now)
+save(r, 'last')
+for i = 2, #ARGV do
+  if not redis.call('ZSCORE', ENDED, ARGV[i]) then
+    redis.call('ZADD', SESS, 'GT', fmt(now), ARGV[i])
+  end
+end
+return 1
+`
+
+// luaEnd: ARGV the wall clock (µs), session id. The end is stamped with
+// the latest time a caller passed, and the wall clock only for a room
+// never heard of.
+const luaEnd = luaPrelude + `
+local at = num(redis.call('HGET', C, 'last'))
+if at == 0 then at = tonumber(ARGV[1]) end
+redis.call('ZREM', SESS, ARGV[2])
+redis.call('ZADD', ENDED, 'GT', fmt(at), ARGV[2])
+return 1
+`
+
+// luaSeen: ARGV now, opening id, then pairs of number and position. The
+// positions are Go's, from the opening it knows; they are used only for
+// tickets of a random pre-queue, and only when that opening is Redis's
+// (else the reply is {"more", counters} and Go asks again).
+const luaSeen = luaPrelude + `
+local now, id = tonumber(ARGV[1]), ARGV[2]
+local r = load()
+if r.opened == 1 and r.random == 1 and id ~= opening_id() then
+  for i = 3, #ARGV, 2 do
+    local n = tonumber(ARGV[i])
+    if n >= 1 and n <= r.pq_end then return {'more', counters()} end
+  end
+end
+touch(r, now)
+for i = 3, #ARGV, 2 do
+  local n = tonumber(ARGV[i])
+  local pos = n
+  if r.random == 1 and n >= 1 and n <= r.pq_end then pos = tonumber(ARGV[i + 1]) end
+  see(r, n, pos, now)
+end
+save(r, 'issued', 'base', 'last')
+return {'ok'}
+`
+
+// luaLeave: ARGV ticket number. The ticket is marked left for good, so a
+// poll batched before the leave does not put it back; a room never seen is
+// not touched.
+const luaLeave = luaPrelude + `
+local n = tonumber(ARGV[1])
+if n >= 1 and n <= slen() then sset(n, LEFT) end
+redis.call('ZREM', CALLS, ARGV[1])
+return 1
+`
+
+// luaCounters: no ARGV. Reads only.
+const luaCounters = luaPrelude + `
+return counters()
+`
+
+var (
+	scriptJoin        = redis.NewScript(luaJoin)
+	scriptOpen        = redis.NewScript(luaOpen)
+	scriptAdvance     = redis.NewScript(luaAdvance)
+	scriptSetWaiting  = redis.NewScript(luaSetWaiting)
+	scriptClaim       = redis.NewScript(luaClaim)
+	scriptAdmitDirect = redis.NewScript(luaAdmitDirect)
+	scriptRefresh     = redis.NewScript(luaRefresh)
+	scriptEnd         = redis.NewScript(luaEnd)
+	scriptSeen        = redis.NewScript(luaSeen)
+	scriptLeave       = redis.NewScript(luaLeave)
+	scriptCounters    = redis.NewScript(luaCounters)
+)

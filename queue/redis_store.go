@@ -1,0 +1,281 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The Store methods of RedisStore, but Advance (redis_advance.go). Each
+// runs one script of redis_scripts.go, or a few for a long batch.
+
+// batch is how many polls or refreshes one script takes: a long batch is
+// cut into atomic pieces, so that no single script holds Redis for long.
+const batch = 512
+
+// Join implements Store. It is the one script that is not safe to run
+// twice (each run takes a number), so it goes through the client without
+// retries: when its answer is lost, the shopper gets the waiting page's
+// honest error and tries again, rather than two numbers being taken, the
+// first of which would be called, hold a slot for the claim window and
+// forfeit. It is tried again here only on an error that Redis sent in
+// place of running it.
+func (s *RedisStore) Join(ctx context.Context, room string, now time.Time) (uint64, error) {
+	r := s.room(room)
+	var err error
+	for attempt := 0; ; attempt++ {
+		var n int64
+		n, err = scriptJoin.Run(ctx, s.once, r.keys, now.UnixMicro()).Int64()
+		if err == nil {
+			return uint64(n), nil
+		}
+		if attempt == 2 || !notRun(err) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("joining room %s: %w", room, ctx.Err())
+		case <-time.After(time.Duration(8<<attempt) * time.Millisecond):
+		}
+	}
+	return 0, fmt.Errorf("joining room %s: %w", room, err)
+}
+
+// notRun reports whether err says for certain that a command was not run:
+// it never reached Redis, or Redis refused it before running it (a Cluster
+// slot that moved, a node loading its data, a busy script).
+func notRun(err error) bool {
+	if errors.Is(err, redis.ErrPoolTimeout) {
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var re redis.Error
+	if !errors.As(err, &re) {
+		return false
+	}
+	msg := re.Error()
+	for _, p := range []string{"MOVED ", "ASK ", "TRYAGAIN", "CLUSTERDOWN", "LOADING", "MASTERDOWN", "READONLY", "BUSY "} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Open implements Store.
+func (s *RedisStore) Open(ctx context.Context, room string, random bool, seed uint64, now time.Time) (Opening, error) {
+	r := s.room(room)
+	v, err := scriptOpen.Run(ctx, s.client, r.keys, now.UnixMicro(), now.UnixNano(), boolArg(random), seed).Result()
+	if err != nil {
+		return Opening{}, fmt.Errorf("opening room %s: %w", room, err)
+	}
+	c, err := parseCounters(v)
+	if err != nil {
+		return Opening{}, fmt.Errorf("opening room %s: %w", room, err)
+	}
+	r.heard(c)
+	return c.Opening, nil
+}
+
+// Claim implements Store.
+func (s *RedisStore) Claim(ctx context.Context, room string, n uint64, sid string, now time.Time) (string, error) {
+	r := s.room(room)
+	v, err := scriptClaim.Run(ctx, s.client, r.keys, now.UnixMicro(), n, sid).Slice()
+	if err != nil {
+		return "", fmt.Errorf("claiming ticket %d of room %s: %w", n, room, err)
+	}
+	switch code, _ := v[0].(int64); {
+	case code == 1 && len(v) == 2:
+		got, _ := v[1].(string)
+		return got, nil
+	case code == 2:
+		return "", ErrForfeited // its session has ended since
+	case code == 3 && len(v) == 2:
+		c, err := parseCounters(v[1])
+		if err != nil {
+			return "", fmt.Errorf("claiming ticket %d of room %s: %w", n, room, err)
+		}
+		r.heard(c)
+		if !c.Opening.Opened || c.Opening.Position(n) > c.Serving {
+			return "", ErrNotCalled
+		}
+		return "", ErrForfeited
+	}
+	return "", fmt.Errorf("claiming ticket %d of room %s: unexpected reply %v", n, room, v)
+}
+
+// AdmitDirect implements Store.
+func (s *RedisStore) AdmitDirect(ctx context.Context, room, sid string, p Policy, now time.Time) (bool, error) {
+	r := s.room(room)
+	ok, err := scriptAdmitDirect.Run(ctx, s.client, r.keys, now.UnixMicro(), sid, p.MaxActive, p.PerMinute, p.Burst,
+		sessionLife(p), p.ClaimWindow.Microseconds()).Int64()
+	if err != nil {
+		return false, fmt.Errorf("admitting to room %s: %w", room, err)
+	}
+	return ok == 1, nil
+}
+
+// sessionLife is how long the store keeps a session after its last
+// refresh, in microseconds.
+func sessionLife(p Policy) int64 { return (p.SessionTTL + sessionGrace).Microseconds() }
+
+// Refresh implements Store.
+func (s *RedisStore) Refresh(ctx context.Context, room string, sids []string, now time.Time) error {
+	r := s.room(room)
+	for {
+		part := sids[:min(len(sids), batch)]
+		args := make([]any, 0, 1+len(part))
+		args = append(args, now.UnixMicro())
+		for _, sid := range part {
+			args = append(args, sid)
+		}
+		if err := scriptRefresh.Run(ctx, s.client, r.keys, args...).Err(); err != nil {
+			return fmt.Errorf("refreshing sessions of room %s: %w", room, err)
+		}
+		sids = sids[len(part):]
+		if len(sids) == 0 {
+			return nil
+		}
+	}
+}
+
+// End implements Store. The wall clock is passed for a room the store has
+// never heard of, as MemoryStore uses it.
+func (s *RedisStore) End(ctx context.Context, room, sid string) error {
+	r := s.room(room)
+	if err := scriptEnd.Run(ctx, s.client, r.keys, time.Now().UnixMicro(), sid).Err(); err != nil {
+		return fmt.Errorf("ending a session of room %s: %w", room, err)
+	}
+	return nil
+}
+
+// Seen implements Store. Each number goes with its position, which only
+// Go can compute for a random pre-queue (see redis_advance.go); when this
+// node does not know the room's opening yet, the script says so and the
+// batch is sent again with it.
+func (s *RedisStore) Seen(ctx context.Context, room string, numbers []uint64, now time.Time) error {
+	r := s.room(room)
+	o, _, _ := r.view()
+	for {
+		part := numbers[:min(len(numbers), batch)]
+		for try := 0; ; try++ {
+			args := make([]any, 0, 2+2*len(part))
+			args = append(args, now.UnixMicro(), openingID(o))
+			for _, n := range part {
+				args = append(args, n, o.Position(n))
+			}
+			v, err := scriptSeen.Run(ctx, s.client, r.keys, args...).Slice()
+			if err != nil {
+				return fmt.Errorf("recording polls in room %s: %w", room, err)
+			}
+			if code, _ := v[0].(string); code != "more" || len(v) != 2 {
+				break
+			}
+			c, err := parseCounters(v[1])
+			if err != nil {
+				return fmt.Errorf("recording polls in room %s: %w", room, err)
+			}
+			r.heard(c)
+			if try == 2 {
+				return fmt.Errorf("recording polls in room %s: the room's opening keeps changing", room)
+			}
+			o = c.Opening
+		}
+		numbers = numbers[len(part):]
+		if len(numbers) == 0 {
+			return nil
+		}
+	}
+}
+
+// Leave implements Store.
+func (s *RedisStore) Leave(ctx context.Context, room string, n uint64) error {
+	r := s.room(room)
+	if err := scriptLeave.Run(ctx, s.client, r.keys, n).Err(); err != nil {
+		return fmt.Errorf("leaving room %s: %w", room, err)
+	}
+	return nil
+}
+
+// Counters implements Store.
+func (s *RedisStore) Counters(ctx context.Context, room string) (Counters, error) {
+	r := s.room(room)
+	v, err := scriptCounters.Run(ctx, s.client, r.keys).Result()
+	if err != nil {
+		return Counters{}, fmt.Errorf("reading counters of room %s: %w", room, err)
+	}
+	c, err := parseCounters(v)
+	if err != nil {
+		return Counters{}, fmt.Errorf("reading counters of room %s: %w", room, err)
+	}
+	r.heard(c)
+	return c, nil
+}
+
+// openingID names an opening as the scripts do: its instant and its seed.
+// An opening never changes, unless Redis lost it and the room opened again.
+func openingID(o Opening) string {
+	if !o.Opened {
+		return ""
+	}
+	return strconv.FormatInt(o.At.UnixNano(), 10) + "/" + strconv.FormatUint(o.Seed, 10)
+}
+
+func boolArg(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// parseCounters reads the reply of the scripts' counters().
+func parseCounters(v any) (Counters, error) {
+	a, ok := v.([]any)
+	if !ok || len(a) != 11 {
+		return Counters{}, fmt.Errorf("unexpected counters %v", v)
+	}
+	var bad error
+	i := func(k int) int64 {
+		n, ok := a[k].(int64)
+		if !ok {
+			bad = fmt.Errorf("unexpected counters %v", v)
+		}
+		return n
+	}
+	str := func(k int) string {
+		s, ok := a[k].(string)
+		if !ok {
+			bad = fmt.Errorf("unexpected counters %v", v)
+		}
+		return s
+	}
+	c := Counters{
+		Issued:   uint64(i(0)),
+		Serving:  uint64(i(1)),
+		Active:   int(i(2)),
+		Called:   int(i(3)),
+		Waiting:  int(i(4)),
+		Admitted: uint64(i(5)),
+	}
+	if i(6) == 1 {
+		at, err := strconv.ParseInt(str(7), 10, 64)
+		if err != nil {
+			return Counters{}, fmt.Errorf("unexpected opening instant %q", str(7))
+		}
+		seed, err := strconv.ParseUint(str(10), 10, 64)
+		if err != nil {
+			return Counters{}, fmt.Errorf("unexpected opening seed %q", str(10))
+		}
+		c.Opening = Opening{Opened: true, At: time.Unix(0, at).UTC(), PrequeueEnd: uint64(i(8)), Random: i(9) == 1, Seed: seed}
+	}
+	return c, bad
+}
