@@ -368,6 +368,23 @@ func (s *MemoryStore) End(_ context.Context, room, sid string) error {
 	return nil
 }
 
+// EndedSince implements Store.
+func (s *MemoryStore) EndedSince(_ context.Context, room string, since time.Time) ([]Ended, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.rooms[room]
+	if r == nil {
+		return nil, nil
+	}
+	var out []Ended
+	for sid, at := range r.Ended {
+		if at >= since.UnixNano() {
+			out = append(out, Ended{ID: sid, At: time.Unix(0, at)})
+		}
+	}
+	return out, nil
+}
+
 // Seen implements Store.
 func (s *MemoryStore) Seen(_ context.Context, room string, numbers []uint64, now time.Time) error {
 	s.mu.Lock()

@@ -211,6 +211,13 @@ func (s *RedisStore) room(name string) *redisRoom {
 	return r
 }
 
+// joined notes a number this node handed out.
+func (r *redisRoom) joined(n uint64) {
+	r.mu.Lock()
+	r.issued = max(r.issued, n)
+	r.mu.Unlock()
+}
+
 // roomKeys names a room's keys "<prefix>:{<room>}:<what>". The braces are
 // the hash tag that puts them on one Cluster slot; a room name that would
 // break the tag (empty, or holding a brace) is hex-encoded behind a "{",

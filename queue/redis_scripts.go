@@ -156,12 +156,15 @@ local function refill(r, now, per_minute, burst)
 end
 `
 
-// luaJoin: ARGV now. Hands out the next number and marks it polling.
+// luaJoin: ARGV now, the highest number this node has heard of. Hands out
+// the next number and marks it polling.
 const luaJoin = luaPrelude + `
 local now = tonumber(ARGV[1])
 local r = load()
 touch(r, now)
-local n = r.issued + 1
+-- ARGV[2] is the highest number this node has heard of: after Redis lost
+-- its data, a newcomer still queues behind every ticket handed out before.
+local n = math.max(r.issued, tonumber(ARGV[2])) + 1
 see(r, n, n, now)
 r.waiting = r.waiting + 1
 save(r, 'issued', 'base', 'last', 'waiting')

@@ -28,11 +28,13 @@ const batch = 512
 // place of running it.
 func (s *RedisStore) Join(ctx context.Context, room string, now time.Time) (uint64, error) {
 	r := s.room(room)
+	_, _, floor := r.view()
 	var err error
 	for attempt := 0; ; attempt++ {
 		var n int64
-		n, err = scriptJoin.Run(ctx, s.once, r.keys, now.UnixMicro()).Int64()
+		n, err = scriptJoin.Run(ctx, s.once, r.keys, now.UnixMicro(), fmt.Sprintf("%d", floor)).Int64()
 		if err == nil {
+			r.joined(uint64(n))
 			return uint64(n), nil
 		}
 		if attempt == 2 || !notRun(err) {
@@ -204,6 +206,24 @@ func (s *RedisStore) Leave(ctx context.Context, room string, n uint64) error {
 		return fmt.Errorf("leaving room %s: %w", room, err)
 	}
 	return nil
+}
+
+// EndedSince implements Store: a plain read of the ended set, which the
+// scripts keep ordered by when each session ended.
+func (s *RedisStore) EndedSince(ctx context.Context, room string, since time.Time) ([]Ended, error) {
+	r := s.room(room)
+	zs, err := s.client.ZRangeByScoreWithScores(ctx, r.keys[keyEnded], &redis.ZRangeBy{
+		Min: fmt.Sprintf("%d", since.UnixMicro()),
+		Max: "+inf",
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("listing ended sessions of room %s: %w", room, err)
+	}
+	out := make([]Ended, len(zs))
+	for i, z := range zs {
+		out[i] = Ended{ID: z.Member.(string), At: time.UnixMicro(int64(z.Score))}
+	}
+	return out, nil
 }
 
 // Counters implements Store.

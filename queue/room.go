@@ -56,6 +56,8 @@ type Room struct {
 	seen    []uint64 // polls not yet sent to the store
 	refresh []string // session refreshes not yet sent
 	ends    []string // session ends the store has not heard yet
+	// endedCursor is the latest end time heard from the store.
+	endedCursor time.Time
 	rate    rateMeter
 	wasDown bool
 	opened  bool
@@ -205,6 +207,9 @@ func (r *Room) Tick(ctx context.Context) {
 			c, err = r.store.Counters(ctx, r.name)
 		}
 	}
+	if err == nil {
+		err = r.learnEnded(ctx, p.SessionTTL)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {
@@ -226,6 +231,13 @@ func (r *Room) Tick(ctx context.Context) {
 	if r.wasDown {
 		r.log.Info("queue store reachable again: admissions resumed")
 		r.wasDown = false
+	}
+	if old := r.snap.Load(); lostData(old.Counters, c) {
+		r.log.Error("queue store lost data: tickets keep their numbers and newcomers queue behind them, but sessions, calls and claims it forgot are gone",
+			"issued_before", old.Issued, "issued_now", c.Issued,
+			"serving_before", old.Serving, "serving_now", c.Serving,
+			"admitted_before", old.Admitted, "admitted_now", c.Admitted,
+			"active_before", old.Active, "active_now", c.Active)
 	}
 	r.snap.Store(&snapshot{Counters: c, at: now, rate: r.rate.add(now, c.Admitted)})
 }
@@ -511,20 +523,7 @@ func (r *Room) Refresh(sid string) {
 // token is refused on this node from now on. If the store cannot be told,
 // the error says so and the end is sent again at the next tick.
 func (r *Room) End(ctx context.Context, sid string, tokenExpires time.Time) error {
-	for {
-		old := r.ended.Load()
-		next := make(map[string]time.Time, len(*old)+1)
-		now := r.now()
-		for k, exp := range *old {
-			if exp.After(now) {
-				next[k] = exp
-			}
-		}
-		next[sid] = tokenExpires
-		if r.ended.CompareAndSwap(old, &next) {
-			break
-		}
-	}
+	r.markEnded([]Ended{{ID: sid}}, func(Ended) time.Time { return tokenExpires })
 	if err := r.store.End(ctx, r.name, sid); err != nil {
 		r.mu.Lock()
 		r.ends = append(r.ends, sid)
@@ -534,7 +533,83 @@ func (r *Room) End(ctx context.Context, sid string, tokenExpires time.Time) erro
 	return nil
 }
 
-// Ended reports whether session sid was ended on this node.
+// markEnded adds sessions to the ended set, each until until(e), dropping
+// the ones whose tokens can no longer be valid. Copy-on-write: this runs on
+// a revoke or a tick, the reads on every request.
+func (r *Room) markEnded(es []Ended, until func(Ended) time.Time) {
+	for {
+		old := r.ended.Load()
+		next := make(map[string]time.Time, len(*old)+len(es))
+		now := r.now()
+		for k, exp := range *old {
+			if exp.After(now) {
+				next[k] = exp
+			}
+		}
+		for _, e := range es {
+			if exp := until(e); exp.After(next[e.ID]) {
+				next[e.ID] = exp
+			}
+		}
+		if r.ended.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}
+
+// endedOverlap reaches back past the last ended session heard of: other
+// nodes' clocks, whose times the store records, may lag this one.
+const endedOverlap = 5 * time.Second
+
+// learnEnded fetches the sessions other nodes ended since the last tick, so
+// that a session revoked on one node is refused on every node. A session's
+// token is valid at most SessionTTL after its last refresh, which came
+// before its end: past that, it need not be remembered.
+func (r *Room) learnEnded(ctx context.Context, ttl time.Duration) error {
+	r.mu.Lock()
+	since := r.endedCursor.Add(-endedOverlap)
+	r.mu.Unlock()
+	es, err := r.store.EndedSince(ctx, r.name, since)
+	if err != nil {
+		return err
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	latest := since
+	fresh := es[:0]
+	ended := *r.ended.Load()
+	for _, e := range es {
+		latest = maxTime(latest, e.At)
+		if _, known := ended[e.ID]; !known {
+			fresh = append(fresh, e)
+		}
+	}
+	if len(fresh) > 0 {
+		r.markEnded(fresh, func(e Ended) time.Time { return e.At.Add(ttl + sessionGrace) })
+	}
+	r.mu.Lock()
+	r.endedCursor = maxTime(r.endedCursor, latest)
+	r.mu.Unlock()
+	return nil
+}
+
+// lostData reports whether the store's counters went backwards: counters
+// that only grow did not, unless the store forgot them (a Redis restarted
+// without persistence, or flushed).
+func lostData(before, after Counters) bool {
+	return after.Issued < before.Issued || after.Admitted < before.Admitted ||
+		(before.Opening.Opened && !after.Opening.Opened)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// Ended reports whether session sid was ended, on this node or another.
 func (r *Room) Ended(sid string) bool {
 	_, ok := (*r.ended.Load())[sid]
 	return ok

@@ -43,12 +43,22 @@ type Store interface {
 	// Leave drops ticket n from the line for good: a poll of n recorded
 	// after it (batched earlier on some node) does not bring it back.
 	Leave(ctx context.Context, room string, n uint64) error
+	// EndedSince lists the sessions ended at or after since (in the store's
+	// time), so that every node refuses an ended session's token, not only
+	// the node that ended it.
+	EndedSince(ctx context.Context, room string, since time.Time) ([]Ended, error)
 	// Counters reads the room's counters without changing them.
 	Counters(ctx context.Context, room string) (Counters, error)
 	// Ping reports whether the store can be reached.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.
 	Close() error
+}
+
+// Ended is a session that ended, and when.
+type Ended struct {
+	ID string
+	At time.Time
 }
 
 // Counters is the shared state of one room that gateways cache and answer

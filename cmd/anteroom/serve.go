@@ -124,8 +124,20 @@ func openStore(cfg *config.Config, log *slog.Logger) (queue.Store, func() error,
 		}
 		log.Info("queue state loaded", "file", file)
 		return s, func() error { return s.Save(file) }, nil
+	case "redis":
+		rc := cfg.Store.Redis
+		o := queue.RedisOptions{Addrs: rc.Addrs, KeyPrefix: rc.KeyPrefix}
+		if rc.PasswordEnv != "" {
+			o.Password = os.Getenv(rc.PasswordEnv)
+		}
+		s, err := queue.NewRedisStore(context.Background(), o)
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("queue store: redis", "addrs", rc.Addrs, "cluster", len(rc.Addrs) > 1, "key_prefix", rc.KeyPrefix)
+		return s, nil, nil
 	default:
-		return nil, nil, fmt.Errorf("store.backend %q is not available in this build", cfg.Store.Backend)
+		return nil, nil, fmt.Errorf("store.backend %q is not known", cfg.Store.Backend)
 	}
 }
 
