@@ -58,9 +58,9 @@ type Room struct {
 	ends    []string // session ends the store has not heard yet
 	// endedCursor is the latest end time heard from the store.
 	endedCursor time.Time
-	rate    rateMeter
-	wasDown bool
-	opened  bool
+	rate        rateMeter
+	wasDown     bool
+	opened      bool
 
 	// ended holds sessions ended on this node until their tokens expire;
 	// copy-on-write, because it is read on every proxied request and
