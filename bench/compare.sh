@@ -313,7 +313,23 @@ wrk_run() {
 	local pid=$ar_pid cpu0 cpu1
 	[[ $side == nginx ]] && pid=$proxy_pid
 	cpu0=$("$helper" cpu "$pid") || die "reading the CPU time of $side (pid $pid)"
-	if ! timeout $((s + 30)) wrk "${args[@]}" "$url" >"$out" 2>&1; then
+	timeout $((s + 30)) wrk "${args[@]}" "$url" >"$out" 2>&1 &
+	local wrk_pid=$!
+	if [[ $side == anteroom ]] && ((round > 0)); then
+		# wrk counts error statuses but does not say which: ask three times
+		# half-way through, under the same load, and keep the answers.
+		sleep "$(awk -v s="$s" 'BEGIN { print s / 2 }')"
+		local i code curl_args=(-s -m 2 -o "$tmp/mid.body" -w '%{http_code}')
+		[[ -n $header ]] && curl_args+=(-H "$header")
+		for i in 1 2 3; do
+			code=$(curl "${curl_args[@]}" "$url" || true)
+			echo "$code" >>"$tmp/mid-$scenario"
+			if [[ $code != 2* && ! -e $tmp/mid-$scenario.body ]]; then
+				cp "$tmp/mid.body" "$tmp/mid-$scenario.body"
+			fi
+		done
+	fi
+	if ! wait "$wrk_pid"; then
 		cat "$out" >&2
 		die "wrk failed against $side ($url)"
 	fi
@@ -336,17 +352,16 @@ wrk_run() {
 		"$scenario" "$round" "$ROUNDS" "$side" "$rps" "$p99" "$(awk -v c="$cpu" -v n="$reqs" 'BEGIN { print (n > 0 ? c / n * 1e6 : 0) }')" "$non2xx" "$sockerr")"
 }
 
-# sample records what anteroom answers to one request like the scenario's,
-# when wrk counted error statuses: wrk does not say which.
-sample() { # scenario url [header]
-	local n
+# sample reports, when wrk counted error statuses from anteroom, what the
+# requests made half-way through its rounds were answered.
+sample() { # scenario
+	local n codes
 	n=$(awk -v s="$1" '$1 == s && $2 == "anteroom" { n += $7 } END { print n + 0 }' "$results")
 	((n > 0)) || return 0
-	local args=(-s -m 5 -o "$tmp/sample.body" -w '%{http_code}')
-	[[ -n ${3:-} ]] && args+=(-H "$3")
-	local code
-	code=$(curl "${args[@]}" "$2" || true)
-	echo "- ($1) anteroom answered $n requests with 4xx/5xx during the rounds; one request now gets $code: $(head -c 160 "$tmp/sample.body" | tr '\n' ' ')" >>"$samples"
+	codes=$(sort "$tmp/mid-$1" 2>/dev/null | uniq -c | awk '{ printf "%s%s x%d", sep, $2, $1; sep = ", " }')
+	local line="- ($1) anteroom answered $n requests with 4xx/5xx; requests made half-way through its rounds got: ${codes:-nothing}"
+	[[ -e $tmp/mid-$1.body ]] && line+="; the first error said: $(head -c 160 "$tmp/mid-$1.body" | tr '\n' ' ')"
+	echo "$line" >>"$samples"
 }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$ar_pid/status"; }
@@ -370,7 +385,7 @@ scenario() { # key title anteroom-url anteroom-header
 		pos=$(curl -s -m 5 -H 'Accept: application/json' "$url" | sed -n 's/.*"position":\([0-9]*\).*/\1/p')
 		echo "- (c) after the rounds a new arrival is number ${pos:-?} in the full room's line; anteroom's peak RSS (VmHWM) was $(awk '/^VmHWM:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$ar_pid/status")" >>"$samples"
 	fi
-	sample "$key" "$url" "$header"
+	sample "$key"
 }
 
 say "rounds: $ROUNDS x $DURATION per side (warm-up $WARMUP), wrk -t$THREADS -c$CONNECTIONS, store $STORE"

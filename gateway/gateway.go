@@ -204,8 +204,21 @@ func (g *Gateway) newRoom(rc config.Room) (*room, error) {
 		PollInterval: rc.PollInterval,
 		Now:          g.now,
 		Log:          g.log,
+		LiveSessions: func() []string { return g.liveSessions(rc.Name) },
 	})
 	return r, nil
+}
+
+// liveSessions lists the room's sessions this node has verified and that
+// are still valid: the session cache holds every token in recent use.
+func (g *Gateway) liveSessions(room string) []string {
+	var sids []string
+	g.sessions.Live(g.now(), func(s token.Session) {
+		if s.Room == room {
+			sids = append(sids, s.ID)
+		}
+	})
+	return sids
 }
 
 func policyOf(rc config.Room) queue.Policy {

@@ -109,7 +109,26 @@ type testGateway struct {
 	URL   string
 	clock *clock
 	store queue.Store
+	logs  *syncBuffer // what the gateway logged
 	stop  func()
+}
+
+// syncBuffer collects log lines written from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // startGateway serves cfg on loopback with store, ticking only by hand.
@@ -124,11 +143,12 @@ func startGateway(t *testing.T, cfg *config.Config, store queue.Store, clk *cloc
 	if clk == nil {
 		clk = newClock()
 	}
+	logs := &syncBuffer{}
 	g, err := New(cfg, Options{
 		Store:     store,
 		Secrets:   [][]byte{testSecret},
 		Now:       clk.Now,
-		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log:       slog.New(slog.NewTextHandler(logs, nil)),
 		TickEvery: time.Hour,
 	})
 	if err != nil {
@@ -144,7 +164,7 @@ func startGateway(t *testing.T, cfg *config.Config, store queue.Store, clk *cloc
 		defer close(done)
 		g.Serve(ctx, ln, 5*time.Second)
 	}()
-	tg := &testGateway{Gateway: g, URL: "http://" + ln.Addr().String(), clock: clk, store: store}
+	tg := &testGateway{Gateway: g, URL: "http://" + ln.Addr().String(), clock: clk, store: store, logs: logs}
 	var once sync.Once
 	tg.stop = func() { once.Do(func() { cancel(); <-done }) }
 	t.Cleanup(tg.stop)

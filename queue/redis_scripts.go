@@ -30,6 +30,7 @@ import "github.com/redis/go-redis/v9"
 const luaPrelude = `
 local C, SEEN, SESS, ENDED, CALLS, CLAIMS, CLAIMAT = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local U = 60000000 -- bucket parts per token
+local RECOVER = 3000000 -- µs without admissions after a restore: a dozen ticks of every node
 
 local function fmt(x) return string.format('%d', x) end
 local function num(v) return tonumber(v) or 0 end
@@ -216,11 +217,14 @@ if r.opened ~= 1 and id ~= '' then
   local n = math.max(r.pq_end, tonumber(ARGV[13]))
   see(r, n, n, now)
   save(r, 'issued', 'base')
+  -- Nobody is called until every node has noticed the loss and counted
+  -- its live sessions again (Room.Tick re-announces them).
+  redis.call('HSET', C, 'recover_until', fmt(now + RECOVER))
 end
 expire(now, life, window)
 refill(r, now, per_minute, burst)
 local code = 'ok'
-if r.opened == 1 then
+if r.opened == 1 and now >= num(redis.call('HGET', C, 'recover_until')) then
   local ncalls = redis.call('ZCARD', CALLS)
   local free = max_active - redis.call('ZCARD', SESS) - ncalls
   local cur = tick(r, now)
@@ -307,6 +311,7 @@ save(r, 'last')
 if redis.call('ZSCORE', SESS, sid) then return 1 end
 if redis.call('ZSCORE', ENDED, sid) then return 0 end
 if r.opened ~= 1 or r.serving < r.issued or redis.call('ZCARD', CALLS) > 0 then return 0 end
+if now < num(redis.call('HGET', C, 'recover_until')) then return 0 end
 expire(now, life, window)
 refill(r, now, per_minute, burst)
 local free = max_active - redis.call('ZCARD', SESS) - redis.call('ZCARD', CALLS)

@@ -196,7 +196,8 @@ func TestRedisNodesShareTheLottery(t *testing.T) {
 // TestRedisRestoresTheOpeningAfterDataLoss: Redis restarted empty in the
 // middle of a sale (no persistence). The next Advance puts the room's
 // opening back as this node knew it, so the lottery's order stands, and
-// no number this node heard of is handed out again.
+// no number this node heard of is handed out again; admissions wait a
+// moment for every node to recount its sessions.
 func TestRedisRestoresTheOpeningAfterDataLoss(t *testing.T) {
 	addr := startRedis(t)
 	s := newRedisStore(t, addr, "loss", false)
@@ -220,6 +221,11 @@ func TestRedisRestoresTheOpeningAfterDataLoss(t *testing.T) {
 	if got.Opening != o || got.Issued != 60 {
 		t.Fatalf("after the loss: got Opening %+v Issued %d, want %+v and 60", got.Opening, got.Issued, o)
 	}
+	// Nobody is called while the nodes recount their sessions.
+	if called := redisCalled(t, s, rm); len(called) != 0 {
+		t.Errorf("called during the recovery hold: %v", called)
+	}
+	mustAdvance(t, s, p, later.Add(4*time.Second))
 	var want []uint64
 	for pos := uint64(1); pos <= 5; pos++ {
 		want = append(want, o.Number(pos))

@@ -44,6 +44,7 @@ type Room struct {
 	store Store
 	now   func() time.Time
 	log   *slog.Logger
+	live  func() []string
 
 	policy atomic.Pointer[Policy]
 	sched  atomic.Pointer[Schedule]
@@ -86,11 +87,15 @@ type Options struct {
 	Now func() time.Time
 	// Log receives one line per state change; slog.Default when nil.
 	Log *slog.Logger
+	// LiveSessions lists the sessions this node has seen in use and that
+	// are still valid; they are counted again in a store that lost its
+	// data, so the room does not fill past its limit. Nil: none.
+	LiveSessions func() []string
 }
 
 // NewRoom returns the engine of the named room over store.
 func NewRoom(name string, store Store, o Options) *Room {
-	r := &Room{name: name, store: store, now: o.Now, log: o.Log}
+	r := &Room{name: name, store: store, now: o.Now, log: o.Log, live: o.LiveSessions}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -233,6 +238,7 @@ func (r *Room) Tick(ctx context.Context) {
 		r.wasDown = false
 	}
 	if old := r.snap.Load(); lostData(old.Counters, c) {
+		r.recount(ctx, now)
 		r.log.Error("queue store lost data: tickets keep their numbers and newcomers queue behind them, but sessions, calls and claims it forgot are gone",
 			"issued_before", old.Issued, "issued_now", c.Issued,
 			"serving_before", old.Serving, "serving_now", c.Serving,
@@ -592,6 +598,20 @@ func (r *Room) learnEnded(ctx context.Context, ttl time.Duration) error {
 	r.endedCursor = maxTime(r.endedCursor, latest)
 	r.mu.Unlock()
 	return nil
+}
+
+// recount tells a store that lost its data about the sessions this node
+// has seen in use; the store holds admissions for a moment after a loss so
+// that every node can do so first.
+func (r *Room) recount(ctx context.Context, now time.Time) {
+	if r.live == nil {
+		return
+	}
+	if sids := r.live(); len(sids) > 0 {
+		if err := r.store.Refresh(ctx, r.name, sids, now); err != nil {
+			r.log.Warn("recounting sessions after the store lost data", "err", err)
+		}
+	}
 }
 
 // lostData reports whether the store's counters went backwards: counters

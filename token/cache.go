@@ -93,6 +93,11 @@ func (c *TicketCache) Parse(tok []byte, now time.Time) (Ticket, error) {
 // Forget drops tok.
 func (c *TicketCache) Forget(tok []byte) { c.c.forget(tok) }
 
+// Live calls fn with every cached session still valid at now: the
+// sessions this node has seen in use, which it re-announces to a store
+// that lost its data.
+func (c *SessionCache) Live(now time.Time, fn func(Session)) { c.c.each(now, fn) }
+
 // Len reports how many tickets are cached.
 func (c *TicketCache) Len() int { return c.c.len() }
 
@@ -181,6 +186,20 @@ func (s *cacheShard[T]) evict(now time.Time, keep int) {
 			break
 		}
 		delete(s.m, k)
+	}
+}
+
+func (c *verifiedCache[T]) each(now time.Time, fn func(T)) {
+	unix := now.Unix()
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.RLock()
+		for _, e := range s.m {
+			if unix < e.exp {
+				fn(e.v)
+			}
+		}
+		s.mu.RUnlock()
 	}
 }
 

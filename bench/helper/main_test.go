@@ -79,6 +79,7 @@ c nginx 1 1000 1.0 5000 0 0 0.1
 		"ratio ≥ 1.8 PASS",
 		"2.00 MiB per million arrivals ≤ 5 PASS",
 		"(c) anteroom: 3 of 2000000 responses were 4xx/5xx",
+		"| 1000 | 1000 | 1.00 | 1.00 ms | 1.00 ms | 1.00 | ratio ≥ 1.0 PASS; 2.00 MiB",
 		"CPU per request anteroom 100.0 µs, nginx proxy 52.6 µs (ratio 1.90)",
 	} {
 		if !strings.Contains(text, want) {
@@ -96,5 +97,19 @@ func TestParseProcStat(t *testing.T) {
 	ppid, ticks, err := parseProcStat(line)
 	if err != nil || ppid != 4200 || ticks != 325 {
 		t.Errorf("got ppid %d, ticks %d, err %v; want 4200, 325, nil", ppid, ticks, err)
+	}
+}
+
+func TestReportErrorsFail(t *testing.T) {
+	rs, err := readRounds(strings.NewReader("b anteroom 1 9000 1.0 10000 500 0 0.1\nb nginx 1 1000 1.0 5000 0 0 0.1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if code := writeReport(&out, rs, -1, -1); code != 2 {
+		t.Errorf("got exit code %d, want 2", code)
+	}
+	if want := "ratio ≥ 1.8 PASS; anteroom errors 5.0% > 0.1% FAIL"; !strings.Contains(out.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, out.String())
 	}
 }

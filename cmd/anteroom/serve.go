@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/anteroom/anteroom/gateway"
 	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/queue"
@@ -130,6 +132,8 @@ func openStore(cfg *config.Config, log *slog.Logger) (queue.Store, func() error,
 		if rc.PasswordEnv != "" {
 			o.Password = os.Getenv(rc.PasswordEnv)
 		}
+		// go-redis reports its own reconnects; they belong in our log.
+		redis.SetLogger(redisLogger{log})
 		s, err := queue.NewRedisStore(context.Background(), o)
 		if err != nil {
 			return nil, nil, err
@@ -161,6 +165,13 @@ func saveEvery(ctx context.Context, save func() error, log *slog.Logger) {
 			failing = err != nil
 		}
 	}
+}
+
+// redisLogger sends go-redis's messages to slog as warnings.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn("redis: " + fmt.Sprintf(format, v...))
 }
 
 func newLogger(c config.Log, w io.Writer) *slog.Logger {
