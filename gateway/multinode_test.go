@@ -229,4 +229,3 @@ func tickAll(nodes []*testGateway, d time.Duration) {
 		n.Tick(context.Background())
 	}
 }
-
