@@ -10,6 +10,7 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttputil"
 
+	"github.com/anteroom/anteroom/internal/redistest"
 	"github.com/anteroom/anteroom/queue"
 	"github.com/anteroom/anteroom/token"
 )
@@ -18,6 +19,25 @@ import (
 // in-memory listener, driven by calling its handler directly, so the
 // benchmarks measure the gateway's own work.
 func benchGateway(b *testing.B, maxActive int) *Gateway {
+	b.Helper()
+	return benchGatewayOn(b, maxActive, queue.NewMemoryStore())
+}
+
+// benchStores runs a benchmark on the memory store and on a real Redis:
+// the hot paths must not touch the store, so the two should match.
+func benchStores(b *testing.B, run func(b *testing.B, store queue.Store)) {
+	b.Run("store=memory", func(b *testing.B) { run(b, queue.NewMemoryStore()) })
+	b.Run("store=redis", func(b *testing.B) {
+		s, err := queue.NewRedisStore(context.Background(), queue.RedisOptions{Addrs: []string{redistest.Start(b).Addr}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		run(b, s)
+	})
+}
+
+func benchGatewayOn(b *testing.B, maxActive int, store queue.Store) *Gateway {
 	b.Helper()
 	ln := fasthttputil.NewInmemoryListener()
 	origin := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
@@ -34,7 +54,7 @@ func benchGateway(b *testing.B, maxActive int) *Gateway {
 	cfg.Rooms[0].NewUsersPerMinute = 1_000_000
 	cfg.Rooms[0].Burst = 1_000_000
 	g, err := New(cfg, Options{
-		Store:     queue.NewMemoryStore(),
+		Store:     store,
 		Secrets:   [][]byte{testSecret},
 		Log:       slog.New(slog.DiscardHandler),
 		TickEvery: time.Hour,
@@ -60,25 +80,27 @@ func serveOnce(g *Gateway, ctx *fasthttp.RequestCtx, req *fasthttp.Request) {
 // BenchmarkSessionCheck is the admitted shopper's request: cookie found,
 // session verified (from the cache), proxied to the origin.
 func BenchmarkSessionCheck(b *testing.B) {
-	g := benchGateway(b, 1000)
-	now := time.Now()
-	tok, err := g.ring.SignSession(token.Session{Room: "shop", ID: "0123456789abcdef0123456789abcdef", IssuedAt: now, Expires: now.Add(time.Hour)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var req fasthttp.Request
-	req.SetRequestURI("http://shop.test/item")
-	req.Header.SetHost("shop.test")
-	req.Header.Set("Cookie", "lang=en; anteroom_session_shop="+tok)
-	var ctx fasthttp.RequestCtx
-	ctx.Init(&req, benchAddr, nil)
-	b.ReportAllocs()
-	for b.Loop() {
-		serveOnce(g, &ctx, &req)
-		if ctx.Response.StatusCode() != 200 || string(ctx.Response.Body()) != "<p>origin page</p>" {
-			b.Fatalf("got %d %q", ctx.Response.StatusCode(), ctx.Response.Body())
+	benchStores(b, func(b *testing.B, store queue.Store) {
+		g := benchGatewayOn(b, 1000, store)
+		now := time.Now()
+		tok, err := g.ring.SignSession(token.Session{Room: "shop", ID: "0123456789abcdef0123456789abcdef", IssuedAt: now, Expires: now.Add(time.Hour)})
+		if err != nil {
+			b.Fatal(err)
 		}
-	}
+		var req fasthttp.Request
+		req.SetRequestURI("http://shop.test/item")
+		req.Header.SetHost("shop.test")
+		req.Header.Set("Cookie", "lang=en; anteroom_session_shop="+tok)
+		var ctx fasthttp.RequestCtx
+		ctx.Init(&req, benchAddr, nil)
+		b.ReportAllocs()
+		for b.Loop() {
+			serveOnce(g, &ctx, &req)
+			if ctx.Response.StatusCode() != 200 || string(ctx.Response.Body()) != "<p>origin page</p>" {
+				b.Fatalf("got %d %q", ctx.Response.StatusCode(), ctx.Response.Body())
+			}
+		}
+	})
 }
 
 // BenchmarkTicketIssue is a newcomer at a full room: a ticket is joined,
@@ -118,27 +140,29 @@ func BenchmarkTicketIssueJSON(b *testing.B) {
 
 // BenchmarkStatusAnswer is a waiting shopper's poll of /.anteroom/status.
 func BenchmarkStatusAnswer(b *testing.B) {
-	g := benchGateway(b, 1)
-	var req fasthttp.Request
-	req.SetRequestURI("http://shop.test/item")
-	req.Header.SetHost("shop.test")
-	var ctx fasthttp.RequestCtx
-	ctx.Init(&req, benchAddr, nil)
-	serveOnce(g, &ctx, &req)
-	serveOnce(g, &ctx, &req) // the second shopper waits
-	ticket := ctx.Response.Header.PeekCookie("anteroom_ticket_shop")
-	var c fasthttp.Cookie
-	if err := c.ParseBytes(ticket); err != nil {
-		b.Fatal(err)
-	}
-	req.SetRequestURI("http://shop.test/.anteroom/status?room=shop&return=%2Fitem")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Cookie", "anteroom_ticket_shop="+string(c.Value()))
-	b.ReportAllocs()
-	for b.Loop() {
+	benchStores(b, func(b *testing.B, store queue.Store) {
+		g := benchGatewayOn(b, 1, store)
+		var req fasthttp.Request
+		req.SetRequestURI("http://shop.test/item")
+		req.Header.SetHost("shop.test")
+		var ctx fasthttp.RequestCtx
+		ctx.Init(&req, benchAddr, nil)
 		serveOnce(g, &ctx, &req)
-		if ctx.Response.StatusCode() != 200 {
-			b.Fatalf("got %d %q", ctx.Response.StatusCode(), ctx.Response.Body())
+		serveOnce(g, &ctx, &req) // the second shopper waits
+		ticket := ctx.Response.Header.PeekCookie("anteroom_ticket_shop")
+		var c fasthttp.Cookie
+		if err := c.ParseBytes(ticket); err != nil {
+			b.Fatal(err)
 		}
-	}
+		req.SetRequestURI("http://shop.test/.anteroom/status?room=shop&return=%2Fitem")
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Cookie", "anteroom_ticket_shop="+string(c.Value()))
+		b.ReportAllocs()
+		for b.Loop() {
+			serveOnce(g, &ctx, &req)
+			if ctx.Response.StatusCode() != 200 {
+				b.Fatalf("got %d %q", ctx.Response.StatusCode(), ctx.Response.Body())
+			}
+		}
+	})
 }
