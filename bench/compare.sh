@@ -63,6 +63,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/anteroom-bench.XXXXXX")
 # nginx workers run as nobody when started by root: they must read the page.
 chmod 755 "$tmp"
 pids=()
+current_wrk="" # the wrk running now, if any: it ends by itself, but sooner is better
 redis_prefix=""
 
 # alive is true while pid runs (a zombie, exited but not reaped, does not).
@@ -90,6 +91,7 @@ stop() {
 
 cleanup() {
 	local i
+	[[ -n $current_wrk ]] && stop "$current_wrk"
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
 		stop "${pids[i]}"
 	done
@@ -314,7 +316,7 @@ wrk_run() {
 	[[ $side == nginx ]] && pid=$proxy_pid
 	cpu0=$("$helper" cpu "$pid") || die "reading the CPU time of $side (pid $pid)"
 	timeout $((s + 30)) wrk "${args[@]}" "$url" >"$out" 2>&1 &
-	local wrk_pid=$!
+	current_wrk=$!
 	if [[ $side == anteroom ]] && ((round > 0)); then
 		# wrk counts error statuses but does not say which: ask three times
 		# half-way through, under the same load, and keep the answers.
@@ -329,7 +331,10 @@ wrk_run() {
 			fi
 		done
 	fi
-	if ! wait "$wrk_pid"; then
+	local wrk_rc=0
+	wait "$current_wrk" || wrk_rc=$?
+	current_wrk=""
+	if ((wrk_rc != 0)); then
 		cat "$out" >&2
 		die "wrk failed against $side ($url)"
 	fi
