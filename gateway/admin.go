@@ -27,6 +27,8 @@ func (g *Gateway) Ready(ctx context.Context) error {
 	for _, r := range g.rooms {
 		if _, err := r.engine.Counters(); err != nil {
 			problems = append(problems, "room "+r.name+": "+err.Error())
+		} else if err := r.engine.StockProblem(); err != nil {
+			problems = append(problems, "room "+r.name+": "+err.Error())
 		}
 	}
 	if len(problems) > 0 {

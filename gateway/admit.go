@@ -40,7 +40,11 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
 // session alive: its cookie is re-signed once a tenth of its life has
 // passed, so the session slides without signing on every request.
 func (g *Gateway) proxyAdmitted(ctx *fasthttp.RequestCtx, r *room, s token.Session, now time.Time) {
-	g.forward(ctx, r, s.ID)
+	if len(r.purchase) > 0 && bestMatch(r.purchase, ctx.Path()) >= 0 {
+		g.buy(ctx, r, s, now)
+	} else {
+		g.forward(ctx, r, s.ID)
+	}
 	if revoked(&ctx.Response.Header) {
 		if err := r.engine.End(context.Background(), s.ID, s.Expires); err != nil {
 			g.log.Warn("revoking session", "room", r.name, "err", err)

@@ -32,7 +32,7 @@ func (g *Gateway) endpoint(ctx *fasthttp.RequestCtx, name []byte, now time.Time)
 		// Shops fetch this to verify purchase tokens; keys change rarely.
 		ctx.Response.Header.Set("Cache-Control", "public, max-age=300")
 		ctx.SetContentType("application/json")
-		ctx.SetBody(g.purchase.JWKS())
+		ctx.SetBody(g.purchaseKeys.JWKS())
 	default:
 		if len(name) > len("assets/") && string(name[:len("assets/")]) == "assets/" {
 			g.asset(ctx, string(name[len("assets/"):]))

@@ -39,10 +39,10 @@ type Gateway struct {
 	clients     *clientLimiter
 	trusted     []netip.Prefix
 
-	ring     *token.Ring
-	purchase *token.PurchaseSigner
-	sessions *token.SessionCache
-	tickets  *token.TicketCache
+	ring         *token.Ring
+	purchaseKeys *token.PurchaseSigner
+	sessions     *token.SessionCache
+	tickets      *token.TicketCache
 
 	server    *fasthttp.Server
 	tickEvery time.Duration
@@ -59,7 +59,9 @@ type room struct {
 	hosts  [][]byte
 	paths  []pattern
 	bypass []pattern
-	page   *template.Template // nil: the built-in page
+	// purchase paths take a hold on one unit of stock first.
+	purchase []pattern
+	page     *template.Template // nil: the built-in page
 	// Cookie names carry the room so that a shopper can wait in two rooms.
 	ticketCookie  string
 	sessionCookie string
@@ -125,18 +127,18 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{
-		cfg:         cfg,
-		store:       o.Store,
-		now:         o.Now,
-		log:         o.Log,
-		origin:      origin,
-		originLimit: rate.NewLimiter(rate.Limit(cfg.Limits.OriginRPS), max(1, int(cfg.Limits.OriginRPS/10))),
-		clients:     newClientLimiter(cfg.Limits.PerClient.RPS, cfg.Limits.PerClient.Burst, 1_000_000),
-		trusted:     trusted,
-		ring:        ring,
-		purchase:    purchase,
-		sessions:    token.NewSessionCache(ring, sessionCacheSize),
-		tickets:     token.NewTicketCache(ring, ticketCacheSize),
+		cfg:          cfg,
+		store:        o.Store,
+		now:          o.Now,
+		log:          o.Log,
+		origin:       origin,
+		originLimit:  rate.NewLimiter(rate.Limit(cfg.Limits.OriginRPS), max(1, int(cfg.Limits.OriginRPS/10))),
+		clients:      newClientLimiter(cfg.Limits.PerClient.RPS, cfg.Limits.PerClient.Burst, 1_000_000),
+		trusted:      trusted,
+		ring:         ring,
+		purchaseKeys: purchase,
+		sessions:     token.NewSessionCache(ring, sessionCacheSize),
+		tickets:      token.NewTicketCache(ring, ticketCacheSize),
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -175,16 +177,12 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 }
 
 func (g *Gateway) newRoom(rc config.Room) (*room, error) {
-	if rc.Inventory.Stock > 0 {
-		// Accepting stock without enforcing it would be worse than
-		// refusing: the operator would believe the shop cannot oversell.
-		return nil, fmt.Errorf("rooms %s: inventory: limited stock is not supported by this version yet", rc.Name)
-	}
 	r := &room{
 		name:          rc.Name,
 		cfg:           rc,
 		paths:         parsePatterns(rc.Paths),
 		bypass:        parsePatterns(rc.Bypass),
+		purchase:      parsePatterns(rc.Inventory.PurchasePaths),
 		ticketCookie:  token.TicketCookie + "_" + rc.Name,
 		sessionCookie: token.SessionCookie + "_" + rc.Name,
 	}
@@ -205,6 +203,7 @@ func (g *Gateway) newRoom(rc config.Room) (*room, error) {
 		Now:          g.now,
 		Log:          g.log,
 		LiveSessions: func() []string { return g.liveSessions(rc.Name) },
+		Stock:        rc.Inventory.Stock,
 	})
 	return r, nil
 }
@@ -257,10 +256,17 @@ func newOriginClient(o config.Origin) (*fasthttp.HostClient, error) {
 		}
 	}
 	hc := &fasthttp.HostClient{
-		Addr:                     addr,
-		IsTLS:                    isTLS,
-		MaxConns:                 o.MaxConns,
-		MaxIdleConnDuration:      30 * time.Second,
+		Addr:     addr,
+		IsTLS:    isTLS,
+		MaxConns: o.MaxConns,
+		// Shorter than the 5 s after which common origins (Node.js) drop
+		// idle connections, so a POST rarely meets one they closed.
+		MaxIdleConnDuration: 4 * time.Second,
+		// Room for an origin's big headers (cookies, CSP).
+		ReadBufferSize: 32 << 10,
+		// Each read after the headers gets the timeout anew, so a large
+		// answer to a slow client is not cut off at origin.timeout.
+		Dial:                     originDialer(o.Timeout),
 		ReadTimeout:              o.Timeout,
 		WriteTimeout:             o.Timeout,
 		MaxConnWaitTimeout:       o.Timeout,

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,10 +17,21 @@ import (
 
 	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/token"
 )
 
 // testSecret signs every token in these tests.
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
+
+// testPurchaseKey signs purchase tokens on every node of a test, as one
+// keys.purchase_key_file shared by all nodes would.
+var testPurchaseKey = sync.OnceValue(func() ed25519.PrivateKey {
+	k, err := token.GenerateKey()
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
 
 // clock is a settable clock for tests.
 type clock struct {
@@ -145,11 +157,12 @@ func startGateway(t *testing.T, cfg *config.Config, store queue.Store, clk *cloc
 	}
 	logs := &syncBuffer{}
 	g, err := New(cfg, Options{
-		Store:     store,
-		Secrets:   [][]byte{testSecret},
-		Now:       clk.Now,
-		Log:       slog.New(slog.NewTextHandler(logs, nil)),
-		TickEvery: time.Hour,
+		Store:        store,
+		Secrets:      [][]byte{testSecret},
+		PurchaseKeys: []ed25519.PrivateKey{testPurchaseKey()},
+		Now:          clk.Now,
+		Log:          slog.New(slog.NewTextHandler(logs, nil)),
+		TickEvery:    time.Hour,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -53,8 +53,8 @@ func (s *hopScratch) reset() {
 	s.buf = s.buf[:0]
 }
 
-// header is what stripHop needs of fasthttp's request and response headers.
-type header interface {
+// msgHeader is what stripHop needs of fasthttp's request and response headers.
+type msgHeader interface {
 	PeekAll(key string) [][]byte
 	Del(key string)
 	DelBytes(key []byte)
@@ -63,7 +63,7 @@ type header interface {
 // stripHop removes hop-by-hop headers, including every one named in any
 // Connection header (a message may carry several), from a message about to
 // be passed on.
-func stripHop(h header, s *hopScratch) {
+func stripHop(h msgHeader, s *hopScratch) {
 	s.reset()
 	for _, v := range h.PeekAll("Connection") {
 		s.names, s.buf = connectionTokens(s.names, s.buf, v)

@@ -23,9 +23,9 @@ func redisNodes(t *testing.T, cfg *config.Config, addrs []string, n int) []*test
 	for i := range nodes {
 		store, err := queue.NewRedisStore(context.Background(), queue.RedisOptions{
 			Addrs: addrs, KeyPrefix: prefix,
-			// Short timeouts so an outage shows at once, not after go-redis's
-			// default retries.
-			DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond,
+			// A stopped Redis refuses connections at once; these bound a
+			// hung one, and leave room for a machine under load.
+			DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second,
 		})
 		if err != nil {
 			t.Fatal(err)

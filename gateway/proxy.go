@@ -29,6 +29,12 @@ var forwardPool = sync.Pool{New: func() any { return new(forwarded) }}
 // and forwarding headers go, the gateway's own come in. r and sid name the
 // room and session when the shopper was admitted.
 func (g *Gateway) forward(ctx *fasthttp.RequestCtx, r *room, sid string) {
+	g.forwardWith(ctx, r, sid, "")
+}
+
+// forwardWith is forward with a purchase token for the origin: set after
+// the client's X-Anteroom-* headers are gone, like every header of ours.
+func (g *Gateway) forwardWith(ctx *fasthttp.RequestCtx, r *room, sid, purchaseToken string) {
 	if !g.originLimit.AllowN(g.now(), 1) {
 		g.originBusy.Add(1)
 		retryAfter(ctx, time.Duration(float64(time.Second)/float64(g.originLimit.Limit())))
@@ -51,6 +57,9 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, r *room, sid string) {
 		req.Header.Set("X-Anteroom-Room", r.name)
 		if sid != "" {
 			req.Header.Set("X-Anteroom-Session", sid)
+		}
+		if purchaseToken != "" {
+			req.Header.Set("X-Anteroom-Purchase-Token", purchaseToken)
 		}
 	}
 

@@ -86,6 +86,9 @@ func closedRoomConfig(originURL string) *config.Config {
 	return cfg
 }
 
+// timedClient is for requests outside a shopper's jar: no test waits forever.
+var timedClient = &http.Client{Timeout: 30 * time.Second}
+
 func hostOf(url string) string { return strings.TrimPrefix(url, "http://") }
 
 // rawResponse is an answer read off the wire: its header block exactly as
@@ -456,7 +459,7 @@ func TestLargeResponseIsStreamed(t *testing.T) {
 	runtime.ReadMemStats(&ms)
 	base := ms.HeapInuse
 
-	resp, err := http.Get(g.URL + "/static/big.bin")
+	resp, err := timedClient.Get(g.URL + "/static/big.bin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,7 +522,7 @@ func TestSlowReaderGetsTheWholeAnswer(t *testing.T) {
 	cfg.Origin.Timeout = 300 * time.Millisecond
 	g := startProxy(t, cfg, wireOriginDialer)
 
-	resp, err := http.Get(g.URL + "/static/big.bin")
+	resp, err := timedClient.Get(g.URL + "/static/big.bin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -568,7 +571,7 @@ func TestQuietOriginIsCutOffMidBody(t *testing.T) {
 	start := time.Now()
 	// Cut off before or after the gateway's headers went out, depending on
 	// its buffering: either way the client is not left hanging.
-	if resp, err := http.Get(g.URL + "/static/stuck"); err == nil {
+	if resp, err := timedClient.Get(g.URL + "/static/stuck"); err == nil {
 		n, err := io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if err == nil || n == 1000 {
@@ -1028,7 +1031,12 @@ func TestIdleConnectionClosedByOrigin(t *testing.T) {
 	for round := range 3 {
 		var wg sync.WaitGroup
 		for range 4 {
-			wg.Go(func() { http.Get(g.URL + "/static/warm") })
+			wg.Go(func() {
+				if resp, err := timedClient.Get(g.URL + "/static/warm"); err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			})
 		}
 		wg.Wait()
 		time.Sleep(300 * time.Millisecond) // the origin hangs up on all four meanwhile

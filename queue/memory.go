@@ -62,6 +62,9 @@ type memRoom struct {
 	// Last is the latest time a caller passed, the store's idea of now for
 	// the methods that are not given one.
 	Last int64
+
+	// Stock is the room's inventory and its holds (stock_memory.go).
+	Stock memStock
 }
 
 type claim struct {
@@ -75,6 +78,7 @@ func newMemRoom() *memRoom {
 		Ended:    make(map[string]int64),
 		Calls:    make(map[uint64]int64),
 		Claims:   make(map[uint64]claim),
+		Stock:    newMemStock(),
 	}
 }
 
@@ -212,6 +216,7 @@ func (r *memRoom) counters() Counters {
 		Waiting:  r.Waiting,
 		Admitted: r.Admitted,
 		Opening:  r.Opening,
+		Stock:    r.Stock.report(r.Last),
 	}
 }
 
@@ -243,6 +248,7 @@ func (s *MemoryStore) Advance(_ context.Context, room string, p Policy, now time
 	defer s.mu.Unlock()
 	r := s.room(room, now)
 	r.expire(p, now)
+	r.Stock.expire(now.UnixNano())
 	r.refill(p, now)
 	if r.Opening.Opened {
 		free := r.free(p)

@@ -15,8 +15,9 @@ import (
 // a gateway restart on a single node. The file is written to a temporary
 // name and renamed, so a crash mid-write leaves the previous state whole.
 
-// stateVersion changes when memRoom's saved form does.
-const stateVersion = 1
+// stateVersion changes when memRoom's saved form does. Version 2 added
+// the stock; a version 1 file loads as rooms with no stock figure.
+const stateVersion = 2
 
 type savedState struct {
 	Version int
@@ -76,7 +77,7 @@ func LoadMemoryStore(path string) (*MemoryStore, error) {
 	if err := gob.NewDecoder(f).Decode(&st); err != nil {
 		return nil, fmt.Errorf("loading queue state from %s: %w", path, err)
 	}
-	if st.Version != stateVersion {
+	if st.Version != stateVersion && st.Version != 1 {
 		return nil, fmt.Errorf("loading queue state from %s: version %d, want %d", path, st.Version, stateVersion)
 	}
 	s := NewMemoryStore()
@@ -93,6 +94,12 @@ func LoadMemoryStore(path string) (*MemoryStore, error) {
 		}
 		if r.Claims == nil {
 			r.Claims = make(map[uint64]claim)
+		}
+		if r.Stock.Holds == nil {
+			r.Stock.Holds = make(map[string]memHold)
+		}
+		if r.Stock.BySession == nil {
+			r.Stock.BySession = make(map[string]string)
 		}
 		s.rooms[name] = r
 	}

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"encoding/gob"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -31,6 +32,15 @@ func busyStore(t *testing.T) *MemoryStore {
 	s.Seen(ctx, rm, []uint64{7, 9}, start.Add(6*time.Second))
 	s.Leave(ctx, rm, 8)
 	s.AdmitDirect(ctx, "quiet", "walk-in", p, start)
+	// Stock: a hold live, one sold, one released.
+	s.SetStock(ctx, rm, 5, start)
+	for _, sid := range []string{"held", "sold", "released"} {
+		if _, err := s.Hold(ctx, rm, sid, "h-"+sid, start.Add(time.Minute), start); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Confirm(ctx, rm, "h-sold", start)
+	s.Release(ctx, rm, "h-released", start)
 	return s
 }
 
@@ -213,4 +223,64 @@ func TestSaveWhileBusy(t *testing.T) {
 	if c, _ := got.Counters(context.Background(), rm); c.Issued != 210 {
 		t.Errorf("Issued after the last Save: got %d, want 210", c.Issued)
 	}
+}
+
+// TestSaveLoadKeepsStock: a restored store counts the same units, knows
+// its holds, and returns each to stock once.
+func TestSaveLoadKeepsStock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "queue.state")
+	if err := busyStore(t).Save(path); err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadMemoryStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	wantStock(t, s, start, Stock{Set: true, Units: 5, Held: 1, Sold: 1})
+	if h, err := s.Hold(ctx, rm, "held", "another", until, start); err != nil || h.ID != "h-held" {
+		t.Errorf("Hold of the session holding a unit: got %+v, %v, want h-held", h, err)
+	}
+	if err := s.Confirm(ctx, rm, "h-sold", start); err != nil {
+		t.Errorf("Confirm of the sold hold: %v", err)
+	}
+	if _, err := s.Hold(ctx, rm, "released", "h-released", until, start); !errors.Is(err, ErrHoldGone) {
+		t.Errorf("Hold with the released hold's id: got %v, want ErrHoldGone", err)
+	}
+	wantStock(t, s, start, Stock{Set: true, Units: 5, Held: 1, Sold: 1})
+	wantStock(t, s, start.Add(time.Minute), Stock{Set: true, Units: 5, Sold: 1})
+}
+
+// TestLoadVersion1: a file saved before the stock was kept loads, with
+// every place kept and no stock figure: the room lived, so only an
+// operator sets one.
+func TestLoadVersion1(t *testing.T) {
+	old := NewMemoryStore()
+	joinN(t, old, 3, start)
+	old.rooms[rm].Stock = memStock{} // as version 1 had none
+	path := filepath.Join(t.TempDir(), "queue.state")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gob.NewEncoder(f).Encode(savedState{Version: 1, Rooms: old.rooms}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	s, err := LoadMemoryStore(path)
+	if err != nil {
+		t.Fatalf("LoadMemoryStore of version 1: %v", err)
+	}
+	ctx := context.Background()
+	if c, _ := s.Counters(ctx, rm); c.Issued != 3 || c.Stock != (Stock{}) {
+		t.Errorf("Counters: got Issued %d Stock %+v, want 3 and no figure", c.Issued, c.Stock)
+	}
+	if st := mustInitStock(t, s, 10); st.Set {
+		t.Errorf("InitStock of a room with tickets: got %+v, want no figure", st)
+	}
+	if _, err := s.SetStock(ctx, rm, 10, start); err != nil {
+		t.Fatal(err)
+	}
+	mustHold(t, s, "a")
+	wantStock(t, s, start, Stock{Set: true, Units: 10, Held: 1})
 }

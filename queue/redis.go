@@ -30,7 +30,9 @@ import (
 // as MemoryStore survives a lost state file: polls put tickets back, and
 // the next Advance puts back the room's opening as this node knew it; but
 // arrivals in the moments before the loss that no node heard of can get
-// numbers again, so run Redis with AOF where that matters.
+// numbers again, so run Redis with AOF where that matters. The stock is
+// not survived: a room whose stock Redis lost has no figure, and sells
+// nothing, until an operator sets it again (see luaInitStock).
 type RedisStore struct {
 	// client runs the idempotent scripts, with go-redis's retries.
 	client redis.UniversalClient
@@ -183,21 +185,29 @@ type redisRoom struct {
 	opening Opening // set once seen opened; never changes after, short of Redis losing its data
 	serving uint64  // the last serving counter heard of: where Advance's numbers start
 	issued  uint64  // the highest Issued heard of, put back if Redis loses its data
+	// stocked is set once this node heard the room had a stock figure: if
+	// Redis loses it, InitStock must not put the configured units back.
+	stocked bool
 }
 
-// The keys of a room, in the order every script takes them (KEYS[1..7]).
+// The keys of a room, in the order every script takes them (KEYS[1..11]).
 const (
-	keyCounters = iota // hash: issued, serving, admitted, bucket, opening, ...
-	keySeen            // string: a big-endian uint32 per ticket, like MemoryStore's Seen
-	keySessions        // sorted set: session id by last refresh
-	keyEnded           // sorted set: ended session id by when it ended
-	keyCalls           // sorted set: called ticket number by when it was called
-	keyClaims          // hash: claimed ticket number -> session id
-	keyClaimsAt        // sorted set: claimed ticket number by when to look at it again
+	keyCounters     = iota // hash: issued, serving, admitted, bucket, opening, stock_*, ...
+	keySeen                // string: a big-endian uint32 per ticket, like MemoryStore's Seen
+	keySessions            // sorted set: session id by last refresh
+	keyEnded               // sorted set: ended session id by when it ended
+	keyCalls               // sorted set: called ticket number by when it was called
+	keyClaims              // hash: claimed ticket number -> session id
+	keyClaimsAt            // sorted set: claimed ticket number by when to look at it again
+	keyHolds               // hash: hold id -> state, expiry and session (redis_stock_scripts.go)
+	keyHoldSessions        // hash: session id -> its live hold's id
+	keyHoldsDue            // sorted set: live hold id by expiry
+	keyHoldsGone           // sorted set: ended hold id by when to forget its record
 	numKeys
 )
 
-var keyNames = [numKeys]string{"counters", "seen", "sessions", "ended", "calls", "claims", "claims_at"}
+var keyNames = [numKeys]string{"counters", "seen", "sessions", "ended", "calls", "claims", "claims_at",
+	"holds", "hold_sessions", "holds_due", "holds_gone"}
 
 // room returns this node's record of the named room.
 func (s *RedisStore) room(name string) *redisRoom {
@@ -253,4 +263,21 @@ func (r *redisRoom) heard(c Counters) {
 	}
 	r.serving = c.Serving
 	r.issued = max(r.issued, c.Issued)
+	r.stocked = r.stocked || c.Stock.Set
+}
+
+// heardStock notes a stock figure that came back from Redis.
+func (r *redisRoom) heardStock(st Stock) {
+	r.mu.Lock()
+	r.stocked = r.stocked || st.Set
+	r.mu.Unlock()
+}
+
+// lived reports whether this node saw the room before: a ticket, an
+// opening or a stock figure. Redis alone cannot tell a new room from one
+// whose data it lost.
+func (r *redisRoom) lived() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.issued > 0 || r.opening.Opened || r.stocked
 }

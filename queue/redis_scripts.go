@@ -22,11 +22,14 @@ import "github.com/redis/go-redis/v9"
 // session id, so a second run returns the first one's answer; refreshes,
 // polls, leaves and ends set values rather than add to them; and a second
 // Advance at the same instant is just the next tick: it refills nothing and
-// calls only whom the limits allow. None admits anyone twice.
+// calls only whom the limits allow. None admits anyone twice. The stock
+// scripts are keyed by hold id (redis_stock_scripts.go): none holds, sells
+// or returns a unit twice.
 //
-// Keys (KEYS[1..7], all with the room's hash tag): see keyNames.
+// Keys (KEYS[1..11], all with the room's hash tag): see keyNames.
 
-// luaPrelude is shared by every script.
+// luaPrelude is shared by every script; the stock's part of it is
+// luaStockPrelude (redis_stock_scripts.go).
 const luaPrelude = `
 local C, SEEN, SESS, ENDED, CALLS, CLAIMS, CLAIMAT = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local U = 60000000 -- bucket parts per token
@@ -34,6 +37,7 @@ local RECOVER = 3000000 -- µs without admissions after a restore: a dozen ticks
 
 local function fmt(x) return string.format('%d', x) end
 local function num(v) return tonumber(v) or 0 end
+` + luaStockPrelude + `
 
 local FIELDS = {'issued', 'serving', 'admitted', 'tokens', 'tokens_at', 'opened', 'pq_end', 'random', 'base', 'waiting', 'waiting_at', 'last'}
 
@@ -67,11 +71,13 @@ local function opening_id()
   return (v[2] or '') .. '/' .. (v[3] or '')
 end
 
--- counters is the reply shape parseCounters reads.
+-- counters is the reply shape parseCounters reads; the stock is as of
+-- the latest time a caller passed.
 local function counters()
-  local v = redis.call('HMGET', C, 'issued', 'serving', 'waiting', 'admitted', 'opened', 'opened_at', 'pq_end', 'random', 'seed')
+  local v = redis.call('HMGET', C, 'issued', 'serving', 'waiting', 'admitted', 'opened', 'opened_at', 'pq_end', 'random', 'seed', 'last')
+  local st = stock_at(num(v[10]))
   return {num(v[1]), num(v[2]), redis.call('ZCARD', SESS), redis.call('ZCARD', CALLS), num(v[3]), num(v[4]),
-    num(v[5]), v[6] or '', num(v[7]), num(v[8]), v[9] or '0'}
+    num(v[5]), v[6] or '', num(v[7]), num(v[8]), v[9] or '0', st[1], st[2], st[3], st[4]}
 end
 
 -- Seen: four bytes per ticket number n at offset 4(n-1), big-endian, the
@@ -198,7 +204,11 @@ return counters()
 // counts as polling until the abandon window says otherwise, as a poll of
 // an unknown number does. The serving counter starts again from the first
 // place: those already served no longer poll and are skipped in due time,
-// while nobody still waiting loses their turn.
+// while nobody still waiting loses their turn. The stock is not put back:
+// this node's idea of it is stale the moment a unit sells elsewhere, so the
+// room has no figure (holds get ErrNoStock) until an operator sets one, and
+// the restored opening keeps InitStock from setting it from the
+// configuration.
 //
 // Replies {code, counters, lease, base, seen}: code "more" when the walk
 // stopped for want of numbers (Go computes them from the counters' opening
@@ -222,6 +232,7 @@ if r.opened ~= 1 and id ~= '' then
   redis.call('HSET', C, 'recover_until', fmt(now + RECOVER))
 end
 expire(now, life, window)
+expire_holds(now)
 refill(r, now, per_minute, burst)
 local code = 'ok'
 if r.opened == 1 and now >= num(redis.call('HGET', C, 'recover_until')) then

@@ -260,7 +260,7 @@ func boolArg(b bool) int {
 // parseCounters reads the reply of the scripts' counters().
 func parseCounters(v any) (Counters, error) {
 	a, ok := v.([]any)
-	if !ok || len(a) != 11 {
+	if !ok || len(a) != 15 {
 		return Counters{}, fmt.Errorf("unexpected counters %v", v)
 	}
 	var bad error
@@ -297,5 +297,6 @@ func parseCounters(v any) (Counters, error) {
 		}
 		c.Opening = Opening{Opened: true, At: time.Unix(0, at).UTC(), PrequeueEnd: uint64(i(8)), Random: i(9) == 1, Seed: seed}
 	}
+	c.Stock = Stock{Set: i(11) == 1, Units: int(i(12)), Held: int(i(13)), Sold: int(i(14))}
 	return c, bad
 }

@@ -45,6 +45,7 @@ type Room struct {
 	now   func() time.Time
 	log   *slog.Logger
 	live  func() []string
+	units int // configured stock; 0: none
 
 	policy atomic.Pointer[Policy]
 	sched  atomic.Pointer[Schedule]
@@ -57,6 +58,11 @@ type Room struct {
 	seen    []uint64 // polls not yet sent to the store
 	refresh []string // session refreshes not yet sent
 	ends    []string // session ends the store has not heard yet
+	// confirms are sales the store has not heard yet: retried until it
+	// does, since a sale it never hears of would return to stock.
+	confirms  []string
+	stockInit bool // InitStock done
+	noStock   bool // the store has no stock figure (logged once)
 	// endedCursor is the latest end time heard from the store.
 	endedCursor time.Time
 	rate        rateMeter
@@ -87,6 +93,9 @@ type Options struct {
 	Now func() time.Time
 	// Log receives one line per state change; slog.Default when nil.
 	Log *slog.Logger
+	// Stock is the units for sale configured for the room; 0: the room
+	// sells no limited stock.
+	Stock int
 	// LiveSessions lists the sessions this node has seen in use and that
 	// are still valid; they are counted again in a store that lost its
 	// data, so the room does not fill past its limit. Nil: none.
@@ -95,7 +104,7 @@ type Options struct {
 
 // NewRoom returns the engine of the named room over store.
 func NewRoom(name string, store Store, o Options) *Room {
-	r := &Room{name: name, store: store, now: o.Now, log: o.Log, live: o.LiveSessions}
+	r := &Room{name: name, store: store, now: o.Now, log: o.Log, live: o.LiveSessions, units: o.Stock}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -196,20 +205,31 @@ func (r *Room) Tick(ctx context.Context) {
 	s := r.sched.Load()
 
 	r.mu.Lock()
-	seen, refresh, ends := r.seen, r.refresh, r.ends
-	r.seen, r.refresh, r.ends = nil, nil, nil
+	seen, refresh, ends, confirms := r.seen, r.refresh, r.ends, r.confirms
+	r.seen, r.refresh, r.ends, r.confirms = nil, nil, nil, nil
 	r.mu.Unlock()
 
-	err := r.flush(ctx, seen, refresh, ends, now)
+	err := r.confirmAll(ctx, confirms, now)
+	if err == nil {
+		err = r.flush(ctx, seen, refresh, ends, now)
+	}
+	if err == nil {
+		err = r.initStock(ctx, now)
+	}
 	var c Counters
 	if err == nil && s.phase(now) >= phaseOpen && !r.isOpened() {
 		err = r.open(ctx, s, now)
 	}
 	if err == nil {
-		if r.isOpened() && !r.paused.Load() {
+		if r.isOpened() && !r.paused.Load() && !r.soldOut(r.snap.Load()) {
 			c, err = r.store.Advance(ctx, r.name, *p, now)
 		} else {
 			c, err = r.store.Counters(ctx, r.name)
+			if err == nil && r.units > 0 {
+				// Counters only reads; Stock expires due holds, which is
+				// how a sold-out room learns that units came back.
+				c.Stock, err = r.store.Stock(ctx, r.name, now)
+			}
 		}
 	}
 	if err == nil {
@@ -225,6 +245,7 @@ func (r *Room) Tick(ctx context.Context) {
 		r.seen = compact(append(r.seen, seen...))
 		r.refresh = compact(append(r.refresh, refresh...))
 		r.ends = compact(append(r.ends, ends...))
+		r.confirms = compact(append(r.confirms, confirms...))
 		if !r.wasDown {
 			r.log.Error("queue store unreachable: admissions stopped", "err", err)
 			r.wasDown = true
@@ -245,6 +266,7 @@ func (r *Room) Tick(ctx context.Context) {
 			"admitted_before", old.Admitted, "admitted_now", c.Admitted,
 			"active_before", old.Active, "active_now", c.Active)
 	}
+	r.noteStock(c.Stock)
 	r.snap.Store(&snapshot{Counters: c, at: now, rate: r.rate.add(now, c.Admitted)})
 }
 
@@ -339,6 +361,9 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 	if snap.err != nil {
 		return Arrival{}, r.down(snap.err)
 	}
+	if r.soldOut(snap) {
+		return Arrival{State: StateSoldOut}, nil
+	}
 	p := r.policy.Load()
 	if !r.paused.Load() && r.isOpened() && snap.Serving >= snap.Issued && snap.Active+snap.Called < p.MaxActive {
 		sid := NewSessionID()
@@ -399,6 +424,15 @@ func (r *Room) Status(ctx context.Context, t Ticket) (Status, error) {
 	}
 	pos := snap.Opening.Position(t.Number)
 	st.Position = pos
+	if r.soldOut(snap) {
+		// Told at once, not after a wait for nothing; the ticket keeps
+		// its place in case held units return to stock.
+		r.see(t.Number)
+		st.State = StateSoldOut
+		st.PollAfterMS = soldOutPoll
+		st.Message = soldOutMessage
+		return st, nil
+	}
 	if pos <= snap.Serving && snap.err == nil {
 		return r.claim(ctx, t, st, now)
 	}

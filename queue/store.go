@@ -47,7 +47,34 @@ type Store interface {
 	// time), so that every node refuses an ended session's token, not only
 	// the node that ended it.
 	EndedSince(ctx context.Context, room string, since time.Time) ([]Ended, error)
-	// Counters reads the room's counters without changing them.
+	// InitStock sets the room's units for sale from the configuration, only
+	// for a brand-new room (no ticket ever issued, never opened, no stock
+	// record); otherwise it changes nothing. Either way it returns the
+	// stock as it now is.
+	InitStock(ctx context.Context, room string, units int, now time.Time) (Stock, error)
+	// SetStock sets the units for sale (an operator's command; the way back
+	// after the store lost its data). Held and sold units stay counted.
+	SetStock(ctx context.Context, room string, units int, now time.Time) (Stock, error)
+	// Hold takes one unit for session sid as hold hid until until. One hold
+	// per session: while sid holds a live hold, that hold is returned (with
+	// its own id). ErrSoldOut when nothing is left, ErrNoStock when the
+	// store has no figure. Safe to retry with the same sid and hid; a hid
+	// whose hold has already ended gives ErrHoldGone.
+	Hold(ctx context.Context, room, sid, hid string, until, now time.Time) (Hold, error)
+	// Confirm marks hold hid sold. Confirming twice is one sale. A hold
+	// that expired or was released, or that the store does not know (it
+	// lost its data), is sold only if a unit is still left; otherwise
+	// ErrHoldGone, as when the store has no stock figure.
+	Confirm(ctx context.Context, room, hid string, now time.Time) error
+	// Release returns hold hid to stock; releasing twice, or an expired or
+	// sold hold, changes nothing.
+	Release(ctx context.Context, room, hid string, now time.Time) error
+	// Stock reports the room's stock, after expiring holds past their time
+	// (each returns to stock exactly once).
+	Stock(ctx context.Context, room string, now time.Time) (Stock, error)
+	// Counters reads the room's counters without changing them. Its Stock
+	// counts the holds due by the latest time the store heard of as
+	// returned.
 	Counters(ctx context.Context, room string) (Counters, error)
 	// Ping reports whether the store can be reached.
 	Ping(ctx context.Context) error
@@ -80,6 +107,8 @@ type Counters struct {
 	Admitted uint64
 	// Opening is the room's frozen pre-queue, once it opened.
 	Opening Opening
+	// Stock is the room's inventory, when it sells limited stock.
+	Stock Stock
 }
 
 // Errors a claim can end in. Anything else is the store failing.

@@ -46,6 +46,16 @@ func testStore(t *testing.T, newStore func(t *testing.T) Store) {
 		{"OpenKeepsTheOpening", storeOpenKeepsTheOpening},
 		{"LeaveIsFinal", storeLeaveIsFinal},
 		{"AdvanceTwiceAtOneInstant", storeAdvanceTwiceAtOneInstant},
+		{"StockInit", storeStockInit},
+		{"StockSetKeepsHeldAndSold", storeStockSetKeepsHeldAndSold},
+		{"StockHold", storeStockHold},
+		{"StockExpiry", storeStockExpiry},
+		{"StockConfirm", storeStockConfirm},
+		{"StockRelease", storeStockRelease},
+		{"StockInCounters", storeStockInCounters},
+		{"StockConcurrentHolds", storeStockConcurrentHolds},
+		{"StockConcurrentHoldsOfOneSession", storeStockConcurrentHoldsOfOneSession},
+		{"StockExpiryRace", storeStockExpiryRace},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore) })

@@ -27,11 +27,11 @@ var funcs = template.FuncMap{
 func comma(v any) (string, error) {
 	switch n := v.(type) {
 	case uint64:
-		return groupDigits(n, false), nil
+		return groupDigits(n), nil
 	case uint:
-		return groupDigits(uint64(n), false), nil
+		return groupDigits(uint64(n)), nil
 	case uint32:
-		return groupDigits(uint64(n), false), nil
+		return groupDigits(uint64(n)), nil
 	case int:
 		return signedComma(int64(n)), nil
 	case int64:
@@ -43,32 +43,38 @@ func comma(v any) (string, error) {
 }
 
 func signedComma(n int64) string {
-	if n < 0 {
-		return groupDigits(uint64(-(n+1))+1, true)
-	}
-	return groupDigits(uint64(n), false)
+	var b [27]byte // "-9,223,372,036,854,775,808"
+	return string(appendSignedComma(b[:0], n))
 }
 
-func groupDigits(n uint64, negative bool) string {
+func groupDigits(n uint64) string {
+	var b [26]byte // "18,446,744,073,709,551,615"
+	return string(appendGroupDigits(b[:0], n))
+}
+
+// appendSignedComma appends n with thousands separators. The magnitude of a negative n
+// is taken as -(n+1)+1 so that math.MinInt64 does not overflow.
+func appendSignedComma(dst []byte, n int64) []byte {
+	if n < 0 {
+		return appendGroupDigits(append(dst, '-'), uint64(-(n+1))+1)
+	}
+	return appendGroupDigits(dst, uint64(n))
+}
+
+// appendGroupDigits appends n with a comma between each group of three digits.
+func appendGroupDigits(dst []byte, n uint64) []byte {
 	var digits [20]byte
 	s := strconv.AppendUint(digits[:0], n, 10)
-	if len(s) <= 3 && !negative {
-		return string(s)
-	}
-	out := make([]byte, 0, len(s)+len(s)/3+1)
-	if negative {
-		out = append(out, '-')
-	}
 	head := len(s) % 3
 	if head == 0 {
 		head = 3
 	}
-	out = append(out, s[:head]...)
+	dst = append(dst, s[:head]...)
 	for i := head; i < len(s); i += 3 {
-		out = append(out, ',')
-		out = append(out, s[i:i+3]...)
+		dst = append(dst, ',')
+		dst = append(dst, s[i:i+3]...)
 	}
-	return string(out)
+	return dst
 }
 
 // etaUnknown is what the page says when there is no estimate yet.
@@ -79,44 +85,59 @@ const etaUnknown = "We'll update this as the line moves"
 // up) so that it does not promise more than the estimate does. waiting.js has a copy of
 // this function; keep the two in step.
 func eta(lo, hi int) string {
+	var b [64]byte
+	return string(appendETA(b[:0], lo, hi))
+}
+
+// appendETA appends eta(lo, hi); the built-in page calls it directly so as not to
+// allocate the string.
+func appendETA(dst []byte, lo, hi int) []byte {
 	lo, hi = max(lo, 0), max(hi, 0)
 	if lo > hi {
 		lo, hi = hi, lo
 	}
 	switch {
 	case hi == 0:
-		return etaUnknown
+		return append(dst, etaUnknown...)
 	case hi < 60:
-		return "less than a minute"
+		return append(dst, "less than a minute"...)
 	case hi <= 90*60:
-		return etaSpan((lo+30)/60, (hi+59)/60, "minute")
+		return appendETASpan(dst, (lo+30)/60, (hi+59)/60, "minute")
 	default:
-		return etaSpan((lo+1800)/3600, (hi+3599)/3600, "hour")
+		return appendETASpan(dst, (lo+1800)/3600, (hi+3599)/3600, "hour")
 	}
 }
 
-func etaSpan(lo, hi int, unit string) string {
+func appendETASpan(dst []byte, lo, hi int, unit string) []byte {
 	lo = min(max(lo, 1), hi)
+	dst = append(dst, "about "...)
+	if lo != hi {
+		dst = strconv.AppendInt(dst, int64(lo), 10)
+		dst = append(dst, "–"...)
+	}
+	dst = strconv.AppendInt(dst, int64(hi), 10)
+	dst = append(dst, ' ')
+	dst = append(dst, unit...)
 	if hi > 1 {
-		unit += "s"
+		dst = append(dst, 's')
 	}
-	if lo == hi {
-		return "about " + strconv.Itoa(hi) + " " + unit
-	}
-	return "about " + strconv.Itoa(lo) + "–" + strconv.Itoa(hi) + " " + unit
+	return dst
 }
 
 // clock formats a countdown as hh:mm:ss; hours go past 24 rather than turning into days.
 func clock(sec int) string {
+	var b [32]byte
+	return string(appendClock(b[:0], sec))
+}
+
+func appendClock(dst []byte, sec int) []byte {
 	sec = max(sec, 0)
 	h, m, s := sec/3600, sec/60%60, sec%60
-	b := make([]byte, 0, 8)
 	if h < 10 {
-		b = append(b, '0')
+		dst = append(dst, '0')
 	}
-	b = strconv.AppendInt(b, int64(h), 10)
-	b = append(b, ':', byte('0'+m/10), byte('0'+m%10), ':', byte('0'+s/10), byte('0'+s%10))
-	return string(b)
+	dst = strconv.AppendInt(dst, int64(h), 10)
+	return append(dst, ':', byte('0'+m/10), byte('0'+m%10), ':', byte('0'+s/10), byte('0'+s%10))
 }
 
 // seconds rounds milliseconds up to whole seconds, at least 1.
@@ -127,36 +148,36 @@ func seconds(ms int) int {
 // live renders the attributes that hand the page's state to waiting.js. The values are
 // escaped here because html/template passes a template.HTMLAttr through unchanged.
 func live(d PageData) template.HTMLAttr {
-	var b strings.Builder
-	b.Grow(256 + len(d.StatusURL) + len(d.Redirect))
-	b.WriteString(`id="anteroom" data-state="`)
-	b.WriteString(html.EscapeString(d.State))
-	b.WriteString(`" data-room="`)
-	b.WriteString(html.EscapeString(d.Room))
-	b.WriteString(`" data-status-url="`)
-	b.WriteString(html.EscapeString(d.StatusURL))
-	b.WriteString(`" data-redirect="`)
-	b.WriteString(html.EscapeString(d.Redirect))
+	return template.HTMLAttr(appendLive(make([]byte, 0, 256+len(d.StatusURL)+len(d.Redirect)), &d))
+}
+
+// appendLive appends live(*d); the built-in page calls it directly so as not to
+// allocate the string.
+func appendLive(dst []byte, d *PageData) []byte {
+	dst = append(dst, `id="anteroom" data-state="`...)
+	dst = appendEscapedString(dst, d.State)
+	dst = append(dst, `" data-room="`...)
+	dst = appendEscapedString(dst, d.Room)
+	dst = append(dst, `" data-status-url="`...)
+	dst = appendEscapedString(dst, d.StatusURL)
+	dst = append(dst, `" data-redirect="`...)
+	dst = appendEscapedString(dst, d.Redirect)
 	for _, f := range [...]struct {
 		name string
 		v    uint64
 	}{
-		{"position", d.Position},
-		{"ahead", d.Ahead},
-		{"eta-low", uint64(max(d.ETALow, 0))},
-		{"eta-high", uint64(max(d.ETAHigh, 0))},
-		{"progress", uint64(max(d.Progress, 0))},
-		{"poll-after-ms", uint64(max(d.PollAfterMS, 0))},
-		{"opens-in", uint64(max(d.OpensInSeconds, 0))},
+		{`" data-position="`, d.Position},
+		{`" data-ahead="`, d.Ahead},
+		{`" data-eta-low="`, uint64(max(d.ETALow, 0))},
+		{`" data-eta-high="`, uint64(max(d.ETAHigh, 0))},
+		{`" data-progress="`, uint64(max(d.Progress, 0))},
+		{`" data-poll-after-ms="`, uint64(max(d.PollAfterMS, 0))},
+		{`" data-opens-in="`, uint64(max(d.OpensInSeconds, 0))},
 	} {
-		b.WriteString(`" data-`)
-		b.WriteString(f.name)
-		b.WriteString(`="`)
-		var num [20]byte
-		b.Write(strconv.AppendUint(num[:0], f.v, 10))
+		dst = append(dst, f.name...)
+		dst = strconv.AppendUint(dst, f.v, 10)
 	}
-	b.WriteByte('"')
-	return template.HTMLAttr(b.String())
+	return append(dst, '"')
 }
 
 // show renders data-show="states", plus hidden unless state is one of the
@@ -165,12 +186,20 @@ func live(d PageData) template.HTMLAttr {
 // and the page calls show several times per render.
 func show(state, states string) template.HTMLAttr {
 	attrs := showAttrs(states)
-	for s := range strings.FieldsSeq(states) {
-		if s == state {
-			return attrs[0]
-		}
+	if shownIn(state, states) {
+		return attrs[0]
 	}
 	return attrs[1]
+}
+
+// shownIn reports whether state is one of the space-separated states.
+func shownIn(state, states string) bool {
+	for s := range strings.FieldsSeq(states) {
+		if s == state {
+			return true
+		}
+	}
+	return false
 }
 
 var (

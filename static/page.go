@@ -47,9 +47,19 @@ const (
 
 var page = template.Must(template.New("waiting.html").Funcs(funcs).ParseFS(files, "templates/waiting.html"))
 
-// Render writes the built-in waiting page for d.
+// Render writes the built-in waiting page for d. It writes exactly what RenderWith
+// would write with the built-in template, without executing it: see render_fast.go.
 func Render(w io.Writer, d PageData) error {
-	return RenderWith(nil, w, d)
+	if builtInErr != nil {
+		return executeTemplate(page, w, d)
+	}
+	r := renderers.Get().(*renderer)
+	defer r.release()
+	r.out = r.appendPage(r.out[:0], builtIn, normalize(d))
+	if _, err := w.Write(r.out); err != nil {
+		return fmt.Errorf("writing waiting page: %w", err)
+	}
+	return nil
 }
 
 // RenderWith writes the page for d using t, a template from [ParseTemplate]; a nil t
@@ -57,11 +67,15 @@ func Render(w io.Writer, d PageData) error {
 // a template that fails half-way never sends half a page.
 func RenderWith(t *template.Template, w io.Writer, d PageData) error {
 	if t == nil {
-		t = page
+		return Render(w, d)
 	}
+	return executeTemplate(t, w, d)
+}
+
+func executeTemplate(t *template.Template, w io.Writer, d PageData) error {
 	buf := bufs.Get().(*bytes.Buffer)
 	defer func() {
-		if buf.Cap() <= 64<<10 {
+		if buf.Cap() <= maxPooledBuffer {
 			buf.Reset()
 			bufs.Put(buf)
 		}

@@ -123,16 +123,6 @@ func (c *purchaseClaims) Validate() error {
 	return validateRegistered(&c.RegisteredClaims)
 }
 
-func ticketToClaims(t Ticket) *ticketClaims {
-	return &ticketClaims{
-		Room:             t.Room,
-		Number:           t.Number,
-		Prequeue:         t.Prequeue,
-		Device:           t.Device,
-		RegisteredClaims: registered(ticketSpec, t.IssuedAt, t.Expires),
-	}
-}
-
 func (c *ticketClaims) ticket() Ticket {
 	return Ticket{
 		Room:     c.Room,
@@ -142,16 +132,6 @@ func (c *ticketClaims) ticket() Ticket {
 		IssuedAt: timeOf(c.IssuedAt),
 		Expires:  timeOf(c.ExpiresAt),
 	}
-}
-
-func sessionToClaims(s Session) *sessionClaims {
-	c := &sessionClaims{
-		Room:             s.Room,
-		SID:              s.ID,
-		RegisteredClaims: registered(sessionSpec, s.IssuedAt, s.Expires),
-	}
-	c.Subject = s.ID
-	return c
 }
 
 func (c *sessionClaims) session() Session {

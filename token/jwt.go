@@ -1,7 +1,9 @@
 package token
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -34,7 +36,22 @@ type kindSpec struct {
 	aud  string
 	alg  string
 	opts []jwt.ParserOption
+
+	// parser is opts with the clock fixed at parserClock, shared by every
+	// verify: a jwt.Parser is not changed by parsing, so it is safe for
+	// concurrent use, and building one per token (with a closure for its
+	// clock) was a good part of an uncached parse.
+	parser *jwt.Parser
 }
+
+// parserClock is the time the shared parsers check "exp" and "nbf" at: not
+// after any clock verify takes them for (it builds a parser of its own for an
+// earlier now), so golang-jwt can only report a token expired if it also is
+// at now. verify compares "exp" with now itself, exactly as golang-jwt would
+// have; with the clock of every parser fixed this early, that comparison is
+// the only expiry check, which is why TestParseRejects' expired cases and
+// FuzzSharedParserMatchesPerCallParser exist.
+var parserClock = time.Time{}
 
 var (
 	ticketSpec   = newKindSpec(KindTicket, jwt.SigningMethodHS256.Alg())
@@ -60,6 +77,7 @@ func newKindSpec(k Kind, alg string) *kindSpec {
 		// which also keeps the caches keyed by the exact bytes honest.
 		jwt.WithStrictDecoding(),
 	}
+	s.parser = jwt.NewParser(append(slices.Clip(s.opts), jwt.WithTimeFunc(func() time.Time { return parserClock }))...)
 	return s
 }
 
@@ -90,6 +108,27 @@ func (s *kindSpec) verify(tok []byte, now time.Time, claims jwt.Claims, keyfunc 
 	if len(tok) > MaxTokenLen {
 		return ErrTooLong
 	}
+	if now.Before(parserClock) {
+		return s.verifyAt(tok, now, claims, keyfunc)
+	}
+	t, err := s.parser.ParseWithClaims(string(tok), claims, keyfunc)
+	// golang-jwt validates the claims only once the signature holds; at that
+	// point a token expired at now is ErrExpired whatever else is wrong with
+	// its claims, as classify would have it had the parser's clock been now.
+	if err == nil || errors.Is(err, jwt.ErrTokenInvalidClaims) {
+		if exp, _ := claims.GetExpirationTime(); exp != nil && !now.Before(exp.Time) {
+			return ErrExpired
+		}
+	}
+	if err != nil {
+		return classify(t, err, s)
+	}
+	return nil
+}
+
+// verifyAt is verify with a parser built for this call, whose clock is now.
+// verify uses it for a now before parserClock, which no real clock is.
+func (s *kindSpec) verifyAt(tok []byte, now time.Time, claims jwt.Claims, keyfunc jwt.Keyfunc) error {
 	opts := make([]jwt.ParserOption, len(s.opts), len(s.opts)+1)
 	copy(opts, s.opts)
 	opts = append(opts, jwt.WithTimeFunc(func() time.Time { return now }))

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -28,6 +29,12 @@ type Ring struct {
 
 	ticketKeys  jwt.Keyfunc
 	sessionKeys jwt.Keyfunc
+
+	// What signing with key needs (sign.go): the first segment of each
+	// kind's tokens, and scratch space with an HMAC keyed with key.
+	ticketHead  string
+	sessionHead string
+	signBufs    sync.Pool // *signBuf
 }
 
 // NewRing returns a ring whose first secret signs. It fails if no secret is
@@ -58,6 +65,10 @@ func NewRing(secrets ...[]byte) (*Ring, error) {
 	}
 	r.ticketKeys = ticketSpec.keyfunc(lookup)
 	r.sessionKeys = sessionSpec.keyfunc(lookup)
+	r.ticketHead = hs256Header(ticketSpec, r.kid)
+	r.sessionHead = hs256Header(sessionSpec, r.kid)
+	key := r.key
+	r.signBufs.New = func() any { return newSignBuf(key) }
 	return r, nil
 }
 
@@ -72,20 +83,26 @@ func (r *Ring) KeyID() string { return r.kid }
 
 // SignTicket signs t. Room, Device, a Number from 1 and Expires are required.
 func (r *Ring) SignTicket(t Ticket) (string, error) {
-	c := ticketToClaims(t)
-	if err := c.Validate(); err != nil {
+	if err := t.validate(); err != nil {
 		return "", fmt.Errorf("signing ticket: %w", err)
 	}
-	return ticketSpec.sign(jwt.SigningMethodHS256, r.key, r.kid, c)
+	b := r.getSignBuf()
+	b.claims = appendTicketClaims(b.claims[:0], &t)
+	tok, err := signHS256(KindTicket, r.ticketHead, b)
+	r.putSignBuf(b)
+	return tok, err
 }
 
 // SignSession signs s. Room, ID and Expires are required.
 func (r *Ring) SignSession(s Session) (string, error) {
-	c := sessionToClaims(s)
-	if err := c.Validate(); err != nil {
+	if err := s.validate(); err != nil {
 		return "", fmt.Errorf("signing session: %w", err)
 	}
-	return sessionSpec.sign(jwt.SigningMethodHS256, r.key, r.kid, c)
+	b := r.getSignBuf()
+	b.claims = appendSessionClaims(b.claims[:0], &s)
+	tok, err := signHS256(KindSession, r.sessionHead, b)
+	r.putSignBuf(b)
+	return tok, err
 }
 
 // ParseTicket verifies tok as a ticket valid at now. Any error is one of the

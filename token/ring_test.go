@@ -352,6 +352,17 @@ func BenchmarkSignTicket(b *testing.B) {
 	}
 }
 
+func BenchmarkSignSession(b *testing.B) {
+	r := mustRing(b, secret(1))
+	s := sampleSession()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.SignSession(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkParseSessionUncached(b *testing.B) {
 	r := mustRing(b, secret(1))
 	tok := []byte(mustSign(b, r.SignSession, sampleSession()))

@@ -6,6 +6,7 @@
 //	anteroom validate -config FILE   check a configuration, print every problem
 //	anteroom demo     [-crowd N]     a demo shop behind the gateway, on loopback
 //	anteroom keygen   [-purchase FILE]  make a secret or a purchase signing key
+//	anteroom stock    -config FILE [-set N]  show or set a room's stock
 //	anteroom version
 package main
 
@@ -30,6 +31,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"validate": validate,
 		"demo":     runDemo,
 		"keygen":   keygen,
+		"stock":    stockCmd,
 		"version":  version,
 	}
 	cmd, ok := cmds[args[0]]
@@ -51,6 +53,8 @@ commands:
   validate -config FILE       check a configuration and print every problem
   demo     [-crowd N]         run a demo shop behind the gateway on loopback
   keygen   [-purchase FILE]   print a new secret, or write a purchase signing key
+  stock    -config FILE [-room NAME] [-set N]
+                              show a room's stock in the store, or set it
   version                     print the version
 `)
 }

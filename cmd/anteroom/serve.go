@@ -61,14 +61,20 @@ func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) error
 		}
 	}
 	var purchaseKeys []ed25519.PrivateKey
-	if cfg.Keys.PurchaseKeyFile != "" {
-		pemBytes, err := os.ReadFile(cfg.Keys.PurchaseKeyFile)
+	for _, f := range []struct{ key, path string }{
+		{"keys.purchase_key_file", cfg.Keys.PurchaseKeyFile},
+		{"keys.previous_purchase_key_file", cfg.Keys.PreviousPurchaseKeyFile},
+	} {
+		if f.path == "" {
+			continue
+		}
+		pemBytes, err := os.ReadFile(f.path)
 		if err != nil {
-			return fmt.Errorf("keys.purchase_key_file: %w", err)
+			return fmt.Errorf("%s: %w", f.key, err)
 		}
 		k, err := token.LoadPrivateKeyPEM(pemBytes)
 		if err != nil {
-			return fmt.Errorf("keys.purchase_key_file %s: %w", cfg.Keys.PurchaseKeyFile, err)
+			return fmt.Errorf("%s %s: %w", f.key, f.path, err)
 		}
 		purchaseKeys = append(purchaseKeys, k)
 	}

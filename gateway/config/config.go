@@ -114,6 +114,11 @@ type Keys struct {
 	// empty (then purchase tokens do not verify across nodes or restarts).
 	// Default empty.
 	PurchaseKeyFile string `yaml:"purchase_key_file"`
+	// PreviousPurchaseKeyFile is the retired purchase key, still published
+	// in the JWKS so tokens it signed verify until they expire: rotate by
+	// moving the old file here and a new one to PurchaseKeyFile. Default
+	// empty (none).
+	PreviousPurchaseKeyFile string `yaml:"previous_purchase_key_file"`
 }
 
 // Limits are the rate limits that protect the origin.

@@ -237,6 +237,14 @@ func (c *Config) validateKeys(v *validator) {
 			v.add("keys.previous_secret_env", "must differ from keys.secret_env (%s)", prev)
 		}
 	}
+	if prev := c.Keys.PreviousPurchaseKeyFile; prev != "" {
+		switch {
+		case c.Keys.PurchaseKeyFile == "":
+			v.add("keys.previous_purchase_key_file", "needs keys.purchase_key_file, the key that signs now")
+		case prev == c.Keys.PurchaseKeyFile:
+			v.add("keys.previous_purchase_key_file", "must differ from keys.purchase_key_file (%s)", prev)
+		}
+	}
 }
 
 func (c *Config) validateLimits(v *validator) {

@@ -53,6 +53,8 @@ func TestValidateRules(t *testing.T) {
 		{"secret env not a name", top("keys: {secret_env: \"correct horse battery staple\"}\n"), "keys.secret_env", 2, "must name an environment variable"},
 		{"previous secret env not a name", top("keys: {previous_secret_env: \"1X\"}\n"), "keys.previous_secret_env", 2, "must name an environment variable"},
 		{"previous secret env same as current", top("keys: {previous_secret_env: ANTEROOM_SECRET}\n"), "keys.previous_secret_env", 2, "must differ from keys.secret_env"},
+		{"previous purchase key without a current one", top("keys: {previous_purchase_key_file: old.pem}\n"), "keys.previous_purchase_key_file", 2, "needs keys.purchase_key_file"},
+		{"previous purchase key same as current", top("keys: {purchase_key_file: k.pem, previous_purchase_key_file: k.pem}\n"), "keys.previous_purchase_key_file", 2, "must differ from keys.purchase_key_file"},
 
 		// Limits.
 		{"origin_rps negative", top("limits: {origin_rps: -1}\n"), "limits.origin_rps", 2, "must be a number above 0"},

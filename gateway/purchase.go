@@ -1,0 +1,74 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/token"
+)
+
+// buy handles an admitted shopper's request on a purchase path: one
+// unit of stock is held before the origin is asked, and the request
+// carries a purchase token naming the hold. The origin's answer settles
+// the hold: a 2xx sells the unit, anything else (or the header
+// "X-Anteroom-Purchase: release") returns it. Without a unit left, the
+// shopper is told at once and the origin is not asked.
+func (g *Gateway) buy(ctx *fasthttp.RequestCtx, r *room, s token.Session, now time.Time) {
+	h, err := r.engine.Hold(context.Background(), s.ID, r.cfg.Inventory.Hold)
+	switch {
+	case errors.Is(err, queue.ErrSoldOut):
+		g.page(ctx, r, queue.Status{Room: r.name, State: queue.StateSoldOut, PollAfterMS: 30_000,
+			Message: "Sold out: every unit has been bought or is being bought."}, fasthttp.StatusConflict)
+		return
+	case errors.Is(err, queue.ErrNoStock), err != nil:
+		if !errors.Is(err, queue.ErrNoStock) {
+			g.log.Error("holding stock", "room", r.name, "err", err)
+		}
+		retryAfter(ctx, 5*time.Second)
+		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "We can't take purchases this very moment. Nothing was charged; please try again shortly.")
+		return
+	}
+	tok, err := g.purchaseKeys.Sign(token.Purchase{Room: r.name, HoldID: h.ID, Session: s.ID, IssuedAt: now, Expires: h.Expires})
+	if err != nil {
+		g.log.Error("signing purchase token", "room", r.name, "err", err)
+		g.release(r, h.ID)
+		g.plainError(ctx, fasthttp.StatusInternalServerError, "We couldn't start your purchase. Nothing was charged; please try again.")
+		return
+	}
+	g.forwardWith(ctx, r, s.ID, tok)
+	g.settle(ctx, r, h.ID)
+}
+
+// settle confirms or releases a hold from the origin's answer.
+func (g *Gateway) settle(ctx *fasthttp.RequestCtx, r *room, hid string) {
+	h := &ctx.Response.Header
+	release := string(h.Peek("X-Anteroom-Purchase")) == "release"
+	h.Del("X-Anteroom-Purchase")
+	code := ctx.Response.StatusCode()
+	switch {
+	case code == fasthttp.StatusGatewayTimeout && !release:
+		// No answer in time: the order may or may not have gone through.
+		// Counting it sold can only undersell; releasing could oversell.
+		g.log.Warn("purchase outcome unknown (origin timed out): counted as sold", "room", r.name, "hold", hid)
+	case release || code < 200 || code > 299:
+		g.release(r, hid)
+		return
+	}
+	if err := r.engine.Confirm(context.Background(), hid); err != nil {
+		if errors.Is(err, queue.ErrHoldGone) {
+			g.log.Error("a sale could not be counted: its hold had gone (expired, or the store lost its data) and no unit was left; check the stock against the shop's orders", "room", r.name, "hold", hid)
+			return
+		}
+		g.log.Warn("confirming a sale", "room", r.name, "err", err)
+	}
+}
+
+func (g *Gateway) release(r *room, hid string) {
+	if err := r.engine.Release(context.Background(), hid); err != nil {
+		g.log.Warn("releasing a hold", "room", r.name, "err", err)
+	}
+}

@@ -1,0 +1,295 @@
+package gateway
+
+import (
+	"context"
+	"crypto/ed25519"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/anteroom/anteroom/gateway/config"
+	"github.com/anteroom/anteroom/internal/redistest"
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/token"
+)
+
+// shop is an origin that sells: on /checkout/submit it verifies the
+// purchase token against the gateway's published keys, as the README tells
+// shops to, and records each order by its jti.
+type shop struct {
+	*origin
+	mu      sync.Mutex
+	orders  map[string]int // jti -> times ordered
+	refused atomic.Int64   // requests whose token did not verify
+	keys    func() *token.KeySet
+	now     func() time.Time // the gateway's clock: tokens are signed on it
+	answer  atomic.Int64 // status to answer; 0: 200
+	release atomic.Bool  // answer with X-Anteroom-Purchase: release
+}
+
+func newShop(t *testing.T) *shop {
+	s := &shop{orders: map[string]int{}}
+	s.origin = newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/checkout/submit" {
+			w.Write([]byte("<p>origin page " + r.URL.Path + "</p>"))
+			return
+		}
+		p, err := s.keys().ParsePurchase([]byte(r.Header.Get("X-Anteroom-Purchase-Token")), s.now())
+		if err != nil || p.Session != r.Header.Get("X-Anteroom-Session") {
+			s.refused.Add(1)
+			http.Error(w, "bad purchase token", http.StatusForbidden)
+			return
+		}
+		if s.release.Load() {
+			w.Header().Set("X-Anteroom-Purchase", "release")
+		}
+		if code := s.answer.Load(); code != 0 {
+			w.WriteHeader(int(code))
+			return
+		}
+		s.mu.Lock()
+		s.orders[p.HoldID]++
+		s.mu.Unlock()
+		w.Write([]byte("<p>origin page order placed</p>"))
+	})
+	return s
+}
+
+// useKeysOf makes the shop verify with the JWKS the gateway publishes, on
+// the gateway's clock.
+func (s *shop) useKeysOf(t *testing.T, g *testGateway) {
+	t.Helper()
+	s.now = g.clock.Now
+	resp, err := http.Get(g.URL + "/.anteroom/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	doc, _ := io.ReadAll(resp.Body)
+	ks, err := token.ParseJWKS(doc)
+	if err != nil {
+		t.Fatalf("jwks.json: %v: %s", err, doc)
+	}
+	s.keys = func() *token.KeySet { return ks }
+}
+
+func (s *shop) sold() (orders, duplicates int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.orders {
+		orders++
+		duplicates += n - 1
+	}
+	return
+}
+
+// stockConfig is a big room selling units through /checkout/submit.
+func stockConfig(originURL string, units int) *config.Config {
+	cfg := testConfig(originURL)
+	// 5,000 buyers on a shared 2-core machine: no time-outs wanted here.
+	cfg.Origin.Timeout = 30 * time.Second
+	room := &cfg.Rooms[0]
+	room.MaxActiveUsers = 100_000
+	room.NewUsersPerMinute = 10_000_000
+	room.Burst = 1_000_000
+	room.Inventory = config.Inventory{Stock: units, PurchasePaths: []string{"/checkout/submit"}, Hold: time.Minute}
+	return cfg
+}
+
+// buyers sends n shoppers, each admitted then buying once, through the
+// nodes in turn, at most 100 at a time; it counts the answers by status.
+func buyers(t *testing.T, nodes []*testGateway, n int) map[int]int {
+	t.Helper()
+	var mu sync.Mutex
+	codes := map[int]int{}
+	sem := make(chan struct{}, 100)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			s := newShopper(t)
+			if _, body := s.get(nodes[i%len(nodes)].URL + "/item"); !isShopPage(body) {
+				t.Errorf("buyer %d not admitted", i)
+				return
+			}
+			req, _ := http.NewRequest(http.MethodPost, nodes[(i+1)%len(nodes)].URL+"/checkout/submit", strings.NewReader("qty=1"))
+			req.Header.Set("Accept", "application/json")
+			resp, body := s.do(req)
+			if resp.StatusCode == http.StatusConflict && !strings.Contains(body, `"state":"sold_out"`) {
+				t.Errorf("sold-out answer without the sold_out state: %q", body)
+			}
+			mu.Lock()
+			codes[resp.StatusCode]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return codes
+}
+
+// TestNoOversell: 5,000 concurrent purchase attempts for 100 units. Exactly
+// 100 orders reach the shop, each with its own jti that verifies against
+// jwks.json; everyone else is told it is sold out; the store agrees.
+func TestNoOversell(t *testing.T) {
+	cases := []struct {
+		name  string
+		nodes func(t *testing.T, cfg *config.Config) []*testGateway
+	}{
+		{"memory, one node", func(t *testing.T, cfg *config.Config) []*testGateway {
+			return []*testGateway{startGateway(t, cfg, nil, nil)}
+		}},
+		{"redis, three nodes", func(t *testing.T, cfg *config.Config) []*testGateway {
+			return redisNodes(t, cfg, []string{redistest.Start(t).Addr}, 3)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newShop(t)
+			nodes := tc.nodes(t, stockConfig(s.URL, 100))
+			s.useKeysOf(t, nodes[0])
+			codes := buyers(t, nodes, 5000)
+			orders, dups := s.sold()
+			if orders != 100 || dups != 0 || s.refused.Load() != 0 {
+				t.Errorf("the shop took %d orders (%d duplicate jti, %d bad tokens), want exactly 100", orders, dups, s.refused.Load())
+			}
+			if codes[http.StatusOK] != 100 || codes[http.StatusConflict] != 4900 {
+				t.Errorf("answers %v, want 100 × 200 and 4900 × 409 sold out", codes)
+			}
+			st, err := nodes[0].store.Stock(context.Background(), "shop", nodes[0].clock.Now())
+			if err != nil || st.Sold != 100 || st.Held != 0 || st.Left() != 0 {
+				t.Errorf("store: %+v, %v; want 100 sold, none held or left", st, err)
+			}
+			tickAll(nodes, time.Second)
+			late := newShopper(t)
+			if _, body := late.get(nodes[0].URL+"/item", "Accept", "application/json"); !strings.Contains(body, `"state":"sold_out"`) {
+				t.Errorf("newcomer to a sold-out room: %q", body)
+			}
+		})
+	}
+}
+
+// TestHoldsSettle: the origin's answer settles each hold — an error or
+// "X-Anteroom-Purchase: release" returns the unit, a sale keeps it — and an
+// unanswered hold expires back to stock; the room turns sold out and back.
+func TestHoldsSettle(t *testing.T) {
+	s := newShop(t)
+	cfg := stockConfig(s.URL, 1)
+	cfg.Rooms[0].Inventory.Hold = time.Minute
+	g := startGateway(t, cfg, nil, nil)
+	s.useKeysOf(t, g)
+	buy := func(sh *shopper) (*http.Response, string) {
+		req, _ := http.NewRequest(http.MethodPost, g.URL+"/checkout/submit", nil)
+		return sh.do(req)
+	}
+	stock := func() queue.Stock {
+		st, err := g.store.Stock(context.Background(), "shop", g.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	a, b := newShopper(t), newShopper(t)
+	a.get(g.URL + "/")
+	b.get(g.URL + "/")
+
+	s.answer.Store(http.StatusPaymentRequired)
+	if resp, _ := buy(a); resp.StatusCode != http.StatusPaymentRequired || stock().Left() != 1 {
+		t.Errorf("a failed payment: %d, stock %+v; want the unit back", resp.StatusCode, stock())
+	}
+	s.answer.Store(0)
+	s.release.Store(true)
+	if _, _ = buy(a); stock().Left() != 1 {
+		t.Errorf("X-Anteroom-Purchase: release: stock %+v, want the unit back", stock())
+	}
+	s.release.Store(false)
+
+	// b holds the unit while the shop hangs on: a is told it is sold out.
+	held, err := g.store.Hold(context.Background(), "shop", "b-session", "h-b", g.clock.Now().Add(time.Minute), g.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Tick(context.Background())
+	if resp, body := buy(a); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Sold out") {
+		t.Errorf("buying with every unit held: %d %q", resp.StatusCode, body)
+	}
+	if !g.rooms[0].engine.SoldOut() {
+		t.Error("the room is not sold out with every unit held")
+	}
+	// The hold runs out; the unit is back and the room reopens.
+	g.clock.Advance(2 * time.Minute)
+	g.Tick(context.Background())
+	if st := stock(); st.Left() != 1 || g.rooms[0].engine.SoldOut() {
+		t.Errorf("after hold %s expired: %+v, sold out %v", held.ID, st, g.rooms[0].engine.SoldOut())
+	}
+	if resp, _ := buy(b); resp.StatusCode != http.StatusOK || stock().Sold != 1 {
+		t.Errorf("buying the returned unit: %d, stock %+v", resp.StatusCode, stock())
+	}
+}
+
+// TestStockLostWithRedis: Redis restarted empty mid-sale. Purchases stop
+// (the origin is not asked), /readyz and the log say so, nothing is sold
+// past the stock; an operator's SetStock resumes them.
+func TestStockLostWithRedis(t *testing.T) {
+	redis := redistest.Start(t)
+	s := newShop(t)
+	nodes := redisNodes(t, stockConfig(s.URL, 10), []string{redis.Addr}, 2)
+	s.useKeysOf(t, nodes[0])
+	if codes := buyers(t, nodes, 4); codes[http.StatusOK] != 4 {
+		t.Fatalf("before the loss: %v", codes)
+	}
+	redis.Restart()
+	tickAll(nodes, time.Second)
+	tickAll(nodes, 5*time.Second)
+	before, _ := s.sold()
+	codes := buyers(t, nodes, 3)
+	if after, _ := s.sold(); after != before || codes[http.StatusServiceUnavailable] != 3 {
+		t.Errorf("after the loss: answers %v and %d new orders; want 503s and none", codes, after-before)
+	}
+	for _, n := range nodes {
+		if err := n.Ready(context.Background()); err == nil || !strings.Contains(err.Error(), "stock") {
+			t.Errorf("Ready after the stock was lost: %v", err)
+		}
+	}
+	if !strings.Contains(nodes[0].logs.String(), "no stock figure") {
+		t.Errorf("the lost stock was not logged:\n%s", nodes[0].logs.String())
+	}
+	// The operator counts 4 orders at the shop: 6 units are left to sell.
+	if _, err := nodes[0].rooms[0].engine.SetStock(context.Background(), 6); err != nil {
+		t.Fatal(err)
+	}
+	tickAll(nodes, time.Second)
+	codes = buyers(t, nodes, 10)
+	if orders, _ := s.sold(); orders != 10 || codes[http.StatusOK] != 6 {
+		t.Errorf("after SetStock: answers %v, %d orders in all; want 6 more, 10 in all", codes, orders)
+	}
+}
+
+// TestJWKSPublishesEveryKey: with a rotated purchase key both keys are
+// published, so tokens signed before the rotation verify until they expire.
+func TestJWKSPublishesEveryKey(t *testing.T) {
+	o := newOrigin(t, nil)
+	oldKey, newKey := mustKey(t), mustKey(t)
+	oldSigner, _ := token.NewPurchaseSigner(oldKey)
+	cfg := testConfig(o.URL)
+	g, err := New(cfg, Options{Store: queue.NewMemoryStore(), Secrets: [][]byte{testSecret}, PurchaseKeys: []ed25519.PrivateKey{newKey, oldKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	old, _ := oldSigner.Sign(token.Purchase{Room: "shop", HoldID: "h1", Session: "s1", IssuedAt: now, Expires: now.Add(time.Minute)})
+	fresh, _ := g.purchaseKeys.Sign(token.Purchase{Room: "shop", HoldID: "h2", Session: "s2", IssuedAt: now, Expires: now.Add(time.Minute)})
+	ks, err := token.ParseJWKS(g.purchaseKeys.JWKS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tok := range map[string]string{"old key": old, "new key": fresh} {
+		if _, err := ks.ParsePurchase([]byte(tok), now); err != nil {
+			t.Errorf("token signed with the %s does not verify: %v", name, err)
+		}
+	}
+}

@@ -1,0 +1,188 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anteroom/anteroom/internal/redistest"
+	"github.com/redis/go-redis/v9"
+)
+
+// TestRedisStockRetriedAfterLostReply: Redis ran a stock script but its
+// answer was lost; go-redis sends it again, and the second run changes
+// nothing: one hold, one sale, one unit back.
+func TestRedisStockRetriedAfterLostReply(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name   string
+		script *redis.Script
+		setup  func(*testing.T, Store)
+		op     func(Store) error
+		want   Stock
+	}{
+		{"Hold", scriptHold, func(*testing.T, Store) {}, func(s Store) error {
+			h, err := s.Hold(ctx, rm, "a", "h-a", until, start)
+			if err == nil && h.ID != "h-a" {
+				err = fmt.Errorf("got hold %+v, want h-a", h)
+			}
+			return err
+		}, Stock{Set: true, Units: 3, Held: 1}},
+		{"Confirm", scriptConfirm, func(t *testing.T, s Store) { mustHold(t, s, "a") }, func(s Store) error {
+			return s.Confirm(ctx, rm, "h-a", start)
+		}, Stock{Set: true, Units: 3, Sold: 1}},
+		{"Confirm of an expired hold", scriptConfirm, func(t *testing.T, s Store) { mustHold(t, s, "a") }, func(s Store) error {
+			return s.Confirm(ctx, rm, "h-a", after)
+		}, Stock{Set: true, Units: 3, Sold: 1}},
+		{"Release", scriptRelease, func(t *testing.T, s Store) { mustHold(t, s, "a") }, func(s Store) error {
+			return s.Release(ctx, rm, "h-a", start)
+		}, Stock{Set: true, Units: 3}},
+		{"SetStock", scriptSetStock, func(t *testing.T, s Store) { mustHold(t, s, "a") }, func(s Store) error {
+			_, err := s.SetStock(ctx, rm, 3, start)
+			return err
+		}, Stock{Set: true, Units: 3, Held: 1}},
+	}
+	px := newDropProxy(t, startRedis(t))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newRedisStore(t, px.addr(), t.Name(), false)
+			mustInitStock(t, s, 3)
+			tc.setup(t, s)
+			// EVALSHA runs the script only once Redis has it; a first
+			// EVALSHA answered NOSCRIPT would be the one dropped.
+			if err := tc.script.Load(ctx, s.client).Err(); err != nil {
+				t.Fatal(err)
+			}
+			before := px.dropped.Load()
+			px.arm(tc.script.Hash())
+			if err := tc.op(s); err != nil {
+				t.Fatalf("%s through a lost reply: %v", tc.name, err)
+			}
+			if px.dropped.Load() != before+1 {
+				t.Fatalf("the proxy dropped %d replies, want 1: the test did not test", px.dropped.Load()-before)
+			}
+			wantStock(t, s, start, tc.want)
+		})
+	}
+}
+
+// TestRedisStockAfterDataLoss: Redis lost everything in the middle of a
+// sale. The room must not come back with its configured stock: it has no
+// figure, holds stop with ErrNoStock, and neither the Advance that puts
+// the opening back nor InitStock on a node that saw the room sets one,
+// until an operator does.
+func TestRedisStockAfterDataLoss(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		lose func(*testing.T, *redistest.Server)
+	}{
+		{"flushed", func(t *testing.T, srv *redistest.Server) {
+			if _, err := srv.Do("FLUSHALL"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"restarted empty", func(t *testing.T, srv *redistest.Server) { srv.Restart() }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := redistest.Start(t)
+			s := newRedisStore(t, srv.Addr, "loss", false)
+			mustInitStock(t, s, 10)
+			joinN(t, s, 3, start)
+			mustOpen(t, s, start)
+			mustAdvance(t, s, roomy, start)
+			a, b, c := mustHold(t, s, "a"), mustHold(t, s, "b"), mustHold(t, s, "c")
+			if err := s.Confirm(ctx, rm, a.ID, start); err != nil {
+				t.Fatal(err)
+			}
+			wantStock(t, s, start, Stock{Set: true, Units: 10, Held: 2, Sold: 1})
+
+			tc.lose(t, srv)
+			now := start.Add(30 * time.Second)
+			fresh := newRedisStore(t, srv.Addr, "loss", false) // a node started after the loss
+			if got := mustAdvance(t, s, roomy, now); got.Stock.Set || !got.Opening.Opened {
+				t.Fatalf("Advance after the loss: got Stock %+v Opening %+v, want no figure and the opening put back", got.Stock, got.Opening)
+			}
+			wantStock(t, s, now, Stock{})
+			if _, err := s.Hold(ctx, rm, "d", "h-d", now.Add(holdFor), now); !errors.Is(err, ErrNoStock) {
+				t.Errorf("Hold after the loss: got %v, want ErrNoStock", err)
+			}
+			for name, n := range map[string]*RedisStore{"the node that saw the room": s, "a new node": fresh} {
+				if st, err := n.InitStock(ctx, rm, 10, now); err != nil || st.Set {
+					t.Errorf("InitStock by %s after the loss: got %+v, %v; want no figure", name, st, err)
+				}
+			}
+			// The shop sold b's unit while the store was gone; the store
+			// cannot count it.
+			if err := s.Confirm(ctx, rm, b.ID, now); !errors.Is(err, ErrHoldGone) {
+				t.Errorf("Confirm with no figure: got %v, want ErrHoldGone", err)
+			}
+			wantStock(t, s, now, Stock{})
+
+			// What was sold so far is the operator's business: they count
+			// the orders at the shop (a and b: 2) and set the units LEFT
+			// (10 - 2 = 8). The store starts again from there, with
+			// nothing held or sold.
+			if st, err := s.SetStock(ctx, rm, 8, now); err != nil || st != (Stock{Set: true, Units: 8}) {
+				t.Fatalf("SetStock after the loss: got %+v, %v", st, err)
+			}
+			if _, err := s.Hold(ctx, rm, "d", "h-d", now.Add(holdFor), now); err != nil {
+				t.Errorf("Hold after the operator set the stock: %v", err)
+			}
+			// A hold from before the loss, whose token is still valid,
+			// sells from what is left.
+			if err := fresh.Confirm(ctx, rm, c.ID, now); err != nil {
+				t.Errorf("Confirm of a hold from before the loss: %v", err)
+			}
+			wantStock(t, fresh, now, Stock{Set: true, Units: 8, Held: 1, Sold: 1})
+			if st, _ := fresh.InitStock(ctx, rm, 10, now); st != (Stock{Set: true, Units: 8, Held: 1, Sold: 1}) {
+				t.Errorf("InitStock after the operator: got %+v, want the operator's figure kept", st)
+			}
+		})
+	}
+}
+
+// TestRedisStockNodeRemembersTheFigure: a room given its stock before any
+// ticket (so Redis alone would take it for new once flushed) is not given
+// it again by a node that saw the figure.
+func TestRedisStockNodeRemembersTheFigure(t *testing.T) {
+	addr := startRedis(t)
+	s := newRedisStore(t, addr, "loss", false)
+	ctx := context.Background()
+	mustInitStock(t, s, 10)
+	mustHold(t, s, "a")
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	if err := c.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if st := mustInitStock(t, s, 10); st.Set {
+		t.Errorf("InitStock after the loss: got %+v, want no figure", st)
+	}
+	if _, err := s.Hold(ctx, rm, "b", "h-b", until, start); !errors.Is(err, ErrNoStock) {
+		t.Errorf("Hold after the loss: got %v, want ErrNoStock", err)
+	}
+}
+
+// TestRedisStockTwoNodesExpireOnce is the conformance suite's expiry race
+// with its calls spread over two nodes, each with its own connections.
+func TestRedisStockTwoNodesExpireOnce(t *testing.T) {
+	addr := startRedis(t)
+	for _, seed := range []uint64{1, 2, 3, 4} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			stockExpiryRace(t, seed, []Store{newRedisStore(t, addr, t.Name(), false), newRedisStore(t, addr, t.Name(), false)})
+		})
+	}
+}
+
+// TestRedisHoldKeepMatches: the scripts keep an ended hold's record as
+// long as MemoryStore does.
+func TestRedisHoldKeepMatches(t *testing.T) {
+	if want := fmt.Sprintf("local KEEP = %d ", holdKeep.Microseconds()); !strings.Contains(luaStockPrelude, want) {
+		t.Errorf("luaStockPrelude does not say %q", want)
+	}
+}

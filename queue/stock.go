@@ -1,0 +1,43 @@
+package queue
+
+import (
+	"errors"
+	"time"
+)
+
+// Stock is a room's limited inventory as the store counts it. Units are
+// held atomically when a purchase starts, so held plus sold never exceeds
+// the units for sale (SPEC guarantee 3).
+type Stock struct {
+	// Set is false when the store has no stock figure for the room: none
+	// was configured, or the store lost its data. Holds stop until an
+	// operator sets it again, rather than a lost count coming back full.
+	Set bool
+	// Units is the number for sale in all; Held are taken by purchases in
+	// progress, Sold are confirmed.
+	Units, Held, Sold int
+}
+
+// Left is the number of units nobody holds or has bought.
+func (s Stock) Left() int { return s.Units - s.Held - s.Sold }
+
+// SoldOut reports whether every unit is held or sold.
+func (s Stock) SoldOut() bool { return s.Set && s.Left() <= 0 }
+
+// Hold is one unit reserved for one session until Expires.
+type Hold struct {
+	ID      string
+	Session string
+	Expires time.Time
+}
+
+// Errors of the stock operations. Anything else is the store failing.
+var (
+	// ErrSoldOut: no unit is left to hold.
+	ErrSoldOut = errors.New("queue: sold out")
+	// ErrNoStock: the store has no stock figure for the room (it lost its
+	// data); an operator must set it again.
+	ErrNoStock = errors.New("queue: no stock figure for this room")
+	// ErrHoldGone: the hold expired or was released before this.
+	ErrHoldGone = errors.New("queue: hold expired or released")
+)

@@ -1,0 +1,282 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Stock in memory. A hold is a record in memStock.Holds; the unit it takes
+// is counted in Held while the record is live and moves to Sold when it is
+// confirmed. Every change of a record from live to anything else is made
+// under the store's lock and is the only thing that gives a held unit
+// back, so a hold returns to stock exactly once whatever races with it.
+
+// holdKeep is how long a hold's record outlives the hold: long enough that
+// a confirm arriving late (a slow origin, a retry) still finds it sold and
+// does not sell a second unit, short enough that a busy sale's ended holds
+// do not pile up.
+const holdKeep = time.Hour
+
+// holdState is what became of a hold.
+type holdState uint8
+
+const (
+	holdLive     holdState = iota + 1 // holds a unit until it expires
+	holdSold                          // confirmed
+	holdReleased                      // given back before its time
+	holdExpired                       // not confirmed in time
+)
+
+// memHold is one hold's record.
+type memHold struct {
+	Session string
+	Until   int64 // Unix ns; the hold is over at Until
+	State   holdState
+	Ended   int64 // when it stopped being live, Unix ns
+}
+
+// memStock is one room's stock. Times are Unix nanoseconds, as in memRoom.
+type memStock struct {
+	// Set is false until InitStock or SetStock gives the room a figure.
+	Set               bool
+	Units, Held, Sold int
+	Holds             map[string]memHold // by hold id: live ones and recently ended ones
+	BySession         map[string]string  // session id -> its live hold's id
+	Due               []holdDue          // a min-heap: when to look at each hold next
+}
+
+// holdDue is when to look at hold ID next: a live hold at its expiry, an
+// ended one when its record is to be forgotten. Each record has exactly one
+// entry, so the heap is as long as Holds.
+type holdDue struct {
+	At int64
+	ID string
+}
+
+func newMemStock() memStock {
+	return memStock{Holds: make(map[string]memHold), BySession: make(map[string]string)}
+}
+
+// expire ends the live holds whose time has come by now and forgets the
+// records kept long enough.
+func (st *memStock) expire(now int64) {
+	for len(st.Due) > 0 && st.Due[0].At <= now {
+		d := st.pop()
+		h, ok := st.Holds[d.ID]
+		if !ok {
+			continue
+		}
+		if h.State == holdLive {
+			// A live hold's entry is at its Until.
+			st.end(d.ID, h, holdExpired, h.Until)
+			h = st.Holds[d.ID]
+		}
+		if forget := h.Ended + int64(holdKeep); forget > now {
+			st.push(forget, d.ID)
+		} else {
+			delete(st.Holds, d.ID)
+		}
+	}
+}
+
+// end ends live hold id, giving its unit back (or moving it to Sold).
+// Called only on a live hold: that is what makes each unit come back once.
+func (st *memStock) end(id string, h memHold, state holdState, at int64) {
+	h.State, h.Ended = state, at
+	st.Holds[id] = h
+	st.Held--
+	if state == holdSold {
+		st.Sold++
+	}
+	if st.BySession[h.Session] == id {
+		delete(st.BySession, h.Session)
+	}
+}
+
+// left is the units nobody holds or has bought.
+func (st *memStock) left() int { return st.Units - st.Held - st.Sold }
+
+// report is the stock as of at: live holds due by then count as returned,
+// although nothing has expired them yet (Counters changes nothing).
+func (st *memStock) report(at int64) Stock {
+	return Stock{Set: st.Set, Units: st.Units, Held: st.Held - st.dueLive(at, 0), Sold: st.Sold}
+}
+
+// dueLive counts the live holds due by at in the heap below entry i. Only
+// entries due by at are visited: a heap's children are never due earlier.
+func (st *memStock) dueLive(at int64, i int) int {
+	if i >= len(st.Due) || st.Due[i].At > at {
+		return 0
+	}
+	n := 0
+	if st.Holds[st.Due[i].ID].State == holdLive {
+		n = 1
+	}
+	return n + st.dueLive(at, 2*i+1) + st.dueLive(at, 2*i+2)
+}
+
+func (st *memStock) push(at int64, id string) {
+	st.Due = append(st.Due, holdDue{At: at, ID: id})
+	for i := len(st.Due) - 1; i > 0; {
+		p := (i - 1) / 2
+		if st.Due[p].At <= st.Due[i].At {
+			break
+		}
+		st.Due[p], st.Due[i] = st.Due[i], st.Due[p]
+		i = p
+	}
+}
+
+func (st *memStock) pop() holdDue {
+	d := st.Due[0]
+	n := len(st.Due) - 1
+	st.Due[0] = st.Due[n]
+	st.Due[n] = holdDue{}
+	st.Due = st.Due[:n]
+	for i := 0; ; {
+		m := 2*i + 1
+		if m >= n {
+			break
+		}
+		if r := m + 1; r < n && st.Due[r].At < st.Due[m].At {
+			m = r
+		}
+		if st.Due[i].At <= st.Due[m].At {
+			break
+		}
+		st.Due[i], st.Due[m] = st.Due[m], st.Due[i]
+		i = m
+	}
+	if n == 0 {
+		st.Due = nil // as a saved and loaded store has it
+	}
+	return d
+}
+
+// lived reports whether the room has a past: a ticket issued, an opening,
+// sessions, or a stock figure. Such a room's stock is not taken from the
+// configuration again, so that a store that lost its count does not come
+// back with all of it.
+func (r *memRoom) lived() bool {
+	return r.Issued > 0 || r.Opening.Opened || r.Stock.Set || len(r.Stock.Holds) > 0 ||
+		len(r.Sessions) > 0 || len(r.Ended) > 0 || len(r.Calls) > 0 || len(r.Claims) > 0
+}
+
+// checkUnits refuses a stock figure no shop has.
+func checkUnits(room string, units int) error {
+	if units < 0 {
+		return fmt.Errorf("setting stock of room %s: %d units", room, units)
+	}
+	return nil
+}
+
+// InitStock implements Store.
+func (s *MemoryStore) InitStock(_ context.Context, room string, units int, now time.Time) (Stock, error) {
+	if err := checkUnits(room, units); err != nil {
+		return Stock{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.room(room, now)
+	r.Stock.expire(now.UnixNano())
+	if !r.lived() {
+		r.Stock.Set, r.Stock.Units = true, units
+	}
+	return r.Stock.report(r.Last), nil
+}
+
+// SetStock implements Store.
+func (s *MemoryStore) SetStock(_ context.Context, room string, units int, now time.Time) (Stock, error) {
+	if err := checkUnits(room, units); err != nil {
+		return Stock{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.room(room, now)
+	r.Stock.expire(now.UnixNano())
+	r.Stock.Set, r.Stock.Units = true, units
+	return r.Stock.report(r.Last), nil
+}
+
+// Hold implements Store.
+func (s *MemoryStore) Hold(_ context.Context, room, sid, hid string, until, now time.Time) (Hold, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &s.room(room, now).Stock
+	st.expire(now.UnixNano())
+	if h, ok := st.Holds[hid]; ok {
+		if h.State == holdLive || h.State == holdSold {
+			return Hold{ID: hid, Session: h.Session, Expires: time.Unix(0, h.Until).UTC()}, nil
+		}
+		return Hold{}, ErrHoldGone
+	}
+	if id, ok := st.BySession[sid]; ok {
+		return Hold{ID: id, Session: sid, Expires: time.Unix(0, st.Holds[id].Until).UTC()}, nil
+	}
+	if !st.Set {
+		return Hold{}, ErrNoStock
+	}
+	if st.left() <= 0 {
+		return Hold{}, ErrSoldOut
+	}
+	u := until.UnixNano()
+	st.Holds[hid] = memHold{Session: sid, Until: u, State: holdLive}
+	st.BySession[sid] = hid
+	st.Held++
+	st.push(u, hid)
+	return Hold{ID: hid, Session: sid, Expires: time.Unix(0, u).UTC()}, nil
+}
+
+// Confirm implements Store. A hold the store does not know (its record
+// was forgotten, or the store lost its data and an operator set the stock
+// again) is sold as an expired one is: only if a unit is left.
+func (s *MemoryStore) Confirm(_ context.Context, room, hid string, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &s.room(room, now).Stock
+	ns := now.UnixNano()
+	st.expire(ns)
+	h, ok := st.Holds[hid]
+	switch {
+	case ok && h.State == holdSold:
+		return nil
+	case ok && h.State == holdLive:
+		st.end(hid, h, holdSold, ns)
+		return nil
+	case !st.Set || st.left() <= 0:
+		return ErrHoldGone
+	}
+	st.Sold++
+	h.State, h.Ended = holdSold, ns
+	st.Holds[hid] = h
+	if !ok {
+		st.push(ns+int64(holdKeep), hid)
+	}
+	return nil
+}
+
+// Release implements Store.
+func (s *MemoryStore) Release(_ context.Context, room, hid string, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &s.room(room, now).Stock
+	ns := now.UnixNano()
+	st.expire(ns)
+	if h, ok := st.Holds[hid]; ok && h.State == holdLive {
+		st.end(hid, h, holdReleased, ns)
+	}
+	return nil
+}
+
+// Stock implements Store. A room the store does not know is not created.
+func (s *MemoryStore) Stock(_ context.Context, room string, now time.Time) (Stock, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rooms[room] == nil {
+		return Stock{}, nil
+	}
+	r := s.room(room, now)
+	r.Stock.expire(now.UnixNano())
+	return r.Stock.report(r.Last), nil
+}

@@ -1,0 +1,121 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The stock methods of RedisStore; each runs one script of
+// redis_stock_scripts.go, all safe to retry.
+
+// InitStock implements Store. The node's memory of the room counts as its
+// past too: after Redis lost its data, a node that saw the room's tickets,
+// opening or stock does not set the configured units again.
+func (s *RedisStore) InitStock(ctx context.Context, room string, units int, now time.Time) (Stock, error) {
+	if err := checkUnits(room, units); err != nil {
+		return Stock{}, err
+	}
+	r := s.room(room)
+	st, err := r.stockReply(scriptInitStock.Run(ctx, s.client, r.keys, now.UnixMicro(), units, boolArg(r.lived())))
+	if err != nil {
+		return Stock{}, fmt.Errorf("setting up stock of room %s: %w", room, err)
+	}
+	return st, nil
+}
+
+// SetStock implements Store.
+func (s *RedisStore) SetStock(ctx context.Context, room string, units int, now time.Time) (Stock, error) {
+	if err := checkUnits(room, units); err != nil {
+		return Stock{}, err
+	}
+	r := s.room(room)
+	st, err := r.stockReply(scriptSetStock.Run(ctx, s.client, r.keys, now.UnixMicro(), units))
+	if err != nil {
+		return Stock{}, fmt.Errorf("setting stock of room %s: %w", room, err)
+	}
+	return st, nil
+}
+
+// Stock implements Store.
+func (s *RedisStore) Stock(ctx context.Context, room string, now time.Time) (Stock, error) {
+	r := s.room(room)
+	st, err := r.stockReply(scriptStock.Run(ctx, s.client, r.keys, now.UnixMicro()))
+	if err != nil {
+		return Stock{}, fmt.Errorf("reading stock of room %s: %w", room, err)
+	}
+	return st, nil
+}
+
+// stockReply reads a script's stock reply, {set, units, held, sold}, and
+// notes it in r.
+func (r *redisRoom) stockReply(cmd *redis.Cmd) (Stock, error) {
+	v, err := cmd.Result()
+	if err != nil {
+		return Stock{}, err
+	}
+	a, ok := v.([]any)
+	if !ok || len(a) != 4 {
+		return Stock{}, fmt.Errorf("unexpected stock %v", v)
+	}
+	var n [4]int64
+	for i := range n {
+		if n[i], ok = a[i].(int64); !ok {
+			return Stock{}, fmt.Errorf("unexpected stock %v", v)
+		}
+	}
+	st := Stock{Set: n[0] == 1, Units: int(n[1]), Held: int(n[2]), Sold: int(n[3])}
+	r.heardStock(st)
+	return st, nil
+}
+
+// Hold implements Store.
+func (s *RedisStore) Hold(ctx context.Context, room, sid, hid string, until, now time.Time) (Hold, error) {
+	r := s.room(room)
+	v, err := scriptHold.Run(ctx, s.client, r.keys, now.UnixMicro(), sid, hid, until.UnixMicro()).Slice()
+	if err != nil {
+		return Hold{}, fmt.Errorf("holding stock in room %s: %w", room, err)
+	}
+	switch code, _ := v[0].(int64); code {
+	case 1:
+		if len(v) == 4 {
+			id, ok1 := v[1].(string)
+			session, ok2 := v[2].(string)
+			exp, ok3 := v[3].(int64)
+			if ok1 && ok2 && ok3 {
+				return Hold{ID: id, Session: session, Expires: time.UnixMicro(exp).UTC()}, nil
+			}
+		}
+	case 2:
+		return Hold{}, ErrSoldOut
+	case 3:
+		return Hold{}, ErrHoldGone
+	case 4:
+		return Hold{}, ErrNoStock
+	}
+	return Hold{}, fmt.Errorf("holding stock in room %s: unexpected reply %v", room, v)
+}
+
+// Confirm implements Store.
+func (s *RedisStore) Confirm(ctx context.Context, room, hid string, now time.Time) error {
+	r := s.room(room)
+	sold, err := scriptConfirm.Run(ctx, s.client, r.keys, now.UnixMicro(), hid).Int64()
+	if err != nil {
+		return fmt.Errorf("confirming a sale in room %s: %w", room, err)
+	}
+	if sold != 1 {
+		return ErrHoldGone
+	}
+	return nil
+}
+
+// Release implements Store.
+func (s *RedisStore) Release(ctx context.Context, room, hid string, now time.Time) error {
+	r := s.room(room)
+	if err := scriptRelease.Run(ctx, s.client, r.keys, now.UnixMicro(), hid).Err(); err != nil {
+		return fmt.Errorf("releasing a hold in room %s: %w", room, err)
+	}
+	return nil
+}
