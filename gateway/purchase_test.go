@@ -27,8 +27,8 @@ type shop struct {
 	refused atomic.Int64   // requests whose token did not verify
 	keys    func() *token.KeySet
 	now     func() time.Time // the gateway's clock: tokens are signed on it
-	answer  atomic.Int64 // status to answer; 0: 200
-	release atomic.Bool  // answer with X-Anteroom-Purchase: release
+	answer  atomic.Int64     // status to answer; 0: 200
+	release atomic.Bool      // answer with X-Anteroom-Purchase: release
 }
 
 func newShop(t *testing.T) *shop {
