@@ -53,61 +53,101 @@ func (s *hopScratch) reset() {
 	s.buf = s.buf[:0]
 }
 
-// msgHeader is what stripHop needs of fasthttp's request and response headers.
-type msgHeader interface {
-	PeekAll(key string) [][]byte
-	Del(key string)
-	DelBytes(key []byte)
-}
-
-// stripHop removes hop-by-hop headers, including every one named in any
-// Connection header (a message may carry several), from a message about to
-// be passed on.
-func stripHop(h msgHeader, s *hopScratch) {
+// stripRequestHop strips the client's request before it goes to the
+// origin: hop-by-hop headers, those the client named in any Connection
+// header (a message may carry several), and what a client may not decide
+// for itself (see clientMayNotSend). It looks at each header once and
+// deletes only what is there: deleting by name costs a key normalisation
+// each, which for the dozen names that are almost never present was a
+// tenth of a proxied request's CPU.
+func stripRequestHop(h *fasthttp.RequestHeader, s *hopScratch) {
 	s.reset()
 	for _, v := range h.PeekAll("Connection") {
 		s.names, s.buf = connectionTokens(s.names, s.buf, v)
 	}
-	for _, name := range s.names {
-		h.DelBytes(name)
-	}
-	for _, name := range hopHeaders {
-		h.Del(name)
-	}
-}
-
-// stripRequestHop strips the client's request before it goes to the origin.
-func stripRequestHop(h *fasthttp.RequestHeader, s *hopScratch) { stripHop(h, s) }
-
-// stripResponseHop strips the origin's answer before it goes to the client.
-// Deleting Connection also forgets the origin's "close", which was about
-// the origin's connection: the pool has already acted on it.
-func stripResponseHop(h *fasthttp.ResponseHeader, s *hopScratch) { stripHop(h, s) }
-
-// anteroomPrefix starts every header anteroom speaks to the origin with;
-// a client may not send any of them.
-var anteroomPrefix = []byte("X-Anteroom-")
-
-// stripClientHeaders removes what a client may not decide for itself: any
-// X-Anteroom-* header, and the X-Forwarded-* family and Forwarded (which the
-// gateway sets anew).
-func stripClientHeaders(h *fasthttp.RequestHeader, s *hopScratch) {
-	s.reset()
+	named := len(s.names)
 	for k := range h.All() {
-		if hasPrefixFold(k, anteroomPrefix) {
-			start := len(s.buf)
-			s.buf = append(s.buf, k...)
-			s.names = append(s.names, s.buf[start:])
+		if clientMayNotSend(k) {
+			s.add(k)
+		} else {
+			s.addIfHop(k, named)
 		}
 	}
 	for _, name := range s.names {
 		h.DelBytes(name)
 	}
-	h.Del("X-Forwarded-For")
-	h.Del("X-Forwarded-Proto")
-	h.Del("X-Forwarded-Host")
-	h.Del("X-Real-Ip")
-	h.Del("Forwarded")
+}
+
+// stripResponseHop strips the origin's answer before it goes to the client
+// in the same way. Deleting Connection also forgets the origin's "close",
+// which was about the origin's connection: the pool has already acted on it.
+func stripResponseHop(h *fasthttp.ResponseHeader, s *hopScratch) {
+	s.reset()
+	for _, v := range h.PeekAll("Connection") {
+		s.names, s.buf = connectionTokens(s.names, s.buf, v)
+	}
+	named := len(s.names)
+	for k := range h.All() {
+		s.addIfHop(k, named)
+	}
+	for _, name := range s.names {
+		h.DelBytes(name)
+	}
+}
+
+// addIfHop notes k for deletion if it is hop-by-hop or one of the first
+// named names (those listed in Connection).
+func (s *hopScratch) addIfHop(k []byte, named int) {
+	if isHop(k) || namedIn(s.names[:named], k) {
+		s.add(k)
+	}
+}
+
+// add notes header k for deletion, copying its name: deleting headers moves
+// the bytes it points into.
+func (s *hopScratch) add(k []byte) {
+	start := len(s.buf)
+	s.buf = append(s.buf, k...)
+	s.names = append(s.names, s.buf[start:])
+}
+
+func isHop(k []byte) bool {
+	for _, name := range hopHeaders {
+		if len(k) == len(name) && bytes.EqualFold(k, []byte(name)) {
+			return true
+		}
+	}
+	return false
+}
+
+func namedIn(names [][]byte, k []byte) bool {
+	for _, n := range names {
+		if bytes.EqualFold(n, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// anteroomPrefix starts every header anteroom speaks to the origin with;
+// a client may not send any of them.
+var anteroomPrefix = []byte("X-Anteroom-")
+
+// forwardingHeaders are set anew by the gateway; a client's are dropped.
+var forwardingHeaders = []string{"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip", "Forwarded"}
+
+// clientMayNotSend names what a client may not decide for itself: any
+// X-Anteroom-* header, and the X-Forwarded-* family and Forwarded.
+func clientMayNotSend(k []byte) bool {
+	if hasPrefixFold(k, anteroomPrefix) {
+		return true
+	}
+	for _, name := range forwardingHeaders {
+		if len(k) == len(name) && bytes.EqualFold(k, []byte(name)) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasPrefixFold(s, prefix []byte) bool {

@@ -49,7 +49,6 @@ func (g *Gateway) forwardWith(ctx *fasthttp.RequestCtx, r *room, sid, purchaseTo
 	client, https := g.clientIP(ctx), g.isTLS(ctx)
 	clientClose := req.Header.ConnectionClose()
 	stripRequestHop(&req.Header, &f.hop)
-	stripClientHeaders(&req.Header, &f.hop)
 	f.cookie = stripOwnCookies(&req.Header, f.cookie)
 	g.aimAtOrigin(req)
 	setForwardedHeaders(&req.Header, client, https, f)

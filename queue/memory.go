@@ -47,12 +47,15 @@ type memRoom struct {
 	// Claims remembers recent claims so a retried claim admits nobody new.
 	Claims map[uint64]claim
 
-	// Seen holds, per ticket number (index n-1), the second (since Base,
+	// Polls holds, per ticket number (index n-1), the second (since Base,
 	// plus one) it last polled; zero means gone: called, skipped or left.
 	// Four bytes per ticket, the only per-ticket state. Base is set by the
 	// first poll, so that it is on the callers' clock.
+	Polls seenLog
+	Base  int64
+	// Seen is the form Polls was saved in before state version 3; loading
+	// moves it into Polls.
 	Seen []uint32
-	Base int64
 
 	// Waiting is the last count of live tickets, made at most once a
 	// second because it scans Seen.
@@ -120,10 +123,10 @@ const seenLeft = ^uint32(0)
 
 // live reports whether ticket n is still in line and polled recently.
 func (r *memRoom) live(n uint64, now time.Time, abandon time.Duration) bool {
-	if n == 0 || n > uint64(len(r.Seen)) {
+	if n == 0 || n > r.Polls.len() {
 		return false
 	}
-	return fresh(r.Seen[n-1], r.tick(now), abandon)
+	return fresh(r.Polls.get(n-1), r.tick(now), abandon)
 }
 
 // see marks ticket n as polling now, growing Seen for numbers this store
@@ -142,16 +145,14 @@ func (r *memRoom) see(n uint64, now time.Time) {
 	if n > r.Issued {
 		r.Issued = n
 	}
-	for uint64(len(r.Seen)) < n {
-		r.Seen = append(r.Seen, cur)
-	}
+	r.Polls.grow(n, cur)
 	if r.Opening.Opened && r.Opening.Position(n) <= r.Serving {
 		return // its turn has passed; polling does not bring it back
 	}
-	if r.Seen[n-1] == seenLeft {
+	if r.Polls.get(n-1) == seenLeft {
 		return
 	}
-	r.Seen[n-1] = cur
+	r.Polls.set(n-1, cur)
 }
 
 // refill tops up the admission bucket.
@@ -259,9 +260,12 @@ func (s *MemoryStore) Advance(_ context.Context, room string, p Policy, now time
 				r.Calls[n] = now.UnixNano()
 				free--
 			}
-			if n <= uint64(len(r.Seen)) {
-				r.Seen[n-1] = 0
+			if n <= r.Polls.len() {
+				r.Polls.set(n-1, 0)
 			}
+		}
+		if !r.Opening.Random || r.Serving >= r.Opening.PrequeueEnd {
+			r.Polls.release(r.Serving) // every ticket before it had its turn
 		}
 	}
 	if now.UnixNano()-r.WaitingAt >= int64(time.Second) {
@@ -277,14 +281,14 @@ func (r *memRoom) countWaiting(p Policy, now time.Time) {
 	cur := r.tick(now)
 	from := uint64(0)
 	if !r.Opening.Random || r.Serving >= r.Opening.PrequeueEnd {
-		from = min(r.Serving, uint64(len(r.Seen)))
+		from = min(r.Serving, r.Polls.len())
 	}
 	w := 0
-	for _, t := range r.Seen[from:] {
+	r.Polls.each(from, func(t uint32) {
 		if fresh(t, cur, p.AbandonAfter) {
 			w++
 		}
-	}
+	})
 	r.Waiting = w
 	r.WaitingAt = now.UnixNano()
 }
@@ -410,8 +414,8 @@ func (s *MemoryStore) Leave(_ context.Context, room string, n uint64) error {
 	if r == nil {
 		return nil
 	}
-	if n >= 1 && n <= uint64(len(r.Seen)) {
-		r.Seen[n-1] = seenLeft
+	if n >= 1 && n <= r.Polls.len() {
+		r.Polls.set(n-1, seenLeft)
 	}
 	delete(r.Calls, n)
 	return nil

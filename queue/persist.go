@@ -16,8 +16,9 @@ import (
 // name and renamed, so a crash mid-write leaves the previous state whole.
 
 // stateVersion changes when memRoom's saved form does. Version 2 added
-// the stock; a version 1 file loads as rooms with no stock figure.
-const stateVersion = 2
+// the stock; a version 1 file loads as rooms with no stock figure. Version
+// 3 keeps the poll record in chunks (Polls); older files had it in Seen.
+const stateVersion = 3
 
 type savedState struct {
 	Version int
@@ -77,7 +78,7 @@ func LoadMemoryStore(path string) (*MemoryStore, error) {
 	if err := gob.NewDecoder(f).Decode(&st); err != nil {
 		return nil, fmt.Errorf("loading queue state from %s: %w", path, err)
 	}
-	if st.Version != stateVersion && st.Version != 1 {
+	if st.Version < 1 || st.Version > stateVersion {
 		return nil, fmt.Errorf("loading queue state from %s: version %d, want %d", path, st.Version, stateVersion)
 	}
 	s := NewMemoryStore()
@@ -94,6 +95,12 @@ func LoadMemoryStore(path string) (*MemoryStore, error) {
 		}
 		if r.Claims == nil {
 			r.Claims = make(map[uint64]claim)
+		}
+		if len(r.Seen) > 0 { // saved before version 3
+			for i, v := range r.Seen {
+				r.Polls.grow(uint64(i)+1, v)
+			}
+			r.Seen = nil
 		}
 		if r.Stock.Holds == nil {
 			r.Stock.Holds = make(map[string]memHold)

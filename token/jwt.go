@@ -44,13 +44,14 @@ type kindSpec struct {
 	parser *jwt.Parser
 }
 
-// parserClock is the time the shared parsers check "exp" and "nbf" at: not
-// after any clock verify takes them for (it builds a parser of its own for an
-// earlier now), so golang-jwt can only report a token expired if it also is
-// at now. verify compares "exp" with now itself, exactly as golang-jwt would
-// have; with the clock of every parser fixed this early, that comparison is
-// the only expiry check, which is why TestParseRejects' expired cases and
-// FuzzSharedParserMatchesPerCallParser exist.
+// parserClock is the clock of the shared parsers: the zero time, no later
+// than any clock a caller passes (verify builds a parser of its own for an
+// earlier now). Every token valid at now passes golang-jwt's "exp" check at
+// this clock, so verify then compares "exp" with now itself, as golang-jwt
+// would have: valid while now is before exp, no leeway. That comparison is
+// the only expiry check; TestParseRejects' expired cases and
+// FuzzSharedParserMatchesPerCallParser guard it. ("nbf" needs no clock:
+// anteroom refuses any token that has one.)
 var parserClock = time.Time{}
 
 var (

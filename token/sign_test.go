@@ -382,6 +382,29 @@ func TestSignRefusesLikeReference(t *testing.T) {
 	}
 }
 
+// TestSignAllocs: signing allocates the returned string and nothing else.
+func TestSignAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
+	r := mustRing(t, secret(1))
+	tk, s := sampleTicket(), sampleSession()
+	tests := []struct {
+		name string
+		f    func()
+	}{
+		{"ticket", func() { mustSign(t, r.SignTicket, tk) }},
+		{"session", func() { mustSign(t, r.SignSession, s) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if n := testing.AllocsPerRun(1000, tt.f); n > 1 {
+				t.Errorf("got %v allocations per call, want 1", n)
+			}
+		})
+	}
+}
+
 // TestSignAndParseConcurrently shares one ring between goroutines that sign
 // and parse different tokens; run with -race it also checks that pooled
 // buffers and the shared parsers are not shared by two calls at once.
@@ -483,6 +506,17 @@ func BenchmarkSignTicketGolangJWT(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := refSignTicket(r, tk); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSignSessionGolangJWT(b *testing.B) {
+	r := mustRing(b, secret(1))
+	s := sampleSession()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := refSignSession(r, s); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -135,3 +135,16 @@ func claimsCases(tb testing.TB, h, c map[string]any, sign func(string) []byte) [
 		craft(tb, h, with(c, "exp", past), hs256(secret(2))),
 	}
 }
+
+// BenchmarkParseSessionPerCallParser is the reference parse, for comparison
+// with BenchmarkParseSessionUncached.
+func BenchmarkParseSessionPerCallParser(b *testing.B) {
+	r := mustRing(b, secret(1))
+	tok := []byte(mustSign(b, r.SignSession, sampleSession()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := refParseSession(r, tok, t0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
