@@ -146,6 +146,13 @@ func (s *syncBuffer) String() string {
 // startGateway serves cfg on loopback with store, ticking only by hand.
 func startGateway(t *testing.T, cfg *config.Config, store queue.Store, clk *clock) *testGateway {
 	t.Helper()
+	return startGatewayWith(t, cfg, store, clk, nil)
+}
+
+// startGatewayWith is startGateway with a hook that may adjust the Gateway
+// (its server's timeouts, its origin client) before it serves.
+func startGatewayWith(t *testing.T, cfg *config.Config, store queue.Store, clk *clock, tweak func(*Gateway)) *testGateway {
+	t.Helper()
 	if errs := cfg.Validate(); len(errs) > 0 {
 		t.Fatalf("test config does not validate: %v", errs)
 	}
@@ -166,6 +173,9 @@ func startGateway(t *testing.T, cfg *config.Config, store queue.Store, clk *cloc
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tweak != nil {
+		tweak(g)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

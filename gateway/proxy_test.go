@@ -3,7 +3,6 @@ package gateway
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -36,43 +35,10 @@ import (
 	"github.com/anteroom/anteroom/queue"
 )
 
-// startProxy is startGateway with a hook that may adjust the Gateway (its
-// server's timeouts, its origin client) before it serves.
+// startProxy serves cfg on loopback after tweak adjusts the Gateway.
 func startProxy(t *testing.T, cfg *config.Config, tweak func(*Gateway)) *testGateway {
 	t.Helper()
-	if errs := cfg.Validate(); len(errs) > 0 {
-		t.Fatalf("test config does not validate: %v", errs)
-	}
-	clk := newClock()
-	store := queue.NewMemoryStore()
-	g, err := New(cfg, Options{
-		Store:     store,
-		Secrets:   [][]byte{testSecret},
-		Now:       clk.Now,
-		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-		TickEvery: time.Hour,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tweak != nil {
-		tweak(g)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		g.Serve(ctx, ln, 5*time.Second)
-	}()
-	tg := &testGateway{Gateway: g, URL: "http://" + ln.Addr().String(), clock: clk, store: store}
-	var once sync.Once
-	tg.stop = func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(tg.stop)
-	return tg
+	return startGatewayWith(t, cfg, nil, nil, tweak)
 }
 
 // closedRoomConfig is testConfig with the room on /ps5 and /ps5/* only, not
