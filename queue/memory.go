@@ -47,14 +47,14 @@ type memRoom struct {
 	// Claims remembers recent claims so a retried claim admits nobody new.
 	Claims map[uint64]claim
 
-	// Polls holds, per ticket number (index n-1), the second (since Base,
-	// plus one) it last polled; zero means gone: called, skipped or left.
-	// Four bytes per ticket, the only per-ticket state. Base is set by the
+	// Polls holds, per ticket number (index n-1), the tick it last polled
+	// at; zero means gone: called, skipped or abandoned. Two bytes per
+	// ticket, the only per-ticket state. Base is set by the
 	// first poll, so that it is on the callers' clock.
 	Polls seenLog
 	Base  int64
-	// Seen is the form Polls was saved in before state version 3; loading
-	// moves it into Polls.
+	// Seen is the form Polls was saved in before state version 3 (four
+	// bytes a ticket); loading moves it into Polls.
 	Seen []uint32
 
 	// Waiting is the last count of live tickets, made at most once a
@@ -99,27 +99,42 @@ func (s *MemoryStore) room(name string, now time.Time) *memRoom {
 	return r
 }
 
-// tick is the Seen value for now: whole seconds since Base, plus one so
-// that zero stays free to mean gone.
-func (r *memRoom) tick(now time.Time) uint32 {
+// A poll is stamped with a tick: whole seconds since Base, on a 16-bit
+// clock that runs 1..tickSpan and wraps (zero means gone, seenLeft left).
+// Two bytes a ticket keep a million waiting shoppers under 2 MiB. The wrap
+// is harmless because countWaiting zeroes every stamp older than the
+// abandon window once a second, and validation keeps that window far below
+// half a wrap (about nine hours): an age is then always unambiguous.
+const (
+	tickSpan = 65534
+	seenLeft = ^uint16(0) // the holder left the line; see Leave
+)
+
+// tick is the stamp for now.
+func (r *memRoom) tick(now time.Time) uint16 {
 	d := now.UnixNano() - r.Base
 	if d < 0 {
 		d = 0
 	}
-	return uint32(d/int64(time.Second)) + 1
+	return uint16((d/int64(time.Second))%tickSpan) + 1
+}
+
+// tickAge is how many seconds before cur stamp t was made; negative when t
+// is a moment after cur (its caller read the clock after cur's did).
+func tickAge(t, cur uint16) int {
+	age := (int(cur) - int(t) + tickSpan) % tickSpan
+	if age > tickSpan/2 {
+		age -= tickSpan
+	}
+	return age
 }
 
 // fresh reports whether a poll at tick t is within the abandon window at
-// tick cur. A poll stamped after cur (its caller read the clock after the
-// caller of cur did) is fresh, not 136 years old.
-func fresh(t, cur uint32, abandon time.Duration) bool {
-	return t != 0 && t != seenLeft && (t >= cur || int64(cur-t) <= int64(abandon/time.Second))
+// tick cur. A ticket that left never is, whatever polls come after: a poll
+// batched on some node before the leave must not put it back in line.
+func fresh(t, cur uint16, abandon time.Duration) bool {
+	return t != 0 && t != seenLeft && tickAge(t, cur) <= int(abandon/time.Second)
 }
-
-// seenLeft marks a ticket whose holder left the line. Unlike an abandoned
-// one it never comes back: a poll batched on some node before the leave
-// must not put it back in line.
-const seenLeft = ^uint32(0)
 
 // live reports whether ticket n is still in line and polled recently.
 func (r *memRoom) live(n uint64, now time.Time, abandon time.Duration) bool {
@@ -275,8 +290,11 @@ func (s *MemoryStore) Advance(_ context.Context, room string, p Policy, now time
 }
 
 // countWaiting counts the tickets still in line that polled within the
-// abandon window. A scan of four bytes a ticket, at most once a second,
-// from the serving counter on once every ticket before it had its turn.
+// abandon window, and zeroes the stamps of those that did not: a ticket
+// that polls again later is stamped anew (see), and no stamp lives long
+// enough for the tick clock to wrap under it. A scan of two bytes a
+// ticket, at most once a second, from the serving counter on once every
+// ticket before it had its turn.
 func (r *memRoom) countWaiting(p Policy, now time.Time) {
 	cur := r.tick(now)
 	from := uint64(0)
@@ -284,9 +302,15 @@ func (r *memRoom) countWaiting(p Policy, now time.Time) {
 		from = min(r.Serving, r.Polls.len())
 	}
 	w := 0
-	r.Polls.each(from, func(t uint32) {
-		if fresh(t, cur, p.AbandonAfter) {
+	r.Polls.scan(from, func(t uint16) uint16 {
+		switch {
+		case t == 0 || t == seenLeft:
+			return t
+		case fresh(t, cur, p.AbandonAfter):
 			w++
+			return t
+		default:
+			return 0
 		}
 	})
 	r.Waiting = w

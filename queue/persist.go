@@ -17,7 +17,8 @@ import (
 
 // stateVersion changes when memRoom's saved form does. Version 2 added
 // the stock; a version 1 file loads as rooms with no stock figure. Version
-// 3 keeps the poll record in chunks (Polls); older files had it in Seen.
+// 3 keeps the poll record in chunks of 16-bit ticks (Polls); older files
+// had it in Seen, 32-bit.
 const stateVersion = 3
 
 type savedState struct {
@@ -96,9 +97,17 @@ func LoadMemoryStore(path string) (*MemoryStore, error) {
 		if r.Claims == nil {
 			r.Claims = make(map[uint64]claim)
 		}
-		if len(r.Seen) > 0 { // saved before version 3
+		if len(r.Seen) > 0 { // saved before version 3: seconds since Base, plus one
 			for i, v := range r.Seen {
-				r.Polls.grow(uint64(i)+1, v)
+				var t uint16
+				switch v {
+				case 0:
+				case ^uint32(0):
+					t = seenLeft
+				default:
+					t = uint16((v-1)%tickSpan) + 1
+				}
+				r.Polls.grow(uint64(i)+1, t)
 			}
 			r.Seen = nil
 		}

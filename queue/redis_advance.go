@@ -106,9 +106,16 @@ func countFresh(seen string, cur uint32, abandon time.Duration) int {
 	w := 0
 	for i := 0; i+4 <= len(seen); i += 4 {
 		t := uint32(seen[i])<<24 | uint32(seen[i+1])<<16 | uint32(seen[i+2])<<8 | uint32(seen[i+3])
-		if fresh(t, cur, abandon) {
+		if redisFresh(t, cur, abandon) {
 			w++
 		}
 	}
 	return w
+}
+
+// redisFresh is fresh for the scripts' 32-bit ticks (Lua's numbers hold
+// them exactly, and Redis memory is not the gateway's): zero is gone, the
+// highest value left, and a tick after cur is fresh, not 136 years old.
+func redisFresh(t, cur uint32, abandon time.Duration) bool {
+	return t != 0 && t != ^uint32(0) && (t >= cur || int64(cur-t) <= int64(abandon/time.Second))
 }

@@ -1,10 +1,14 @@
 package queue
 
-import "testing"
+import (
+	"context"
+	"testing"
+	"time"
+)
 
 func TestSeenLog(t *testing.T) {
 	var s seenLog
-	ref := []uint32{}
+	ref := []uint16{}
 	check := func(from uint64) {
 		t.Helper()
 		if s.len() != uint64(len(ref)) {
@@ -16,11 +20,12 @@ func TestSeenLog(t *testing.T) {
 			}
 		}
 		// each may skip released (all zero) chunks: compare the rest.
-		var got, want []uint32
-		s.each(from, func(v uint32) {
+		var got, want []uint16
+		s.scan(from, func(v uint16) uint16 {
 			if v != 0 {
 				got = append(got, v)
 			}
+			return v
 		})
 		for _, v := range ref[min(int(from), len(ref)):] {
 			if v != 0 {
@@ -43,8 +48,8 @@ func TestSeenLog(t *testing.T) {
 	}
 	check(0)
 	for _, i := range []uint64{0, seenChunk - 1, seenChunk, 2*seenChunk + 5, n - 1} {
-		s.set(i, uint32(i+1))
-		ref[i] = uint32(i + 1)
+		s.set(i, uint16(i+1))
+		ref[i] = uint16(i + 1)
 	}
 	check(0)
 	check(seenChunk + 3)
@@ -67,4 +72,47 @@ func TestSeenLog(t *testing.T) {
 	s.set(5, 9) // anything else brings it back
 	ref[5] = 9
 	check(0)
+}
+
+// TestPollClockWraps runs a room past the 16-bit poll clock's wrap (about
+// 18 hours): a ticket that keeps polling stays in line, one that stopped
+// is skipped, before and after the wrap.
+func TestPollClockWraps(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	p := Policy{MaxActive: 1, PerMinute: 60, Burst: 1, SessionTTL: time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: 2 * time.Minute}
+	s := NewMemoryStore()
+	if _, err := s.Open(ctx, "r", false, 1, now); err != nil {
+		t.Fatal(err)
+	}
+	holder := "holder"
+	if ok, _ := s.AdmitDirect(ctx, "r", holder, p, now); !ok {
+		t.Fatal("first shopper not admitted")
+	}
+	polling, _ := s.Join(ctx, "r", now)
+	quiet, _ := s.Join(ctx, "r", now)
+	for i := 0; i < 20*60; i++ { // 20 hours, a minute at a time
+		now = now.Add(time.Minute)
+		s.Seen(ctx, "r", []uint64{polling}, now)
+		s.Refresh(ctx, "r", []string{holder}, now)
+		if _, err := s.Advance(ctx, "r", p, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, _ := s.Counters(ctx, "r")
+	if c.Waiting != 1 {
+		t.Errorf("after 20 hours: %d waiting, want 1 (the ticket that kept polling)", c.Waiting)
+	}
+	s.End(ctx, "r", holder)
+	now = now.Add(time.Second)
+	s.Seen(ctx, "r", []uint64{polling}, now)
+	if _, err := s.Advance(ctx, "r", p, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Claim(ctx, "r", polling, "p", now); err != nil {
+		t.Errorf("the ticket that kept polling: %v, want its turn", err)
+	}
+	if _, err := s.Claim(ctx, "r", quiet, "q", now); err != ErrForfeited && err != ErrNotCalled {
+		t.Errorf("the quiet ticket: %v, want it skipped", err)
+	}
 }

@@ -5,15 +5,17 @@ import "time"
 // Defaults for keys left out or set to their zero value. Each is also written
 // in the doc comment of its field and in configs/reference.yaml.
 const (
-	DefaultListen          = "127.0.0.1:8080"
-	DefaultOriginMaxConns  = 1024
-	DefaultOriginTimeout   = 15 * time.Second
-	DefaultAdminListen     = "127.0.0.1:9090"
-	DefaultAdminTokenEnv   = "ANTEROOM_ADMIN_TOKEN"
-	DefaultStoreBackend    = "memory"
-	DefaultStoreOnFailure  = "hold"
-	DefaultRedisKeyPrefix  = "anteroom"
-	DefaultStateFile       = "anteroom.state"
+	DefaultListen         = "127.0.0.1:8080"
+	DefaultOriginMaxConns = 1024
+	DefaultOriginTimeout  = 15 * time.Second
+	DefaultAdminListen    = "127.0.0.1:9090"
+	DefaultAdminTokenEnv  = "ANTEROOM_ADMIN_TOKEN"
+	DefaultStoreBackend   = "memory"
+	DefaultStoreOnFailure = "hold"
+	DefaultRedisKeyPrefix = "anteroom"
+	DefaultStateFile      = "anteroom.state"
+	// MaxAbandonAfter bounds rooms[].abandon_after.
+	MaxAbandonAfter        = 8 * time.Hour
 	DefaultSecretEnv       = "ANTEROOM_SECRET"
 	DefaultOriginRPS       = 5000
 	DefaultPerClientRPS    = 20

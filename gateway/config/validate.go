@@ -344,6 +344,11 @@ func (r *Room) validate(v *validator, p string) {
 	if pollOK && r.ClaimWindow > 0 && r.ClaimWindow < 2*r.PollInterval {
 		v.add(p+".claim_window", "must be at least twice poll_interval (%s), got %s; a called shopper only hears of it at the next poll", r.PollInterval, r.ClaimWindow)
 	}
+	if r.AbandonAfter > MaxAbandonAfter {
+		// The memory store's 16-bit poll clock needs ages well under half
+		// its 18-hour wrap.
+		v.add(p+".abandon_after", "must be at most %s, got %s", MaxAbandonAfter, r.AbandonAfter)
+	}
 	if pollOK && r.AbandonAfter > 0 && r.AbandonAfter < 2*r.PollInterval {
 		v.add(p+".abandon_after", "must be at least twice poll_interval (%s), got %s; otherwise waiting shoppers are dropped between polls", r.PollInterval, r.AbandonAfter)
 	}

@@ -101,6 +101,7 @@ func TestValidateRules(t *testing.T) {
 		{"claim_window shorter than two polls", inRoom("    claim_window: 8s\n"), "rooms[0].claim_window", 7, "at least twice poll_interval"},
 		{"default claim_window too short for poll", inRoom("    poll_interval: 20s\n"), "rooms[0].claim_window", 3, "at least twice poll_interval (20s)"},
 		{"abandon_after negative", inRoom("    abandon_after: -2m\n"), "rooms[0].abandon_after", 7, "must be positive"},
+		{"abandon_after too long", inRoom("    abandon_after: 9h\n"), "rooms[0].abandon_after", 7, "must be at most 8h0m0s"},
 		{"abandon_after shorter than two polls", inRoom("    abandon_after: 9s\n"), "rooms[0].abandon_after", 7, "at least twice poll_interval"},
 		{"poll_interval too short", inRoom("    poll_interval: 500ms\n"), "rooms[0].poll_interval", 7, "between 1s and 1m0s"},
 		{"poll_interval too long", inRoom("    poll_interval: 61s\n    claim_window: 3m\n    abandon_after: 3m\n"), "rooms[0].poll_interval", 7, "between 1s and 1m0s"},
