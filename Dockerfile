@@ -1,6 +1,8 @@
 # anteroom: a static binary in a small, non-root image.
 #   docker build -t anteroom --build-arg VERSION=v0.1.0 .
-#   docker run -p 8080:8080 -e ANTEROOM_SECRET=... -v $PWD/anteroom.yaml:/etc/anteroom/anteroom.yaml anteroom
+#   docker run -p 8080:8080 -e ANTEROOM_SECRET=... -v $PWD/anteroom.yaml:/etc/anteroom/anteroom.yaml:ro anteroom
+# The configuration is mounted, not baked in: it names the shop, and in a
+# container it must listen on all interfaces (listen: ":8080").
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -12,7 +14,6 @@ RUN scripts/build.sh /out/anteroom "$VERSION" && mkdir -p /out/state
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/anteroom /usr/local/bin/anteroom
-COPY configs/anteroom.yaml /etc/anteroom/anteroom.yaml
 # The memory store keeps its state file here across restarts.
 COPY --from=build --chown=65532:65532 /out/state /var/lib/anteroom
 WORKDIR /var/lib/anteroom
