@@ -41,15 +41,7 @@ func redisNodes(t *testing.T, cfg *config.Config, addrs []string, n int) []*test
 // node would, and when one node stops mid-sale its shoppers go on through
 // the others with their place.
 func TestThreeNodesOneRedis(t *testing.T) {
-	cases := []struct {
-		name        string
-		perMinute   int
-		shopSeconds [2]int
-	}{
-		{"capacity bound", 600, [2]int{5, 30}},
-		{"rate bound", 60, [2]int{1, 3}},
-	}
-	for _, tc := range cases {
+	for _, tc := range crowdCases {
 		t.Run(tc.name, func(t *testing.T) {
 			redis := redistest.Start(t)
 			o := newOrigin(t, nil)
