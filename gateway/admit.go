@@ -23,7 +23,7 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
 			g.proxyAdmitted(ctx, r, s, now)
 			return
 		}
-		defer g.clearCookie(ctx, r.sessionCookie)
+		defer g.clearUnlessSet(ctx, r.sessionCookie)
 	}
 	if tok := token.CookieValue(cookies, r.ticketCookie); tok != nil {
 		t, err := g.tickets.Parse(tok, now)
@@ -31,7 +31,7 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
 			g.waitWithTicket(ctx, r, t, now)
 			return
 		}
-		defer g.clearCookie(ctx, r.ticketCookie)
+		defer g.clearUnlessSet(ctx, r.ticketCookie)
 	}
 	g.arrive(ctx, r, now)
 }

@@ -32,6 +32,15 @@ func (g *Gateway) clearCookie(ctx *fasthttp.RequestCtx, name string) {
 	g.setCookie(ctx, name, "", 0)
 }
 
+// clearUnlessSet clears a cookie that did not verify, unless the answer
+// already sets a new one of that name (a newcomer admitted at once gets a
+// fresh session): clearing runs last, because proxying resets the answer.
+func (g *Gateway) clearUnlessSet(ctx *fasthttp.RequestCtx, name string) {
+	if len(ctx.Response.Header.PeekCookie(name)) == 0 {
+		g.clearCookie(ctx, name)
+	}
+}
+
 // setSession signs a session for sid, valid for the room's session
 // duration from now.
 func (g *Gateway) setSession(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Time) {

@@ -316,9 +316,13 @@ func TestSessionSlides(t *testing.T) {
 		t.Fatal("test broken: idle shopper has no cookie")
 	}
 	// Coming back, the idle shopper is a newcomer: admitted afresh (the
-	// room has space), never on the old session.
+	// room has space), never on the old session — and keeps the new one.
 	if _, body := idle.get(g.URL + "/item"); !isShopPage(body) || o.last().Header.Get("X-Anteroom-Session") == idleSession {
 		t.Errorf("idle shopper came back on session %q, want a new one", o.last().Header.Get("X-Anteroom-Session"))
+	}
+	fresh := o.last().Header.Get("X-Anteroom-Session")
+	if _, body := idle.get(g.URL + "/next"); !isShopPage(body) || o.last().Header.Get("X-Anteroom-Session") != fresh {
+		t.Errorf("after readmission the next request came on session %q, want %q (the new cookie was lost)", o.last().Header.Get("X-Anteroom-Session"), fresh)
 	}
 }
 
