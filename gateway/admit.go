@@ -40,11 +40,7 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
 // session alive: its cookie is re-signed once a tenth of its life has
 // passed, so the session slides without signing on every request.
 func (g *Gateway) proxyAdmitted(ctx *fasthttp.RequestCtx, r *room, s token.Session, now time.Time) {
-	if len(r.purchase) > 0 && bestMatch(r.purchase, ctx.Path()) >= 0 {
-		g.buy(ctx, r, s, now)
-	} else {
-		g.forward(ctx, r, s.ID)
-	}
+	g.proxyAs(ctx, r, s.ID, now)
 	if revoked(&ctx.Response.Header) {
 		if err := r.engine.End(context.Background(), s.ID, s.Expires); err != nil {
 			g.log.Warn("revoking session", "room", r.name, "err", err)
@@ -57,6 +53,17 @@ func (g *Gateway) proxyAdmitted(ctx *fasthttp.RequestCtx, r *room, s token.Sessi
 		g.setSession(ctx, r, s.ID, now)
 		r.engine.Refresh(s.ID)
 	}
+}
+
+// proxyAs sends an admitted shopper's request to the origin: through a
+// hold on one unit of stock when it is for a purchase path, whichever way
+// the shopper was admitted (a session, a claim, or at once).
+func (g *Gateway) proxyAs(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Time) {
+	if len(r.purchase) > 0 && bestMatch(r.purchase, ctx.Path()) >= 0 {
+		g.buy(ctx, r, sid, now)
+		return
+	}
+	g.forward(ctx, r, sid)
 }
 
 // revoked reports and removes the origin's order to end the session.
@@ -80,7 +87,7 @@ func (g *Gateway) waitWithTicket(ctx *fasthttp.RequestCtx, r *room, t token.Tick
 	}
 	switch {
 	case st.State == queue.StateAdmitted:
-		g.forward(ctx, r, st.SessionID)
+		g.proxyAs(ctx, r, st.SessionID, now)
 		g.setSession(ctx, r, st.SessionID, now)
 		g.clearCookie(ctx, r.ticketCookie)
 		return
@@ -110,7 +117,7 @@ func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
 	}
 	switch {
 	case a.SessionID != "":
-		g.forward(ctx, r, a.SessionID)
+		g.proxyAs(ctx, r, a.SessionID, now)
 		g.setSession(ctx, r, a.SessionID, now)
 		return
 	case a.Number != 0:

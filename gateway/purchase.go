@@ -17,8 +17,8 @@ import (
 // the hold: a 2xx sells the unit, anything else (or the header
 // "X-Anteroom-Purchase: release") returns it. Without a unit left, the
 // shopper is told at once and the origin is not asked.
-func (g *Gateway) buy(ctx *fasthttp.RequestCtx, r *room, s token.Session, now time.Time) {
-	h, err := r.engine.Hold(context.Background(), s.ID, r.cfg.Inventory.Hold)
+func (g *Gateway) buy(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Time) {
+	h, err := r.engine.Hold(context.Background(), sid, r.cfg.Inventory.Hold)
 	switch {
 	case errors.Is(err, queue.ErrSoldOut):
 		g.page(ctx, r, queue.Status{Room: r.name, State: queue.StateSoldOut, PollAfterMS: 30_000,
@@ -32,14 +32,14 @@ func (g *Gateway) buy(ctx *fasthttp.RequestCtx, r *room, s token.Session, now ti
 		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "We can't take purchases this very moment. Nothing was charged; please try again shortly.")
 		return
 	}
-	tok, err := g.purchaseKeys.Sign(token.Purchase{Room: r.name, HoldID: h.ID, Session: s.ID, IssuedAt: now, Expires: h.Expires})
+	tok, err := g.purchaseKeys.Sign(token.Purchase{Room: r.name, HoldID: h.ID, Session: sid, IssuedAt: now, Expires: h.Expires})
 	if err != nil {
 		g.log.Error("signing purchase token", "room", r.name, "err", err)
 		g.release(r, h.ID)
 		g.plainError(ctx, fasthttp.StatusInternalServerError, "We couldn't start your purchase. Nothing was charged; please try again.")
 		return
 	}
-	g.forwardWith(ctx, r, s.ID, tok)
+	g.forwardWith(ctx, r, sid, tok)
 	g.settle(ctx, r, h.ID)
 }
 

@@ -293,3 +293,26 @@ func TestJWKSPublishesEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryAdmissionBuysThroughAHold: a newcomer admitted at once whose
+// very first request is a purchase gets a hold and a purchase token like
+// anyone else; once the stock is gone, such a newcomer is told so.
+func TestEveryAdmissionBuysThroughAHold(t *testing.T) {
+	s := newShop(t)
+	g := startGateway(t, stockConfig(s.URL, 1), nil, nil)
+	s.useKeysOf(t, g)
+	post := func() (*http.Response, string) {
+		req, _ := http.NewRequest(http.MethodPost, g.URL+"/checkout/submit", nil)
+		return newShopper(t).do(req)
+	}
+	if resp, _ := post(); resp.StatusCode != http.StatusOK || s.refused.Load() != 0 {
+		t.Fatalf("first buyer: %d, %d refused tokens", resp.StatusCode, s.refused.Load())
+	}
+	g.Tick(context.Background())
+	if _, body := post(); !strings.Contains(body, `data-state="sold_out"`) {
+		t.Errorf("second buyer of one unit: %q, want the sold-out page", body)
+	}
+	if orders, _ := s.sold(); orders != 1 {
+		t.Errorf("the shop took %d orders of one unit", orders)
+	}
+}
