@@ -40,12 +40,7 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
 // session alive: its cookie is re-signed once a tenth of its life has
 // passed, so the session slides without signing on every request.
 func (g *Gateway) proxyAdmitted(ctx *fasthttp.RequestCtx, r *room, s token.Session, now time.Time) {
-	g.proxyAs(ctx, r, s.ID, now)
-	if revoked(&ctx.Response.Header) {
-		if err := r.engine.End(context.Background(), s.ID, s.Expires); err != nil {
-			g.log.Warn("revoking session", "room", r.name, "err", err)
-		}
-		g.clearCookie(ctx, r.sessionCookie)
+	if !g.proxyAs(ctx, r, s.ID, s.Expires, now) {
 		return
 	}
 	ttl := r.cfg.SessionDuration
@@ -55,15 +50,26 @@ func (g *Gateway) proxyAdmitted(ctx *fasthttp.RequestCtx, r *room, s token.Sessi
 	}
 }
 
-// proxyAs sends an admitted shopper's request to the origin: through a
-// hold on one unit of stock when it is for a purchase path, whichever way
-// the shopper was admitted (a session, a claim, or at once).
-func (g *Gateway) proxyAs(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Time) {
+// proxyAs sends an admitted shopper's request to the origin — through a
+// hold on one unit of stock when it is for a purchase path — whichever way
+// the shopper was admitted (a session, a claim, or at once), and obeys the
+// origin's revoke. It reports whether the session is still alive; the
+// session's token is valid until expires.
+func (g *Gateway) proxyAs(ctx *fasthttp.RequestCtx, r *room, sid string, expires, now time.Time) bool {
 	if len(r.purchase) > 0 && bestMatch(r.purchase, ctx.Path()) >= 0 {
 		g.buy(ctx, r, sid, now)
-		return
+	} else {
+		g.forward(ctx, r, sid)
 	}
-	g.forward(ctx, r, sid)
+	defer dropAnteroomHeaders(&ctx.Response.Header)
+	if !revoked(&ctx.Response.Header) {
+		return true
+	}
+	if err := r.engine.End(context.Background(), sid, expires); err != nil {
+		g.log.Warn("revoking session", "room", r.name, "err", err)
+	}
+	g.clearCookie(ctx, r.sessionCookie)
+	return false
 }
 
 // revoked reports and removes the origin's order to end the session.
@@ -87,8 +93,9 @@ func (g *Gateway) waitWithTicket(ctx *fasthttp.RequestCtx, r *room, t token.Tick
 	}
 	switch {
 	case st.State == queue.StateAdmitted:
-		g.proxyAs(ctx, r, st.SessionID, now)
-		g.setSession(ctx, r, st.SessionID, now)
+		if g.proxyAs(ctx, r, st.SessionID, now.Add(r.cfg.SessionDuration), now) {
+			g.setSession(ctx, r, st.SessionID, now)
+		}
 		g.clearCookie(ctx, r.ticketCookie)
 		return
 	case st.Requeued:
@@ -117,8 +124,9 @@ func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
 	}
 	switch {
 	case a.SessionID != "":
-		g.proxyAs(ctx, r, a.SessionID, now)
-		g.setSession(ctx, r, a.SessionID, now)
+		if g.proxyAs(ctx, r, a.SessionID, now.Add(r.cfg.SessionDuration), now) {
+			g.setSession(ctx, r, a.SessionID, now)
+		}
 		return
 	case a.Number != 0:
 		g.setTicket(ctx, r, a.Number, a.Prequeue, now)

@@ -354,3 +354,50 @@ func TestSubresourcesDoNotQueue(t *testing.T) {
 		t.Errorf("the page's navigation: %s with %d ahead, want waiting first in line (the image took no place)", st.State, st.Ahead)
 	}
 }
+
+// TestOrdersOutsideRoomsStayHome: an origin's X-Anteroom-* answer headers on
+// a path outside every room never reach the shopper.
+func TestOrdersOutsideRoomsStayHome(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Anteroom-Command", "revoke")
+		w.Header().Set("X-Anteroom-Purchase", "release")
+		w.Write([]byte("<p>origin page " + r.URL.Path + "</p>"))
+	})
+	cfg := testConfig(o.URL)
+	cfg.Rooms[0].Paths = []string{"/ps5/*"}
+	g := startGateway(t, cfg, nil, nil)
+	resp, body := newShopper(t).get(g.URL + "/about")
+	if !isShopPage(body) {
+		t.Fatalf("not proxied: %q", body)
+	}
+	for _, h := range []string{"X-Anteroom-Command", "X-Anteroom-Purchase"} {
+		if v := resp.Header.Get(h); v != "" {
+			t.Errorf("the shopper saw %s: %q", h, v)
+		}
+	}
+}
+
+// TestRevokeOnFirstRequest: the origin may revoke a session on the very
+// request that admitted it; the session is not set, and its slot frees.
+func TestRevokeOnFirstRequest(t *testing.T) {
+	o := newOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Anteroom-Command", "revoke")
+		w.Write([]byte("<p>origin page " + r.URL.Path + "</p>"))
+	})
+	cfg := testConfig(o.URL)
+	cfg.Rooms[0].MaxActiveUsers = 1
+	g := startGateway(t, cfg, nil, nil)
+	s := newShopper(t)
+	resp, body := s.get(g.URL + "/")
+	if !isShopPage(body) || resp.Header.Get("X-Anteroom-Command") != "" {
+		t.Fatalf("got %q with X-Anteroom-Command %q", body, resp.Header.Get("X-Anteroom-Command"))
+	}
+	if s.cookie(g.URL, "anteroom_session_shop") != "" {
+		t.Error("a session revoked on its first request was still set")
+	}
+	g.clock.Advance(time.Second)
+	g.Tick(context.Background())
+	if _, body := newShopper(t).get(g.URL + "/"); !isShopPage(body) {
+		t.Error("the revoked session's slot was not freed")
+	}
+}

@@ -34,6 +34,9 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	r, bypass := g.router.route(host, path)
 	if r == nil || bypass {
 		g.forward(ctx, nil, "")
+		// Orders to anteroom (revoke, release) mean nothing outside a
+		// room, and are not the shopper's business either.
+		dropAnteroomHeaders(&ctx.Response.Header)
 		return
 	}
 	g.admit(ctx, r, now)

@@ -154,6 +154,17 @@ func hasPrefixFold(s, prefix []byte) bool {
 	return len(s) >= len(prefix) && bytes.EqualFold(s[:len(prefix)], prefix)
 }
 
+// dropAnteroomHeaders removes the origin's X-Anteroom-* headers from an
+// answer on its way to the shopper.
+func dropAnteroomHeaders(h *fasthttp.ResponseHeader) {
+	if len(h.Peek("X-Anteroom-Command")) > 0 {
+		h.Del("X-Anteroom-Command")
+	}
+	if len(h.Peek("X-Anteroom-Purchase")) > 0 {
+		h.Del("X-Anteroom-Purchase")
+	}
+}
+
 // anteroomCookie starts the names of anteroom's own cookies.
 var anteroomCookie = []byte("anteroom_")
 

@@ -65,8 +65,8 @@ func (g *Gateway) sweepClients(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
-			g.clients.sweepAll(now)
+		case <-t.C:
+			g.clients.sweepAll(g.now()) // the clock the buckets were stamped with
 		}
 	}
 }
