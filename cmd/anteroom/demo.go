@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,8 +13,7 @@ import (
 
 // runDemo runs the built-in demo shop behind the gateway on loopback.
 func runDemo(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("demo", stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "the gateway's address")
 	crowd := fs.Int("crowd", 0, "simulated shoppers to play")
 	if err := fs.Parse(args); err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +13,7 @@ import (
 // keygen prints a fresh HMAC secret for keys.secret_env, or with -purchase
 // writes an Ed25519 key for keys.purchase_key_file.
 func keygen(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("keygen", stderr)
 	purchase := fs.String("purchase", "", "write an Ed25519 purchase signing key (PEM) to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2

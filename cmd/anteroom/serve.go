@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,19 +25,11 @@ import (
 const drainTimeout = 20 * time.Second
 
 func serve(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "anteroom.yaml", "configuration file")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	cfg, path, code := loadWithFlags(newFlags("serve", stderr), args, stderr)
+	if code != 0 {
+		return code
 	}
-	cfg, err := config.Load(*path)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	if ps := cfg.SecretEnvProblems(os.Getenv); len(ps) > 0 {
-		fmt.Fprintln(stderr, (&config.Errors{File: *path, Problems: ps}).Error())
+	if secretsMissing(cfg, path, stderr) {
 		return 1
 	}
 	log := newLogger(cfg.Log, stderr)

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"time"
 
-	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/queue"
 )
 
@@ -17,18 +15,12 @@ import (
 // says how many units are left (counted against the shop's orders), so
 // that a lost count never comes back full.
 func stockCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("stock", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "anteroom.yaml", "configuration file")
+	fs := newFlags("stock", stderr)
 	room := fs.String("room", "", "room name")
 	set := fs.Int("set", -1, "set the units for sale (held and sold units stay counted)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	cfg, err := config.Load(*path)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	cfg, path, code := loadWithFlags(fs, args, stderr)
+	if code != 0 {
+		return code
 	}
 	if *room == "" && len(cfg.Rooms) == 1 {
 		*room = cfg.Rooms[0].Name
@@ -38,7 +30,7 @@ func stockCmd(args []string, stdout, stderr io.Writer) int {
 		found = found || r.Name == *room
 	}
 	if !found {
-		fmt.Fprintf(stderr, "anteroom stock: no room %q in %s\n", *room, *path)
+		fmt.Fprintf(stderr, "anteroom stock: no room %q in %s\n", *room, path)
 		return 2
 	}
 	if cfg.Store.Backend == "memory" {
