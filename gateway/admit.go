@@ -16,21 +16,20 @@ import (
 // A cookie that does not verify is treated as no cookie (and cleared): it
 // never reaches the origin.
 func (g *Gateway) admit(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
-	cookies := ctx.Request.Header.Peek("Cookie")
-	if tok := token.CookieValue(cookies, r.sessionCookie); tok != nil {
-		s, err := g.sessions.Parse(tok, now)
-		if err == nil && s.Room == r.name && !r.engine.Ended(s.ID) {
-			g.proxyAdmitted(ctx, r, s, now)
-			return
-		}
+	s, ok, stale := g.sessionOf(ctx, r, now)
+	if ok {
+		g.proxyAdmitted(ctx, r, s, now)
+		return
+	}
+	if stale {
 		defer g.clearUnlessSet(ctx, r.sessionCookie)
 	}
-	if tok := token.CookieValue(cookies, r.ticketCookie); tok != nil {
-		t, err := g.tickets.Parse(tok, now)
-		if err == nil && t.Room == r.name {
-			g.waitWithTicket(ctx, r, t, now)
-			return
-		}
+	t, ok, stale := g.ticketOf(ctx, r, now)
+	if ok {
+		g.waitWithTicket(ctx, r, t, now)
+		return
+	}
+	if stale {
 		defer g.clearUnlessSet(ctx, r.ticketCookie)
 	}
 	g.arrive(ctx, r, now)
@@ -86,7 +85,7 @@ func revoked(h *fasthttp.ResponseHeader) bool {
 // waitWithTicket answers a shopper holding a ticket: the page with their
 // place, or, when their turn has come, the shop itself.
 func (g *Gateway) waitWithTicket(ctx *fasthttp.RequestCtx, r *room, t token.Ticket, now time.Time) {
-	st, err := r.engine.Status(context.Background(), queue.Ticket{Number: t.Number, Prequeue: t.Prequeue, IssuedAt: t.IssuedAt})
+	st, err := r.engine.Status(context.Background(), inLine(t))
 	if err != nil {
 		g.storeDown(ctx, r, err, now)
 		return

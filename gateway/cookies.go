@@ -5,6 +5,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/anteroom/anteroom/queue"
 	"github.com/anteroom/anteroom/token"
 )
 
@@ -64,4 +65,33 @@ func (g *Gateway) setTicket(ctx *fasthttp.RequestCtx, r *room, n uint64, prequeu
 		return
 	}
 	g.setCookie(ctx, r.ticketCookie, tok, ticketLife)
+}
+
+// sessionOf returns the shopper's session for room r: its cookie present,
+// verified (from the cache, mostly), for this room and not ended. stale
+// reports a cookie that is there but fails that, to be cleared.
+func (g *Gateway) sessionOf(ctx *fasthttp.RequestCtx, r *room, now time.Time) (s token.Session, ok, stale bool) {
+	tok := token.CookieValue(ctx.Request.Header.Peek("Cookie"), r.sessionCookie)
+	if tok == nil {
+		return s, false, false
+	}
+	s, err := g.sessions.Parse(tok, now)
+	ok = err == nil && s.Room == r.name && !r.engine.Ended(s.ID)
+	return s, ok, !ok
+}
+
+// ticketOf returns the shopper's ticket for room r, as sessionOf does.
+func (g *Gateway) ticketOf(ctx *fasthttp.RequestCtx, r *room, now time.Time) (t token.Ticket, ok, stale bool) {
+	tok := token.CookieValue(ctx.Request.Header.Peek("Cookie"), r.ticketCookie)
+	if tok == nil {
+		return t, false, false
+	}
+	t, err := g.tickets.Parse(tok, now)
+	ok = err == nil && t.Room == r.name
+	return t, ok, !ok
+}
+
+// inLine is what the engine needs of a verified ticket.
+func inLine(t token.Ticket) queue.Ticket {
+	return queue.Ticket{Number: t.Number, Prequeue: t.Prequeue, IssuedAt: t.IssuedAt}
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/anteroom/anteroom/queue"
 	"github.com/anteroom/anteroom/static"
-	"github.com/anteroom/anteroom/token"
 )
 
 // endpoint serves the gateway's own paths under /.anteroom/.
@@ -73,33 +72,31 @@ func (g *Gateway) status(ctx *fasthttp.RequestCtx, now time.Time) {
 		return
 	}
 	ctx.Response.Header.Set("Cache-Control", "no-store")
-	cookies := ctx.Request.Header.Peek("Cookie")
-	if tok := token.CookieValue(cookies, r.sessionCookie); tok != nil {
-		if s, err := g.sessions.Parse(tok, now); err == nil && s.Room == r.name && !r.engine.Ended(s.ID) {
-			g.writeStatus(ctx, r, queue.Status{Room: r.name, State: queue.StateAdmitted, Progress: 100})
-			return
-		}
+	if _, ok, _ := g.sessionOf(ctx, r, now); ok {
+		g.writeStatus(ctx, r, queue.Status{Room: r.name, State: queue.StateAdmitted, Progress: 100})
+		return
 	}
-	if tok := token.CookieValue(cookies, r.ticketCookie); tok != nil {
-		if t, err := g.tickets.Parse(tok, now); err == nil && t.Room == r.name {
-			st, err := r.engine.Status(context.Background(), queue.Ticket{Number: t.Number, Prequeue: t.Prequeue, IssuedAt: t.IssuedAt})
-			if err != nil {
-				retryAfter(ctx, r.cfg.PollInterval)
-				ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
-				g.writeStatus(ctx, r, queue.Status{Room: r.name, State: queue.StateWaiting,
-					PollAfterMS: int(r.cfg.PollInterval / time.Millisecond), Message: "Our queue service is unavailable right now; you keep your place."})
-				return
-			}
-			switch {
-			case st.State == queue.StateAdmitted:
-				g.setSession(ctx, r, st.SessionID, now)
-				g.clearCookie(ctx, r.ticketCookie)
-			case st.Requeued:
-				g.setTicket(ctx, r, st.Number, false, now)
-			}
-			g.writeStatus(ctx, r, st)
+	t, ok, stale := g.ticketOf(ctx, r, now)
+	if ok {
+		st, err := r.engine.Status(context.Background(), inLine(t))
+		if err != nil {
+			retryAfter(ctx, r.cfg.PollInterval)
+			ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
+			g.writeStatus(ctx, r, queue.Status{Room: r.name, State: queue.StateWaiting,
+				PollAfterMS: int(r.cfg.PollInterval / time.Millisecond), Message: "Our queue service is unavailable right now; you keep your place."})
 			return
 		}
+		switch {
+		case st.State == queue.StateAdmitted:
+			g.setSession(ctx, r, st.SessionID, now)
+			g.clearCookie(ctx, r.ticketCookie)
+		case st.Requeued:
+			g.setTicket(ctx, r, st.Number, false, now)
+		}
+		g.writeStatus(ctx, r, st)
+		return
+	}
+	if stale {
 		g.clearCookie(ctx, r.ticketCookie)
 	}
 	g.writeStatus(ctx, r, g.roomState(r, now))
@@ -130,19 +127,14 @@ func (g *Gateway) leave(ctx *fasthttp.RequestCtx, now time.Time) {
 		g.jsonError(ctx, fasthttp.StatusNotFound, "unknown room")
 		return
 	}
-	cookies := ctx.Request.Header.Peek("Cookie")
-	if tok := token.CookieValue(cookies, r.ticketCookie); tok != nil {
-		if t, err := g.tickets.Parse(tok, now); err == nil && t.Room == r.name {
-			if err := r.engine.Leave(context.Background(), t.Number); err != nil {
-				g.log.Warn("leaving", "room", r.name, "err", err)
-			}
+	if t, ok, _ := g.ticketOf(ctx, r, now); ok {
+		if err := r.engine.Leave(context.Background(), t.Number); err != nil {
+			g.log.Warn("leaving", "room", r.name, "err", err)
 		}
 	}
-	if tok := token.CookieValue(cookies, r.sessionCookie); tok != nil {
-		if s, err := g.sessions.Parse(tok, now); err == nil && s.Room == r.name {
-			if err := r.engine.End(context.Background(), s.ID, s.Expires); err != nil {
-				g.log.Warn("ending session", "room", r.name, "err", err)
-			}
+	if s, ok, _ := g.sessionOf(ctx, r, now); ok {
+		if err := r.engine.End(context.Background(), s.ID, s.Expires); err != nil {
+			g.log.Warn("ending session", "room", r.name, "err", err)
 		}
 	}
 	g.clearCookie(ctx, r.ticketCookie)
