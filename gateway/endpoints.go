@@ -99,24 +99,7 @@ func (g *Gateway) status(ctx *fasthttp.RequestCtx, now time.Time) {
 	if stale {
 		g.clearCookie(ctx, r.ticketCookie)
 	}
-	g.writeStatus(ctx, r, g.roomState(r, now))
-}
-
-// roomState is what a shopper without a ticket is told about a room.
-func (g *Gateway) roomState(r *room, now time.Time) queue.Status {
-	st := queue.Status{Room: r.name, State: queue.StateWaiting, PollAfterMS: int(r.cfg.PollInterval / time.Millisecond)}
-	switch {
-	case !r.cfg.ClosesAt.IsZero() && !now.Before(r.cfg.ClosesAt):
-		st.State = queue.StateClosed
-	case !r.cfg.OpensAt.IsZero() && now.Before(r.cfg.OpensAt):
-		st.State = queue.StatePrequeue
-		target := r.cfg.OpensAt
-		if !r.cfg.PrequeueFrom.IsZero() && now.Before(r.cfg.PrequeueFrom) {
-			target = r.cfg.PrequeueFrom
-		}
-		st.OpensInSeconds = int((target.Sub(now) + time.Second - 1) / time.Second)
-	}
-	return st
+	g.writeStatus(ctx, r, r.engine.Outlook())
 }
 
 // leave takes the shopper out of the room: their ticket leaves the line or

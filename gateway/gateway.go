@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
-	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -46,9 +45,6 @@ type Gateway struct {
 
 	server    *fasthttp.Server
 	tickEvery time.Duration
-
-	originBusy     atomic.Int64
-	originFailures atomic.Int64
 }
 
 // room is a configured room: its engine, its routes and its page.

@@ -36,7 +36,6 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, r *room, sid string) {
 // the client's X-Anteroom-* headers are gone, like every header of ours.
 func (g *Gateway) forwardWith(ctx *fasthttp.RequestCtx, r *room, sid, purchaseToken string) {
 	if !g.originLimit.AllowN(g.now(), 1) {
-		g.originBusy.Add(1)
 		retryAfter(ctx, time.Duration(float64(time.Second)/float64(g.originLimit.Limit())))
 		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "The shop is very busy right now. Please try again in a moment.")
 		return
@@ -144,12 +143,10 @@ func closedByOrigin(err error) bool {
 func (g *Gateway) originError(ctx *fasthttp.RequestCtx, err error) {
 	ctx.Response.Reset()
 	if errors.Is(err, fasthttp.ErrNoFreeConns) {
-		g.originBusy.Add(1)
 		retryAfter(ctx, time.Second)
 		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "The shop is very busy right now. Please try again in a moment.")
 		return
 	}
-	g.originFailures.Add(1)
 	var ne net.Error
 	switch {
 	case errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || (errors.As(err, &ne) && ne.Timeout()):

@@ -390,6 +390,27 @@ func (r *Room) down(err error) error {
 	return fmt.Errorf("%w: %w", ErrUnavailable, err)
 }
 
+// Outlook is what a shopper without a ticket is told about the room, with
+// nothing changed: the page reloads to join when it says waiting.
+func (r *Room) Outlook() Status {
+	now := r.now()
+	s := r.sched.Load()
+	st := Status{Room: r.name, State: r.waitingState(), PollAfterMS: r.pollAfter(0)}
+	switch s.phase(now) {
+	case phaseClosed:
+		st.State = StateClosed
+	case phaseEarly:
+		st.State, st.OpensInSeconds = StatePrequeue, secondsUntil(s.PrequeueFrom, now)
+	case phasePrequeue:
+		st.State, st.OpensInSeconds = StatePrequeue, secondsUntil(s.OpensAt, now)
+	default:
+		if r.soldOut(r.snap.Load()) {
+			st.State, st.PollAfterMS, st.Message = StateSoldOut, soldOutPoll, soldOutMessage
+		}
+	}
+	return st
+}
+
 // Ticket is what the engine needs of a shopper's signed ticket.
 type Ticket struct {
 	Number   uint64
