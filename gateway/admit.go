@@ -14,11 +14,11 @@ import (
 // admit handles a request that belongs to a room: an admitted shopper is
 // proxied, a waiting one gets the page, a newcomer is admitted or queued.
 // A cookie that does not verify is treated as no cookie (and cleared): it
-// never reaches the origin.
-func (g *Gateway) admit(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
+// never reaches the origin. buy says the request is for a purchase path.
+func (g *Gateway) admit(ctx *fasthttp.RequestCtx, r *room, buy bool, now time.Time) {
 	s, ok, stale := g.sessionOf(ctx, r, now)
 	if ok {
-		g.proxyAdmitted(ctx, r, s, now)
+		g.proxyAdmitted(ctx, r, buy, s, now)
 		return
 	}
 	if stale {
@@ -26,20 +26,20 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
 	}
 	t, ok, stale := g.ticketOf(ctx, r, now)
 	if ok {
-		g.waitWithTicket(ctx, r, t, now)
+		g.waitWithTicket(ctx, r, buy, t, now)
 		return
 	}
 	if stale {
 		defer g.clearUnlessSet(ctx, r.ticketCookie)
 	}
-	g.arrive(ctx, r, now)
+	g.arrive(ctx, r, buy, now)
 }
 
 // proxyAdmitted forwards an admitted shopper's request and keeps the
 // session alive: its cookie is re-signed once a tenth of its life has
 // passed, so the session slides without signing on every request.
-func (g *Gateway) proxyAdmitted(ctx *fasthttp.RequestCtx, r *room, s token.Session, now time.Time) {
-	if !g.proxyAs(ctx, r, s.ID, s.Expires, now) {
+func (g *Gateway) proxyAdmitted(ctx *fasthttp.RequestCtx, r *room, buy bool, s token.Session, now time.Time) {
+	if !g.proxyAs(ctx, r, buy, s.ID, s.Expires, now) {
 		return
 	}
 	ttl := r.cfg.SessionDuration
@@ -54,14 +54,14 @@ func (g *Gateway) proxyAdmitted(ctx *fasthttp.RequestCtx, r *room, s token.Sessi
 // the shopper was admitted (a session, a claim, or at once), and obeys the
 // origin's revoke. It reports whether the session is still alive; the
 // session's token is valid until expires.
-func (g *Gateway) proxyAs(ctx *fasthttp.RequestCtx, r *room, sid string, expires, now time.Time) bool {
-	if len(r.purchase) > 0 && bestMatch(r.purchase, ctx.Path()) >= 0 {
-		g.buy(ctx, r, sid, now)
+func (g *Gateway) proxyAs(ctx *fasthttp.RequestCtx, r *room, buy bool, sid string, expires, now time.Time) bool {
+	var o orders
+	if buy {
+		o = g.buy(ctx, r, sid, now)
 	} else {
-		g.forward(ctx, r, sid)
+		o = g.forward(ctx, r, sid)
 	}
-	defer dropAnteroomHeaders(&ctx.Response.Header)
-	if !revoked(&ctx.Response.Header) {
+	if !o.revoke {
 		return true
 	}
 	if err := r.engine.End(context.Background(), sid, expires); err != nil {
@@ -71,28 +71,17 @@ func (g *Gateway) proxyAs(ctx *fasthttp.RequestCtx, r *room, sid string, expires
 	return false
 }
 
-// revoked reports and removes the origin's order to end the session.
-func revoked(h *fasthttp.ResponseHeader) bool {
-	v := h.Peek("X-Anteroom-Command")
-	if len(v) == 0 {
-		return false
-	}
-	is := string(v) == "revoke"
-	h.Del("X-Anteroom-Command")
-	return is
-}
-
 // waitWithTicket answers a shopper holding a ticket: the page with their
 // place, or, when their turn has come, the shop itself.
-func (g *Gateway) waitWithTicket(ctx *fasthttp.RequestCtx, r *room, t token.Ticket, now time.Time) {
+func (g *Gateway) waitWithTicket(ctx *fasthttp.RequestCtx, r *room, buy bool, t token.Ticket, now time.Time) {
 	st, err := r.engine.Status(context.Background(), inLine(t))
 	if err != nil {
-		g.storeDown(ctx, r, err, now)
+		g.storeDown(ctx, r, buy, err, now)
 		return
 	}
 	switch {
 	case st.State == queue.StateAdmitted:
-		if g.proxyAs(ctx, r, st.SessionID, now.Add(r.cfg.SessionDuration), now) {
+		if g.proxyAs(ctx, r, buy, st.SessionID, now.Add(r.cfg.SessionDuration), now) {
 			g.setSession(ctx, r, st.SessionID, now)
 		}
 		g.clearCookie(ctx, r.ticketCookie)
@@ -104,10 +93,10 @@ func (g *Gateway) waitWithTicket(ctx *fasthttp.RequestCtx, r *room, t token.Tick
 }
 
 // arrive handles a shopper with neither ticket nor session.
-func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
+func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, buy bool, now time.Time) {
 	a, err := r.engine.Arrive(context.Background())
 	if err != nil {
-		g.storeDown(ctx, r, err, now)
+		g.storeDown(ctx, r, buy, err, now)
 		return
 	}
 	if a.Number != 0 && isSubresource(ctx) {
@@ -123,7 +112,7 @@ func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
 	}
 	switch {
 	case a.SessionID != "":
-		if g.proxyAs(ctx, r, a.SessionID, now.Add(r.cfg.SessionDuration), now) {
+		if g.proxyAs(ctx, r, buy, a.SessionID, now.Add(r.cfg.SessionDuration), now) {
 			g.setSession(ctx, r, a.SessionID, now)
 		}
 		return
@@ -131,7 +120,7 @@ func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
 		g.setTicket(ctx, r, a.Number, a.Prequeue, now)
 		st, err := r.engine.Status(context.Background(), queue.Ticket{Number: a.Number, Prequeue: a.Prequeue, IssuedAt: now})
 		if err != nil {
-			g.storeDown(ctx, r, err, now)
+			g.storeDown(ctx, r, buy, err, now)
 			return
 		}
 		g.page(ctx, r, st, fasthttp.StatusOK)
@@ -143,10 +132,17 @@ func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, now time.Time) {
 
 // storeDown answers when the queue store cannot be reached: by default the
 // shopper is told so honestly and waits; with on_failure: open, they are
-// let through, still bounded by the origin rate limit.
-func (g *Gateway) storeDown(ctx *fasthttp.RequestCtx, r *room, err error, now time.Time) {
+// let through, still bounded by the origin rate limit — but never to a
+// purchase path: no hold can be taken, and a purchase is never forwarded
+// without one.
+func (g *Gateway) storeDown(ctx *fasthttp.RequestCtx, r *room, buy bool, err error, now time.Time) {
 	if !errors.Is(err, queue.ErrUnavailable) {
 		g.log.Error("admission failed", "room", r.name, "err", err)
+	}
+	if buy {
+		retryAfter(ctx, 5*time.Second)
+		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "We can't take purchases this very moment. Nothing was charged; please try again shortly.")
+		return
 	}
 	if g.cfg.Store.OnFailure == "open" {
 		g.forward(ctx, r, "")

@@ -67,28 +67,60 @@ func (g *Gateway) setTicket(ctx *fasthttp.RequestCtx, r *room, n uint64, prequeu
 	g.setCookie(ctx, r.ticketCookie, tok, ticketLife)
 }
 
-// sessionOf returns the shopper's session for room r: its cookie present,
-// verified (from the cache, mostly), for this room and not ended. stale
-// reports a cookie that is there but fails that, to be cleared.
-func (g *Gateway) sessionOf(ctx *fasthttp.RequestCtx, r *room, now time.Time) (s token.Session, ok, stale bool) {
-	tok := token.CookieValue(ctx.Request.Header.Peek("Cookie"), r.sessionCookie)
-	if tok == nil {
-		return s, false, false
+// maxTokenTries bounds how many cookies of one name are verified for a
+// request: a shopper has one or two (a stale one at another path), and an
+// attacker repeating a bogus one a thousand times must not buy a thousand
+// signature checks with one request.
+const maxTokenTries = 4
+
+// eachCookie calls try with the value of every cookie called name, across
+// every Cookie header of the request (HTTP/2 gateways and some clients
+// send one per cookie), in order, until try accepts one or maxTokenTries
+// were tried. It reports whether one was accepted, and whether any was
+// there at all.
+func eachCookie(h *fasthttp.RequestHeader, name string, try func([]byte) bool) (accepted, present bool) {
+	tries := 0
+	for _, header := range h.PeekAll("Cookie") {
+		for rest := header; ; {
+			v, next, found := token.NextCookie(rest, name)
+			if !found {
+				break
+			}
+			rest, present = next, true
+			if v == nil {
+				continue
+			}
+			if try(v) {
+				return true, true
+			}
+			if tries++; tries == maxTokenTries {
+				return false, true
+			}
+		}
 	}
-	s, err := g.sessions.Parse(tok, now)
-	ok = err == nil && s.Room == r.name && !r.engine.Ended(s.ID)
-	return s, ok, !ok
+	return false, present
+}
+
+// sessionOf returns the shopper's session for room r: a cookie present,
+// verified (from the cache, mostly), for this room and not ended. stale
+// reports cookies that are there but none of which passes, to be cleared.
+func (g *Gateway) sessionOf(ctx *fasthttp.RequestCtx, r *room, now time.Time) (s token.Session, ok, stale bool) {
+	ok, present := eachCookie(&ctx.Request.Header, r.sessionCookie, func(tok []byte) bool {
+		var err error
+		s, err = g.sessions.Parse(tok, now)
+		return err == nil && s.Room == r.name && !r.engine.Ended(s.ID)
+	})
+	return s, ok, present && !ok
 }
 
 // ticketOf returns the shopper's ticket for room r, as sessionOf does.
 func (g *Gateway) ticketOf(ctx *fasthttp.RequestCtx, r *room, now time.Time) (t token.Ticket, ok, stale bool) {
-	tok := token.CookieValue(ctx.Request.Header.Peek("Cookie"), r.ticketCookie)
-	if tok == nil {
-		return t, false, false
-	}
-	t, err := g.tickets.Parse(tok, now)
-	ok = err == nil && t.Room == r.name
-	return t, ok, !ok
+	ok, present := eachCookie(&ctx.Request.Header, r.ticketCookie, func(tok []byte) bool {
+		var err error
+		t, err = g.tickets.Parse(tok, now)
+		return err == nil && t.Room == r.name
+	})
+	return t, ok, present && !ok
 }
 
 // inLine is what the engine needs of a verified ticket.

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -26,6 +27,10 @@ func (g *Gateway) endpoint(ctx *fasthttp.RequestCtx, name []byte, now time.Time)
 			g.methodNotAllowed(ctx, "POST")
 			return
 		}
+		if !g.sameOrigin(ctx) {
+			g.plainError(ctx, fasthttp.StatusForbidden, "This request must come from this site's own pages.")
+			return
+		}
 		g.leave(ctx, now)
 	case "jwks.json":
 		// Shops fetch this to verify purchase tokens; keys change rarely.
@@ -39,6 +44,29 @@ func (g *Gateway) endpoint(ctx *fasthttp.RequestCtx, name []byte, now time.Time)
 		}
 		g.plainError(ctx, fasthttp.StatusNotFound, "Not found.")
 	}
+}
+
+// sameOrigin reports whether a request that changes a shopper's state
+// comes from this site's own pages, so that another site cannot make a
+// shopper's browser give up their place: Sec-Fetch-Site, which browsers
+// send and pages cannot forge, must say same-origin (or be absent, from a
+// client that is not a browser), and Origin, when sent, must be this very
+// site — scheme, host and port.
+func (g *Gateway) sameOrigin(ctx *fasthttp.RequestCtx) bool {
+	h := &ctx.Request.Header
+	if site := h.Peek("Sec-Fetch-Site"); len(site) > 0 && string(site) != "same-origin" {
+		return false
+	}
+	origin := h.Peek("Origin")
+	if len(origin) == 0 {
+		return true
+	}
+	scheme := "http://"
+	if g.isTLS(ctx) {
+		scheme = "https://"
+	}
+	rest, ok := bytes.CutPrefix(origin, []byte(scheme))
+	return ok && len(rest) > 0 && bytes.EqualFold(rest, ctx.Host())
 }
 
 func (g *Gateway) methodNotAllowed(ctx *fasthttp.RequestCtx, allow string) {

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/anteroom/anteroom/gateway/config"
+	"github.com/anteroom/anteroom/gateway/match"
 	"github.com/anteroom/anteroom/queue"
 	"github.com/anteroom/anteroom/static"
 	"github.com/anteroom/anteroom/token"
@@ -52,12 +53,15 @@ type room struct {
 	name   string
 	cfg    config.Room
 	engine *queue.Room
+	// hosts are lower case, without port or trailing dot (match.ParseHost).
 	hosts  [][]byte
-	paths  []pattern
-	bypass []pattern
+	paths  []match.Pattern
+	bypass []match.Pattern
 	// purchase paths take a hold on one unit of stock first.
-	purchase []pattern
-	page     *template.Template // nil: the built-in page
+	purchase []match.Pattern
+	// fold matches paths case-insensitively; the patterns are folded.
+	fold bool
+	page *template.Template // nil: the built-in page
 	// Cookie names carry the room so that a shopper can wait in two rooms.
 	ticketCookie  string
 	sessionCookie string
@@ -176,14 +180,26 @@ func (g *Gateway) newRoom(rc config.Room) (*room, error) {
 	r := &room{
 		name:          rc.Name,
 		cfg:           rc,
-		paths:         parsePatterns(rc.Paths),
-		bypass:        parsePatterns(rc.Bypass),
-		purchase:      parsePatterns(rc.Inventory.PurchasePaths),
+		fold:          rc.CaseInsensitive,
 		ticketCookie:  token.TicketCookie + "_" + rc.Name,
 		sessionCookie: token.SessionCookie + "_" + rc.Name,
 	}
+	var err error
+	for _, ps := range []struct {
+		key  string
+		dst  *[]match.Pattern
+		list []string
+	}{{"paths", &r.paths, rc.Paths}, {"bypass", &r.bypass, rc.Bypass}, {"inventory.purchase_paths", &r.purchase, rc.Inventory.PurchasePaths}} {
+		if *ps.dst, err = match.ParsePatterns(ps.list, rc.CaseInsensitive); err != nil {
+			return nil, fmt.Errorf("rooms %s: %s: %w", rc.Name, ps.key, err)
+		}
+	}
 	for _, h := range rc.Hosts {
-		r.hosts = append(r.hosts, []byte(h))
+		name, err := match.ParseHost(h)
+		if err != nil {
+			return nil, fmt.Errorf("rooms %s: hosts: %w", rc.Name, err)
+		}
+		r.hosts = append(r.hosts, []byte(name))
 	}
 	if rc.Page.Template != "" {
 		t, err := static.ParseTemplate(rc.Page.Template)

@@ -78,21 +78,68 @@ func stripRequestHop(h *fasthttp.RequestHeader, s *hopScratch) {
 	}
 }
 
+// orders are what the origin tells anteroom in its answer's X-Anteroom-*
+// headers, which never reach the shopper.
+type orders struct {
+	revoke  bool // X-Anteroom-Command: revoke — end this session
+	release bool // X-Anteroom-Purchase: release — return the held unit
+}
+
 // stripResponseHop strips the origin's answer before it goes to the client
-// in the same way. Deleting Connection also forgets the origin's "close",
+// in the same way, and takes out every X-Anteroom-* header, reading the
+// orders among them. Deleting Connection also forgets the origin's "close",
 // which was about the origin's connection: the pool has already acted on it.
-func stripResponseHop(h *fasthttp.ResponseHeader, s *hopScratch) {
+func stripResponseHop(h *fasthttp.ResponseHeader, s *hopScratch) orders {
 	s.reset()
 	for _, v := range h.PeekAll("Connection") {
 		s.names, s.buf = connectionTokens(s.names, s.buf, v)
 	}
 	named := len(s.names)
-	for k := range h.All() {
-		s.addIfHop(k, named)
+	var o orders
+	for k, v := range h.All() {
+		if hasPrefixFold(k, anteroomPrefix) {
+			o.read(k[len(anteroomPrefix):], v)
+			s.add(k)
+		} else {
+			s.addIfHop(k, named)
+		}
 	}
 	for _, name := range s.names {
 		h.DelBytes(name)
 	}
+	return o
+}
+
+func (o *orders) read(name, value []byte) {
+	switch {
+	case bytes.EqualFold(name, []byte("Command")):
+		o.revoke = o.revoke || string(value) == "revoke"
+	case bytes.EqualFold(name, []byte("Purchase")):
+		o.release = o.release || string(value) == "release"
+	}
+}
+
+// dropTrailers removes every field of a request's trailer section and the
+// Trailer header announcing them, before anything reads a header. fasthttp
+// reads a chunked body whole and the origin gets it with a Content-Length,
+// where trailer fields have no place; folding them into the header
+// section, as deleting Trailer would, is the smuggling RFC 9110 §6.5.1
+// forbids. Dropped, they cannot carry X-Anteroom-*, Forwarded or anything
+// else past the header rules. The common case, no trailer, only looks.
+func dropTrailers(h *fasthttp.RequestHeader) {
+	keys := h.PeekTrailerKeys()
+	if len(keys) == 0 {
+		return
+	}
+	// Deleting moves the bytes the keys point into.
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = string(k)
+	}
+	for _, k := range names {
+		h.Del(k)
+	}
+	h.Del("Trailer")
 }
 
 // addIfHop notes k for deletion if it is hop-by-hop or one of the first
@@ -152,17 +199,6 @@ func clientMayNotSend(k []byte) bool {
 
 func hasPrefixFold(s, prefix []byte) bool {
 	return len(s) >= len(prefix) && bytes.EqualFold(s[:len(prefix)], prefix)
-}
-
-// dropAnteroomHeaders removes the origin's X-Anteroom-* headers from an
-// answer on its way to the shopper.
-func dropAnteroomHeaders(h *fasthttp.ResponseHeader) {
-	if len(h.Peek("X-Anteroom-Command")) > 0 {
-		h.Del("X-Anteroom-Command")
-	}
-	if len(h.Peek("X-Anteroom-Purchase")) > 0 {
-		h.Del("X-Anteroom-Purchase")
-	}
 }
 
 // anteroomCookie starts the names of anteroom's own cookies.

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"errors"
 	"net"
 	"net/netip"
@@ -27,18 +26,19 @@ var forwardPool = sync.Pool{New: func() any { return new(forwarded) }}
 // forward sends the request to the origin and relays its answer. The
 // request is rewritten in place: hop-by-hop and client-supplied anteroom
 // and forwarding headers go, the gateway's own come in. r and sid name the
-// room and session when the shopper was admitted.
-func (g *Gateway) forward(ctx *fasthttp.RequestCtx, r *room, sid string) {
-	g.forwardWith(ctx, r, sid, "")
+// room and session when the shopper was admitted. It returns the orders
+// the origin gave in X-Anteroom-* headers, which the shopper never sees.
+func (g *Gateway) forward(ctx *fasthttp.RequestCtx, r *room, sid string) orders {
+	return g.forwardWith(ctx, r, sid, "")
 }
 
 // forwardWith is forward with a purchase token for the origin: set after
 // the client's X-Anteroom-* headers are gone, like every header of ours.
-func (g *Gateway) forwardWith(ctx *fasthttp.RequestCtx, r *room, sid, purchaseToken string) {
+func (g *Gateway) forwardWith(ctx *fasthttp.RequestCtx, r *room, sid, purchaseToken string) orders {
 	if !g.originLimit.AllowN(g.now(), 1) {
 		retryAfter(ctx, time.Duration(float64(time.Second)/float64(g.originLimit.Limit())))
 		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "The shop is very busy right now. Please try again in a moment.")
-		return
+		return orders{}
 	}
 	f := forwardPool.Get().(*forwarded)
 	defer forwardPool.Put(f)
@@ -64,29 +64,22 @@ func (g *Gateway) forwardWith(ctx *fasthttp.RequestCtx, r *room, sid, purchaseTo
 	resp := &ctx.Response
 	if err := g.roundTrip(req, resp); err != nil {
 		g.originError(ctx, err)
-		return
+		return orders{}
 	}
 	streamBody(resp)
-	stripResponseHop(&resp.Header, &f.hop)
+	o := stripResponseHop(&resp.Header, &f.hop)
 	if clientClose {
 		ctx.SetConnectionClose()
 	}
+	return o
 }
 
-// aimAtOrigin makes the request ask the origin for exactly what the rooms
-// were matched on: the normalised path, so "/ps5/../admin" is /admin on
-// both sides, and the host of an absolute request line
-// ("GET http://host/..."), which overrides Host (RFC 9112 §3.2.2), so a
-// Host header cannot send the origin somewhere the rooms did not look.
+// aimAtOrigin points the request at the origin. Its request line already
+// names the canonical path and its Host header the host the rooms were
+// matched on (target.read); the scheme is the origin's, not the client's
+// connection's: the pool refuses a request whose scheme is not its own.
 func (g *Gateway) aimAtOrigin(req *fasthttp.Request) {
-	uri := req.URI()
-	if host := uri.Host(); !bytes.EqualFold(host, req.Header.Host()) {
-		req.Header.SetHostBytes(host)
-	}
-	req.SetRequestURIBytes(uri.RequestURI())
 	req.UseHostHeader = true
-	// The scheme is the origin's, not the client's connection's: the pool
-	// refuses a request whose scheme is not its own.
 	if g.origin.IsTLS {
 		req.URI().SetScheme("https")
 	} else {
@@ -164,14 +157,6 @@ func (g *Gateway) isTLS(ctx *fasthttp.RequestCtx) bool {
 	}
 	return len(g.trusted) > 0 && g.isTrusted(peerAddr(ctx)) &&
 		string(ctx.Request.Header.Peek("X-Forwarded-Proto")) == "https"
-}
-
-// plainError answers with a short text the shopper can read.
-func (g *Gateway) plainError(ctx *fasthttp.RequestCtx, code int, msg string) {
-	ctx.SetStatusCode(code)
-	ctx.Response.Header.Set("Cache-Control", "no-store")
-	ctx.SetContentType("text/plain; charset=utf-8")
-	ctx.SetBodyString(msg + "\n")
 }
 
 // retryAfter sets Retry-After in whole seconds, at least one.

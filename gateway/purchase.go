@@ -17,37 +17,35 @@ import (
 // the hold: a 2xx sells the unit, anything else (or the header
 // "X-Anteroom-Purchase: release") returns it. Without a unit left, the
 // shopper is told at once and the origin is not asked.
-func (g *Gateway) buy(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Time) {
+func (g *Gateway) buy(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Time) orders {
 	h, err := r.engine.Hold(context.Background(), sid, r.cfg.Inventory.Hold)
 	switch {
 	case errors.Is(err, queue.ErrSoldOut):
 		g.page(ctx, r, queue.Status{Room: r.name, State: queue.StateSoldOut, PollAfterMS: 30_000,
 			Message: "Sold out: every unit has been bought or is being bought."}, fasthttp.StatusConflict)
-		return
+		return orders{}
 	case errors.Is(err, queue.ErrNoStock), err != nil:
 		if !errors.Is(err, queue.ErrNoStock) {
 			g.log.Error("holding stock", "room", r.name, "err", err)
 		}
 		retryAfter(ctx, 5*time.Second)
 		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "We can't take purchases this very moment. Nothing was charged; please try again shortly.")
-		return
+		return orders{}
 	}
 	tok, err := g.purchaseKeys.Sign(token.Purchase{Room: r.name, HoldID: h.ID, Session: sid, IssuedAt: now, Expires: h.Expires})
 	if err != nil {
 		g.log.Error("signing purchase token", "room", r.name, "err", err)
 		g.release(r, h.ID)
 		g.plainError(ctx, fasthttp.StatusInternalServerError, "We couldn't start your purchase. Nothing was charged; please try again.")
-		return
+		return orders{}
 	}
-	g.forwardWith(ctx, r, sid, tok)
-	g.settle(ctx, r, h.ID)
+	o := g.forwardWith(ctx, r, sid, tok)
+	g.settle(ctx, r, h.ID, o.release)
+	return o
 }
 
 // settle confirms or releases a hold from the origin's answer.
-func (g *Gateway) settle(ctx *fasthttp.RequestCtx, r *room, hid string) {
-	h := &ctx.Response.Header
-	release := string(h.Peek("X-Anteroom-Purchase")) == "release"
-	h.Del("X-Anteroom-Purchase")
+func (g *Gateway) settle(ctx *fasthttp.RequestCtx, r *room, hid string, release bool) {
 	code := ctx.Response.StatusCode()
 	switch {
 	case code == fasthttp.StatusGatewayTimeout && !release:

@@ -21,8 +21,17 @@ const (
 // ignored. If the name appears more than once the first one counts, as
 // browsers send the cookie with the most specific path first.
 func CookieValue(header []byte, name string) []byte {
+	v, _, _ := NextCookie(header, name)
+	return v
+}
+
+// NextCookie finds the next cookie called name in header: its value, as
+// CookieValue gives it (nil if it does not qualify), the rest of header
+// after it, and whether there was one at all. A caller looks at every
+// cookie of that name in turn by passing rest back in.
+func NextCookie(header []byte, name string) (value, rest []byte, found bool) {
 	if name == "" {
-		return nil
+		return nil, nil, false
 	}
 	for len(header) > 0 {
 		var pair []byte
@@ -35,9 +44,9 @@ func CookieValue(header []byte, name string) []byte {
 		if eq < 0 || string(trimOWS(pair[:eq])) != name {
 			continue
 		}
-		return cookieValue(trimOWS(pair[eq+1:]))
+		return cookieValue(trimOWS(pair[eq+1:])), header, true
 	}
-	return nil
+	return nil, nil, false
 }
 
 // cookieValue unquotes v and checks it holds only cookie-octets.

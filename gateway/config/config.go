@@ -152,10 +152,15 @@ type Room struct {
 	// Name identifies the room in cookies, store keys, metrics and the admin
 	// API: unique, 1 to 64 of a-z, 0-9, "_" and "-". Required.
 	Name string `yaml:"name"`
-	// Hosts the room answers for; empty means any host. Default empty.
+	// Hosts the room answers for, on any port ("shop.example.com", no
+	// port); empty means any host. Case and a trailing dot do not matter.
+	// Default empty.
 	Hosts []string `yaml:"hosts"`
 	// Paths are exact paths or prefixes ending in "/*"; at least one. Two
-	// rooms whose hosts overlap may not list the same pattern.
+	// rooms whose hosts overlap may not list the same pattern. A pattern is
+	// written in canonical form (no "//", "." or ".." segments, no ";", no
+	// escaped letters or digits, no trailing slash on an exact path), the
+	// form requests are matched on: see the README's "How paths match".
 	Paths []string `yaml:"paths"`
 	// Bypass paths are proxied without a ticket or session; same syntax as
 	// Paths. Default empty.
@@ -190,6 +195,10 @@ type Room struct {
 	// ClosesAt is when the room stops taking new arrivals; after OpensAt.
 	// Zero means never.
 	ClosesAt time.Time `yaml:"closes_at"`
+	// CaseInsensitive matches paths, bypass and purchase paths in any case
+	// ("/PS5" is "/ps5"), for origins that ignore case (IIS, some
+	// frameworks' routers). Default false: paths match case-sensitively.
+	CaseInsensitive bool `yaml:"case_insensitive"`
 	// Inventory is the room's limited stock, if any.
 	Inventory Inventory `yaml:"inventory"`
 	// Page customises the waiting page.

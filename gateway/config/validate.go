@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/anteroom/anteroom/gateway/match"
 )
 
 // Bounds on values that have a sensible range.
@@ -307,24 +309,25 @@ func (r *Room) validate(v *validator, p string) {
 	hosts := make(map[string]bool)
 	for i, h := range r.Hosts {
 		hp := fmt.Sprintf("%s.hosts[%d]", p, i)
-		if !validRoomHost(h) {
-			v.add(hp, `must be a host name like "shop.example.com" (no scheme or path), got %q`, h)
-		} else if hosts[strings.ToLower(h)] {
+		name, err := match.ParseHost(h)
+		if err != nil {
+			v.add(hp, "%v", err)
+		} else if hosts[name] {
 			v.add(hp, "%q is listed twice", h)
 		}
-		hosts[strings.ToLower(h)] = true
+		hosts[name] = true
 	}
 
 	if len(r.Paths) == 0 {
 		v.add(p+".paths", `at least one path is required ("/*" for the whole site)`)
 	}
-	good := v.patterns(p+".paths", r.Paths)
-	bypass := v.patterns(p+".bypass", r.Bypass)
+	good := v.patterns(p+".paths", r.Paths, r.CaseInsensitive)
+	bypass := v.patterns(p+".bypass", r.Bypass, r.CaseInsensitive)
 	for i, pat := range r.Paths {
 		if !good[i] {
 			continue
 		}
-		if j := coveredBy(pat, r.Bypass, bypass); j >= 0 {
+		if j := coveredBy(pat, r.Bypass, bypass, r.CaseInsensitive); j >= 0 {
 			v.add(fmt.Sprintf("%s.paths[%d]", p, i), "%q is bypassed entirely by bypass[%d] %q", pat, j, r.Bypass[j])
 		}
 	}
@@ -375,19 +378,19 @@ func (r *Room) validateInventory(v *validator, p string, goodPaths []bool) {
 	if len(inv.PurchasePaths) > 0 && inv.Stock == 0 {
 		v.add(p+".purchase_paths", "need inventory.stock above 0; a room without stock has nothing to hold")
 	}
-	good := v.patterns(p+".purchase_paths", inv.PurchasePaths)
+	good := v.patterns(p+".purchase_paths", inv.PurchasePaths, r.CaseInsensitive)
 	bypassGood := make([]bool, len(r.Bypass))
 	for i, b := range r.Bypass {
-		bypassGood[i] = patternProblem(b) == ""
+		bypassGood[i] = patternProblem(b, r.CaseInsensitive) == ""
 	}
 	for i, pat := range inv.PurchasePaths {
 		if !good[i] {
 			continue
 		}
 		pp := fmt.Sprintf("%s.purchase_paths[%d]", p, i)
-		if j := coveredBy(pat, r.Bypass, bypassGood); j >= 0 {
+		if j := coveredBy(pat, r.Bypass, bypassGood, r.CaseInsensitive); j >= 0 {
 			v.add(pp, "%q is bypassed by bypass[%d] %q, so no hold would be taken", pat, j, r.Bypass[j])
-		} else if coveredBy(pat, r.Paths, goodPaths) < 0 {
+		} else if coveredBy(pat, r.Paths, goodPaths, r.CaseInsensitive) < 0 {
 			v.add(pp, "%q is outside the room's paths, so it never reaches the room", pat)
 		}
 	}
@@ -395,70 +398,57 @@ func (r *Room) validateInventory(v *validator, p string, goodPaths []bool) {
 }
 
 // patterns checks a list of path patterns and reports which are well formed.
-func (v *validator) patterns(path string, pats []string) []bool {
+// Two spellings of one pattern (in a case-insensitive room, "/PS5" and
+// "/ps5") are one pattern listed twice.
+func (v *validator) patterns(path string, pats []string, fold bool) []bool {
 	good := make([]bool, len(pats))
 	seen := make(map[string]bool)
 	for i, pat := range pats {
 		pp := fmt.Sprintf("%s[%d]", path, i)
-		if msg := patternProblem(pat); msg != "" {
+		if msg := patternProblem(pat, fold); msg != "" {
 			v.add(pp, "%s", msg)
 			continue
 		}
-		if seen[pat] {
+		key := parsed(pat, fold).String()
+		if seen[key] {
 			v.add(pp, "%q is listed twice", pat)
 			continue
 		}
-		seen[pat] = true
+		seen[key] = true
 		good[i] = true
 	}
 	return good
 }
 
 // patternProblem says what is wrong with a path pattern: an exact path, or a
-// prefix ending in "/*".
-func patternProblem(pat string) string {
-	switch {
-	case pat == "":
-		return "must not be empty"
-	case pat[0] != '/':
-		return fmt.Sprintf(`must start with "/", got %q`, pat)
-	case strings.Contains(strings.TrimSuffix(pat, "/*"), "*"):
-		return fmt.Sprintf(`may use "*" only as a trailing "/*", got %q`, pat)
-	case strings.ContainsAny(pat, "?#"):
-		return fmt.Sprintf("must be a path without query or fragment, got %q", pat)
-	case strings.IndexFunc(pat, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		return fmt.Sprintf("must not contain spaces or control characters, got %q", pat)
-	case pat == reservedPrefix || strings.HasPrefix(pat, reservedPrefix+"/"):
+// prefix ending in "/*", written in the canonical form requests are matched
+// on (package match).
+func patternProblem(pat string, fold bool) string {
+	if _, err := match.ParsePattern(pat, fold); err != nil {
+		return err.Error()
+	}
+	if pat == reservedPrefix || strings.HasPrefix(pat, reservedPrefix+"/") {
 		return fmt.Sprintf("%q is reserved for the gateway's own endpoints", reservedPrefix+"/")
 	}
 	return ""
 }
 
+// parsed is a pattern patternProblem accepted.
+func parsed(pat string, fold bool) match.Pattern {
+	p, _ := match.ParsePattern(pat, fold)
+	return p
+}
+
 // coveredBy returns the index of the first good pattern in pats that matches
 // every path pat matches, or -1.
-func coveredBy(pat string, pats []string, good []bool) int {
+func coveredBy(pat string, pats []string, good []bool, fold bool) int {
+	q := parsed(pat, fold)
 	for i, p := range pats {
-		if !good[i] {
-			continue
-		}
-		if prefix, ok := strings.CutSuffix(p, "*"); ok {
-			if strings.HasPrefix(strings.TrimSuffix(pat, "*"), prefix) {
-				return i
-			}
-		} else if p == pat {
+		if good[i] && parsed(p, fold).Covers(q) {
 			return i
 		}
 	}
 	return -1
-}
-
-// validRoomHost accepts a host name or IP address, with an optional port as
-// the Host header may carry one.
-func validRoomHost(h string) bool {
-	if host, port, err := net.SplitHostPort(h); err == nil {
-		return validHost(host) && validPort(port)
-	}
-	return validHost(h)
 }
 
 // hostsOverlap reports whether two rooms can both match one host; no hosts
@@ -469,7 +459,9 @@ func hostsOverlap(a, b []string) bool {
 	}
 	for _, x := range a {
 		for _, y := range b {
-			if strings.EqualFold(x, y) {
+			hx, errx := match.ParseHost(x)
+			hy, erry := match.ParseHost(y)
+			if errx == nil && erry == nil && hx == hy {
 				return true
 			}
 		}
