@@ -19,6 +19,7 @@ func (g *Gateway) plainError(ctx *fasthttp.RequestCtx, code int, msg string) {
 	switch {
 	case wantsJSON(ctx):
 		g.jsonError(ctx, code, msg)
+		return
 	case wantsHTML(ctx):
 		d := static.ErrorData{Code: code, Heading: errorHeading(code), Message: msg}
 		if code >= 500 || code == fasthttp.StatusTooManyRequests {
