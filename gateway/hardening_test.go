@@ -1,7 +1,10 @@
 package gateway
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -447,5 +450,39 @@ func TestAmbiguousFramingIsRefused(t *testing.T) {
 			}
 		})
 	}
-	_ = time.Second
+}
+
+// Regression (issue 8, item 8, found while fixing it): a streamed answer's
+// trailer section, read only after the header rules ran, passed the
+// origin's X-Anteroom-* fields to the shopper. Answer trailers are dropped.
+func TestOriginTrailersNeverReachShoppers(t *testing.T) {
+	reply := "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Anteroom-Session, X-Anteroom-Purchase-Token\r\n\r\n2\r\nok\r\n0\r\nX-Anteroom-Session: secret\r\nX-Anteroom-Purchase-Token: secret\r\nX-Anteroom-Command: revoke\r\nServer-Timing: db;dur=1\r\n\r\n"
+	o := newRawOrigin(t, reply)
+	g := startGateway(t, hardenedConfig(o.URL), nil, nil)
+	session := sessionCookie(t, g)
+	for _, req := range []string{
+		"GET /static/x HTTP/1.1\r\nHost: shop\r\n\r\n",
+		"GET /ps5 HTTP/1.1\r\nHost: shop\r\nCookie: " + session + "\r\n\r\n",
+	} {
+		conn, err := net.Dial("tcp", hostOf(g.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(conn, req)
+		r := readRaw(t, bufio.NewReader(conn), req)
+		conn.Close()
+		if string(r.body) != "ok" {
+			t.Errorf("body %q, want ok", r.body)
+		}
+		if len(r.resp.Trailer) > 0 || len(r.header("Trailer")) > 0 {
+			t.Errorf("the shopper got trailers %v (announced %q)", r.resp.Trailer, r.header("Trailer"))
+		}
+	}
+	// The session is still alive: a revoke sent after the body is not one.
+	before := o.count()
+	r := rawDo(t, hostOf(g.URL), "GET /ps5 HTTP/1.1\r\nHost: shop\r\nCookie: "+session+"\r\nConnection: close\r\n\r\n")
+	if r.resp.StatusCode != http.StatusOK || o.count() != before+1 {
+		t.Errorf("status %d: the session did not survive a trailer revoke", r.resp.StatusCode)
+	}
 }

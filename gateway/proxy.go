@@ -61,17 +61,59 @@ func (g *Gateway) forwardWith(ctx *fasthttp.RequestCtx, r *room, sid, purchaseTo
 		}
 	}
 
-	resp := &ctx.Response
-	if err := g.roundTrip(req, resp); err != nil {
+	a := answerPool.Get().(*answer)
+	if err := g.roundTrip(req, &a.resp); err != nil {
+		a.release()
 		g.originError(ctx, err)
 		return orders{}
 	}
-	streamBody(resp)
-	o := stripResponseHop(&resp.Header, &f.hop)
+	streamBody(&a.resp)
+	a.relay(&ctx.Response)
+	o := stripResponseHop(&ctx.Response.Header, &f.hop)
 	if clientClose {
 		ctx.SetConnectionClose()
 	}
 	return o
+}
+
+// answer is the origin's response on its way to the shopper. The shopper's
+// response gets a copy of its header and reads its body through it, so the
+// origin's trailer fields, which the pool parses into the response it read
+// when the body ends, long after the header rules ran, land here and are
+// dropped: nothing the origin sends after its body reaches a shopper.
+type answer struct {
+	resp fasthttp.Response
+}
+
+var answerPool = sync.Pool{New: func() any { return new(answer) }}
+
+// relay hands the origin's answer to the shopper's response dst: the header
+// now, the body as dst is written, after which Close gives a back.
+func (a *answer) relay(dst *fasthttp.Response) {
+	a.resp.Header.CopyTo(&dst.Header)
+	if a.resp.IsBodyStream() {
+		dst.SetBodyStream(a, a.resp.Header.ContentLength())
+		return
+	}
+	if b := a.resp.Body(); len(b) > 0 {
+		dst.SetBody(b)
+	}
+	a.release()
+}
+
+func (a *answer) Read(p []byte) (int, error) { return a.resp.BodyStream().Read(p) }
+
+// Close ends the origin's stream (the pool takes the connection back, or
+// drops it if the body was not read to its end) and recycles a.
+func (a *answer) Close() error {
+	err := a.resp.CloseBodyStream()
+	a.release()
+	return err
+}
+
+func (a *answer) release() {
+	a.resp.Reset()
+	answerPool.Put(a)
 }
 
 // aimAtOrigin points the request at the origin. Its request line already
