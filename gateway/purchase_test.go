@@ -209,7 +209,7 @@ func TestHoldsSettle(t *testing.T) {
 	s.release.Store(false)
 
 	// b holds the unit while the shop hangs on: a is told it is sold out.
-	held, err := g.store.Hold(context.Background(), "shop", "b-session", "h-b", g.clock.Now().Add(time.Minute), g.clock.Now())
+	held, err := g.store.Hold(context.Background(), "shop", "b-session", "h-b", 1, g.clock.Now().Add(time.Minute), g.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
