@@ -216,6 +216,7 @@ func (g *Gateway) newRoom(rc config.Room) (*room, error) {
 		Log:          g.log,
 		LiveSessions: func() []string { return g.liveSessions(rc.Name) },
 		Stock:        rc.Inventory.Stock,
+		PerSession:   rc.Inventory.PerSession,
 	})
 	return r, nil
 }

@@ -177,8 +177,8 @@ func TestPathSpellingsCannotSkipTheHold(t *testing.T) {
 	o := newRawOrigin(t, okReply)
 	cfg := hardenedConfig(o.URL)
 	cfg.Rooms[0].CaseInsensitive = true
+	cfg.Rooms[0].MaxActiveUsers = 100
 	g := startGateway(t, cfg, nil, nil)
-	session := sessionCookie(t, g)
 	cases := map[string]string{
 		"/checkout/submit":              "/checkout/submit",
 		"/checkout/submit/":             "/checkout/submit/",
@@ -193,6 +193,7 @@ func TestPathSpellingsCannotSkipTheHold(t *testing.T) {
 	}
 	for path, sent := range cases {
 		t.Run(path, func(t *testing.T) {
+			session := sessionCookie(t, g) // one unit per session (inventory.per_session)
 			before := o.count()
 			r := rawDo(t, hostOf(g.URL), "POST "+path+" HTTP/1.1\r\nHost: shop\r\nCookie: "+session+"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 			if r.resp.StatusCode != http.StatusOK || o.count() != before+1 {
@@ -204,6 +205,20 @@ func TestPathSpellingsCannotSkipTheHold(t *testing.T) {
 			}
 			if got := requestTarget(head); got != sent {
 				t.Errorf("origin was asked for %q, want %q", got, sent)
+			}
+			// Nor does a second spelling buy a second unit.
+			for other := range cases {
+				if other == path {
+					continue
+				}
+				r := rawDo(t, hostOf(g.URL), "POST "+other+" HTTP/1.1\r\nHost: shop\r\nCookie: "+session+"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+				if r.resp.StatusCode != http.StatusConflict {
+					t.Errorf("then %s: status %d, want 409 (one unit per session)", other, r.resp.StatusCode)
+				}
+				break
+			}
+			if o.count() != before+1 {
+				t.Errorf("origin asked %d times, want once", o.count()-before)
 			}
 		})
 	}

@@ -15,14 +15,18 @@ import (
 // unit of stock is held before the origin is asked, and the request
 // carries a purchase token naming the hold. The origin's answer settles
 // the hold: a 2xx sells the unit, anything else (or the header
-// "X-Anteroom-Purchase: release") returns it. Without a unit left, the
-// shopper is told at once and the origin is not asked.
+// "X-Anteroom-Purchase: release") returns it. Without a unit left, or
+// once the session has bought inventory.per_session units, the shopper is
+// told at once (409) and the origin is not asked.
 func (g *Gateway) buy(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Time) orders {
 	h, err := r.engine.Hold(context.Background(), sid, r.cfg.Inventory.Hold)
 	switch {
 	case errors.Is(err, queue.ErrSoldOut):
 		g.page(ctx, r, queue.Status{Room: r.name, State: queue.StateSoldOut, PollAfterMS: 30_000,
 			Message: "Sold out: every unit has been bought or is being bought."}, fasthttp.StatusConflict)
+		return orders{}
+	case errors.Is(err, queue.ErrSessionLimit):
+		g.page(ctx, r, r.engine.SessionLimitStatus(), fasthttp.StatusConflict)
 		return orders{}
 	case errors.Is(err, queue.ErrNoStock), err != nil:
 		if !errors.Is(err, queue.ErrNoStock) {

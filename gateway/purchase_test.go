@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"crypto/ed25519"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -96,7 +97,7 @@ func stockConfig(originURL string, units int) *config.Config {
 	room.MaxActiveUsers = 100_000
 	room.NewUsersPerMinute = 10_000_000
 	room.Burst = 1_000_000
-	room.Inventory = config.Inventory{Stock: units, PurchasePaths: []string{"/checkout/submit"}, Hold: time.Minute}
+	room.Inventory = config.Inventory{Stock: units, PurchasePaths: []string{"/checkout/submit"}, Hold: time.Minute, PerSession: 1}
 	return cfg
 }
 
@@ -209,7 +210,7 @@ func TestHoldsSettle(t *testing.T) {
 	s.release.Store(false)
 
 	// b holds the unit while the shop hangs on: a is told it is sold out.
-	held, err := g.store.Hold(context.Background(), "shop", "b-session", "h-b", g.clock.Now().Add(time.Minute), g.clock.Now())
+	held, err := g.store.Hold(context.Background(), "shop", "b-session", "h-b", 1, g.clock.Now().Add(time.Minute), g.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,5 +315,81 @@ func TestEveryAdmissionBuysThroughAHold(t *testing.T) {
 	}
 	if orders, _ := s.sold(); orders != 1 {
 		t.Errorf("the shop took %d orders of one unit", orders)
+	}
+}
+
+// TestOneSessionCannotBuyTheStock (issue 8, item 6): a shopper buys
+// inventory.per_session units, one purchase after another, and the next
+// purchase is refused with 409 — a page for a browser, JSON for an app —
+// without the shop being asked or a unit being held. Other shoppers still
+// buy. With Redis the shopper's purchases go through each node in turn.
+func TestOneSessionCannotBuyTheStock(t *testing.T) {
+	oneNode := func(t *testing.T, cfg *config.Config) []*testGateway {
+		return []*testGateway{startGateway(t, cfg, nil, nil)}
+	}
+	cases := []struct {
+		name  string
+		per   int
+		nodes func(t *testing.T, cfg *config.Config) []*testGateway
+	}{
+		{"memory, one per session", 1, oneNode},
+		{"memory, two per session", 2, oneNode},
+		{"redis, two nodes, two per session", 2, func(t *testing.T, cfg *config.Config) []*testGateway {
+			return redisNodes(t, cfg, []string{redistest.Start(t).Addr}, 2)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			per := tc.per
+			s := newShop(t)
+			cfg := stockConfig(s.URL, 5)
+			cfg.Rooms[0].Inventory.PerSession = per
+			nodes := tc.nodes(t, cfg)
+			s.useKeysOf(t, nodes[0])
+			tries := 0
+			buy := func(sh *shopper, accept string) (*http.Response, string) {
+				tries++
+				req, _ := http.NewRequest(http.MethodPost, nodes[tries%len(nodes)].URL+"/checkout/submit", strings.NewReader("qty=1"))
+				if accept != "" {
+					req.Header.Set("Accept", accept)
+				}
+				return sh.do(req)
+			}
+			a := newShopper(t)
+			if _, body := a.get(nodes[0].URL + "/item"); !isShopPage(body) {
+				t.Fatalf("shopper not admitted: %q", body)
+			}
+			for i := range per {
+				if resp, body := buy(a, ""); resp.StatusCode != http.StatusOK || !isShopPage(body) {
+					t.Fatalf("purchase %d of %d: %d %q", i+1, per, resp.StatusCode, body)
+				}
+			}
+			asked := s.count()
+			want := fmt.Sprintf("You have already bought the most one shopper may: %d.", per)
+			resp, body := buy(a, "")
+			if resp.StatusCode != http.StatusConflict || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+				!strings.Contains(body, want) || !strings.Contains(body, `data-state="closed"`) {
+				t.Errorf("purchase %d of %d: got %d %s %q, want 409 and a page saying %q", per+1, per,
+					resp.StatusCode, resp.Header.Get("Content-Type"), body, want)
+			}
+			resp, body = buy(a, "application/json")
+			if resp.StatusCode != http.StatusConflict || !strings.Contains(body, `"state":"closed"`) ||
+				!strings.Contains(body, `"message":"`+want+`"`) {
+				t.Errorf("purchase %d of %d as JSON: got %d %q, want 409 closed with %q", per+2, per, resp.StatusCode, body, want)
+			}
+			if got := s.count(); got != asked {
+				t.Errorf("the shop was asked %d times after the limit, want 0", got-asked)
+			}
+			st, err := nodes[0].store.Stock(context.Background(), "shop", nodes[0].clock.Now())
+			if want := (queue.Stock{Set: true, Units: 5, Sold: per}); err != nil || st != want {
+				t.Errorf("store: got %+v, %v; want %+v (nothing held by the refusals)", st, err, want)
+			}
+			if orders, _ := s.sold(); orders != per {
+				t.Errorf("the shop took %d orders, want %d", orders, per)
+			}
+			if resp, _ := buy(newShopper(t), ""); resp.StatusCode != http.StatusOK {
+				t.Errorf("another shopper's purchase: got %d, want 200", resp.StatusCode)
+			}
+		})
 	}
 }

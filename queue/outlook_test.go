@@ -34,7 +34,7 @@ func TestOutlook(t *testing.T) {
 		store := NewMemoryStore()
 		r := NewRoom("r", store, Options{Policy: p, Stock: 1, Now: func() time.Time { return at }})
 		r.Tick(context.Background())
-		if _, err := store.Hold(context.Background(), "r", "s", "h", at.Add(time.Minute), at); err != nil {
+		if _, err := store.Hold(context.Background(), "r", "s", "h", 1, at.Add(time.Minute), at); err != nil {
 			t.Fatal(err)
 		}
 		r.Tick(context.Background())

@@ -35,7 +35,7 @@ func busyStore(t *testing.T) *MemoryStore {
 	// Stock: a hold live, one sold, one released.
 	s.SetStock(ctx, rm, 5, start)
 	for _, sid := range []string{"held", "sold", "released"} {
-		if _, err := s.Hold(ctx, rm, sid, "h-"+sid, start.Add(time.Minute), start); err != nil {
+		if _, err := s.Hold(ctx, rm, sid, "h-"+sid, 1, start.Add(time.Minute), start); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -238,13 +238,13 @@ func TestSaveLoadKeepsStock(t *testing.T) {
 	}
 	ctx := context.Background()
 	wantStock(t, s, start, Stock{Set: true, Units: 5, Held: 1, Sold: 1})
-	if h, err := s.Hold(ctx, rm, "held", "another", until, start); err != nil || h.ID != "h-held" {
+	if h, err := s.Hold(ctx, rm, "held", "another", 1, until, start); err != nil || h.ID != "h-held" {
 		t.Errorf("Hold of the session holding a unit: got %+v, %v, want h-held", h, err)
 	}
 	if err := s.Confirm(ctx, rm, "h-sold", start); err != nil {
 		t.Errorf("Confirm of the sold hold: %v", err)
 	}
-	if _, err := s.Hold(ctx, rm, "released", "h-released", until, start); !errors.Is(err, ErrHoldGone) {
+	if _, err := s.Hold(ctx, rm, "released", "h-released", 1, until, start); !errors.Is(err, ErrHoldGone) {
 		t.Errorf("Hold with the released hold's id: got %v, want ErrHoldGone", err)
 	}
 	wantStock(t, s, start, Stock{Set: true, Units: 5, Held: 1, Sold: 1})

@@ -190,7 +190,7 @@ type redisRoom struct {
 	stocked bool
 }
 
-// The keys of a room, in the order every script takes them (KEYS[1..11]).
+// The keys of a room, in the order every script takes them (KEYS[1..12]).
 const (
 	keyCounters     = iota // hash: issued, serving, admitted, bucket, opening, stock_*, ...
 	keySeen                // string: a big-endian uint32 per ticket, like MemoryStore's Seen
@@ -203,11 +203,12 @@ const (
 	keyHoldSessions        // hash: session id -> its live hold's id
 	keyHoldsDue            // sorted set: live hold id by expiry
 	keyHoldsGone           // sorted set: ended hold id by when to forget its record
+	keyHoldsBought         // hash: session id -> units sold to it
 	numKeys
 )
 
 var keyNames = [numKeys]string{"counters", "seen", "sessions", "ended", "calls", "claims", "claims_at",
-	"holds", "hold_sessions", "holds_due", "holds_gone"}
+	"holds", "hold_sessions", "holds_due", "holds_gone", "holds_bought"}
 
 // room returns this node's record of the named room.
 func (s *RedisStore) room(name string) *redisRoom {

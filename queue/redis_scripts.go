@@ -26,7 +26,7 @@ import "github.com/redis/go-redis/v9"
 // scripts are keyed by hold id (redis_stock_scripts.go): none holds, sells
 // or returns a unit twice.
 //
-// Keys (KEYS[1..11], all with the room's hash tag): see keyNames.
+// Keys (KEYS[1..12], all with the room's hash tag): see keyNames.
 
 // luaPrelude is shared by every script; the stock's part of it is
 // luaStockPrelude (redis_stock_scripts.go).

@@ -11,7 +11,10 @@ import "github.com/redis/go-redis/v9"
 // hold is live, hold_sessions maps its session to it (one live hold per
 // session) and holds_due has it by expiry; once it ended, holds_gone has it
 // by when its record is forgotten (holdKeep after it ended), so that a late
-// confirm still finds it sold.
+// confirm still finds it sold. holds_bought counts the units sold to each
+// session, for inventory.per_session: a field only for a session that
+// bought, so at most stock_sold of them, kept for the room's life as
+// MemoryStore's Bought is.
 //
 // Exactly once. stock_held goes down in one place, hold_end, which runs
 // only on a hold whose record says H and writes another letter in the same
@@ -29,7 +32,7 @@ import "github.com/redis/go-redis/v9"
 // luaStockPrelude is the stock's part of luaPrelude: keys and helpers that
 // Advance and the counters need as well.
 const luaStockPrelude = `
-local HOLDS, HSESS, HDUE, HGONE = KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+local HOLDS, HSESS, HDUE, HGONE, HBOUGHT = KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 local KEEP = 3600000000 -- µs a hold's record outlives it (holdKeep)
 
 -- hold_get reads hold hid's record: {state, at (expiry, µs), sid}, or nil.
@@ -44,6 +47,13 @@ local function hold_put(hid, h)
   redis.call('HSET', HOLDS, hid, h.state .. fmt(h.at) .. ':' .. h.sid)
 end
 
+-- sell_to counts a unit sold to session sid ('' when the hold's record
+-- was forgotten and with it whose it was).
+local function sell_to(sid)
+  redis.call('HINCRBY', C, 'stock_sold', 1)
+  if sid ~= '' then redis.call('HINCRBY', HBOUGHT, sid, 1) end
+end
+
 -- hold_end ends live hold hid (record h) as state at instant t: its unit
 -- goes back to stock, or to the sold ones. The one way a held unit leaves
 -- stock_held; call it only on a hold whose record says H.
@@ -54,7 +64,7 @@ local function hold_end(hid, h, state, t)
   redis.call('ZREM', HDUE, hid)
   redis.call('ZADD', HGONE, fmt(t + KEEP), hid)
   redis.call('HINCRBY', C, 'stock_held', -1)
-  if state == 'S' then redis.call('HINCRBY', C, 'stock_sold', 1) end
+  if state == 'S' then sell_to(h.sid) end
 end
 
 -- expire_holds ends the live holds due by now (a hold is over at its
@@ -111,7 +121,7 @@ local last = touch_last(now)
 expire_holds(now)
 local v = redis.call('HMGET', C, 'stock_set', 'issued', 'opened')
 if ARGV[3] ~= '1' and not v[1] and num(v[2]) == 0 and v[3] ~= '1' and
-    redis.call('EXISTS', SESS, ENDED, CALLS, CLAIMS, HOLDS) == 0 then
+    redis.call('EXISTS', SESS, ENDED, CALLS, CLAIMS, HOLDS, HBOUGHT) == 0 then
   redis.call('HSET', C, 'stock_set', '1', 'stock_units', ARGV[2])
 end
 return stock_at(last)
@@ -126,11 +136,12 @@ redis.call('HSET', C, 'stock_set', '1', 'stock_units', ARGV[2])
 return stock_at(last)
 `
 
-// luaHold: ARGV now, session id, hold id, expiry (µs). Replies {1, hold
-// id, session id, expiry} for the hold taken now or before, {2} sold out,
-// {3} this hold id already ended, {4} no stock figure.
+// luaHold: ARGV now, session id, hold id, expiry (µs), units per session
+// (at least 1). Replies {1, hold id, session id, expiry} for the hold
+// taken now or before, {2} sold out, {3} this hold id already ended, {4}
+// no stock figure, {5} the session bought its units per session.
 const luaHold = luaPrelude + `
-local now, sid, hid, exp = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
+local now, sid, hid, exp, per = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4]), math.max(num(ARGV[5]), 1)
 touch_last(now)
 expire_holds(now)
 local h = hold_get(hid)
@@ -143,6 +154,8 @@ if had then
   local o = hold_get(had)
   if o and o.state == 'H' then return {1, had, o.sid, o.at} end
 end
+-- With no live hold, the session's count is what was sold to it.
+if num(redis.call('HGET', HBOUGHT, sid)) >= per then return {5} end
 local left = stock_left()
 if not left then return {4} end
 if left <= 0 then return {2} end
@@ -172,7 +185,7 @@ h = h or {at = 0, sid = ''}
 h.state = 'S'
 hold_put(hid, h)
 redis.call('ZADD', HGONE, fmt(now + KEEP), hid)
-redis.call('HINCRBY', C, 'stock_sold', 1)
+sell_to(h.sid)
 return 1
 `
 

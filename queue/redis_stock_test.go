@@ -25,7 +25,7 @@ func TestRedisStockRetriedAfterLostReply(t *testing.T) {
 		want   Stock
 	}{
 		{"Hold", scriptHold, func(*testing.T, Store) {}, func(s Store) error {
-			h, err := s.Hold(ctx, rm, "a", "h-a", until, start)
+			h, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start)
 			if err == nil && h.ID != "h-a" {
 				err = fmt.Errorf("got hold %+v, want h-a", h)
 			}
@@ -37,6 +37,14 @@ func TestRedisStockRetriedAfterLostReply(t *testing.T) {
 		{"Confirm of an expired hold", scriptConfirm, func(t *testing.T, s Store) { mustHold(t, s, "a") }, func(s Store) error {
 			return s.Confirm(ctx, rm, "h-a", after)
 		}, Stock{Set: true, Units: 3, Sold: 1}},
+		{"Confirm counts one unit for its session", scriptConfirm, func(t *testing.T, s Store) { mustHold(t, s, "a") }, func(s Store) error {
+			if err := s.Confirm(ctx, rm, "h-a", start); err != nil {
+				return err
+			}
+			// The second of two per session: the retry did not count twice.
+			_, err := s.Hold(ctx, rm, "a", "h-a2", 2, until, start)
+			return err
+		}, Stock{Set: true, Units: 3, Held: 1, Sold: 1}},
 		{"Release", scriptRelease, func(t *testing.T, s Store) { mustHold(t, s, "a") }, func(s Store) error {
 			return s.Release(ctx, rm, "h-a", start)
 		}, Stock{Set: true, Units: 3}},
@@ -108,7 +116,7 @@ func TestRedisStockAfterDataLoss(t *testing.T) {
 				t.Fatalf("Advance after the loss: got Stock %+v Opening %+v, want no figure and the opening put back", got.Stock, got.Opening)
 			}
 			wantStock(t, s, now, Stock{})
-			if _, err := s.Hold(ctx, rm, "d", "h-d", now.Add(holdFor), now); !errors.Is(err, ErrNoStock) {
+			if _, err := s.Hold(ctx, rm, "d", "h-d", 1, now.Add(holdFor), now); !errors.Is(err, ErrNoStock) {
 				t.Errorf("Hold after the loss: got %v, want ErrNoStock", err)
 			}
 			for name, n := range map[string]*RedisStore{"the node that saw the room": s, "a new node": fresh} {
@@ -130,7 +138,7 @@ func TestRedisStockAfterDataLoss(t *testing.T) {
 			if st, err := s.SetStock(ctx, rm, 8, now); err != nil || st != (Stock{Set: true, Units: 8}) {
 				t.Fatalf("SetStock after the loss: got %+v, %v", st, err)
 			}
-			if _, err := s.Hold(ctx, rm, "d", "h-d", now.Add(holdFor), now); err != nil {
+			if _, err := s.Hold(ctx, rm, "d", "h-d", 1, now.Add(holdFor), now); err != nil {
 				t.Errorf("Hold after the operator set the stock: %v", err)
 			}
 			// A hold from before the loss, whose token is still valid,
@@ -163,7 +171,7 @@ func TestRedisStockNodeRemembersTheFigure(t *testing.T) {
 	if st := mustInitStock(t, s, 10); st.Set {
 		t.Errorf("InitStock after the loss: got %+v, want no figure", st)
 	}
-	if _, err := s.Hold(ctx, rm, "b", "h-b", until, start); !errors.Is(err, ErrNoStock) {
+	if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until, start); !errors.Is(err, ErrNoStock) {
 		t.Errorf("Hold after the loss: got %v, want ErrNoStock", err)
 	}
 }

@@ -46,6 +46,8 @@ type Room struct {
 	log   *slog.Logger
 	live  func() []string
 	units int // configured stock; 0: none
+	// perSession is the units one session may hold or buy, at least 1.
+	perSession int
 
 	policy atomic.Pointer[Policy]
 	sched  atomic.Pointer[Schedule]
@@ -96,6 +98,9 @@ type Options struct {
 	// Stock is the units for sale configured for the room; 0: the room
 	// sells no limited stock.
 	Stock int
+	// PerSession is the units one session may hold or buy in all; below
+	// 1 (unset) it is 1.
+	PerSession int
 	// LiveSessions lists the sessions this node has seen in use and that
 	// are still valid; they are counted again in a store that lost its
 	// data, so the room does not fill past its limit. Nil: none.
@@ -105,6 +110,7 @@ type Options struct {
 // NewRoom returns the engine of the named room over store.
 func NewRoom(name string, store Store, o Options) *Room {
 	r := &Room{name: name, store: store, now: o.Now, log: o.Log, live: o.LiveSessions, units: o.Stock}
+	r.perSession = max(o.PerSession, 1)
 	if r.now == nil {
 		r.now = time.Now
 	}

@@ -69,14 +69,25 @@ func (r *Room) StockProblem() error {
 }
 
 // Hold takes one unit for session sid for d. A session holding a live
-// unit gets that hold again.
+// unit gets that hold again; one that has bought the room's units per
+// session gets ErrSessionLimit (see SessionLimitStatus).
 func (r *Room) Hold(ctx context.Context, sid string, d time.Duration) (Hold, error) {
 	now := r.now()
-	h, err := r.store.Hold(ctx, r.name, sid, NewSessionID(), now.Add(d), now)
-	if err != nil && !errors.Is(err, ErrSoldOut) && !errors.Is(err, ErrNoStock) {
+	h, err := r.store.Hold(ctx, r.name, sid, NewSessionID(), r.perSession, now.Add(d), now)
+	if err != nil && !errors.Is(err, ErrSoldOut) && !errors.Is(err, ErrNoStock) && !errors.Is(err, ErrSessionLimit) {
 		return h, fmt.Errorf("holding stock: %w", err)
 	}
 	return h, err
+}
+
+// SessionLimitStatus is what a shopper refused a hold with ErrSessionLimit
+// is told. The state is closed, not sold_out: nothing will change for this
+// session (its sales never come back), so the page should neither poll
+// nor send the shopper back to the checkout, as a sold-out page does when
+// held units may return.
+func (r *Room) SessionLimitStatus() Status {
+	return Status{Room: r.name, State: StateClosed, PollAfterMS: soldOutPoll,
+		Message: fmt.Sprintf("You have already bought the most one shopper may: %d.", r.perSession)}
 }
 
 // Confirm records that hold hid was sold. If the store cannot be told now,

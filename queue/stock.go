@@ -40,4 +40,8 @@ var (
 	ErrNoStock = errors.New("queue: no stock figure for this room")
 	// ErrHoldGone: the hold expired or was released before this.
 	ErrHoldGone = errors.New("queue: hold expired or released")
+	// ErrSessionLimit: the session has bought as many units as one session
+	// may (inventory.per_session); it holds no live unit, or it would have
+	// been given that hold again.
+	ErrSessionLimit = errors.New("queue: session bought the most units one session may")
 )

@@ -30,7 +30,7 @@ func benchHold(b *testing.B, s Store) {
 	for b.Loop() {
 		i++
 		id := strconv.Itoa(i)
-		if _, err := s.Hold(ctx, rm, "s"+id, "h"+id, exp, start); err != nil {
+		if _, err := s.Hold(ctx, rm, "s"+id, "h"+id, 1, exp, start); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -54,7 +54,7 @@ func BenchmarkRedisHoldParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			id := strconv.FormatInt(next.Add(1), 10)
-			if _, err := s.Hold(ctx, rm, "s"+id, "h"+id, exp, start); err != nil {
+			if _, err := s.Hold(ctx, rm, "s"+id, "h"+id, 1, exp, start); err != nil {
 				b.Error(err)
 				return
 			}

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -44,6 +45,14 @@ type memStock struct {
 	Holds             map[string]memHold // by hold id: live ones and recently ended ones
 	BySession         map[string]string  // session id -> its live hold's id
 	Due               []holdDue          // a min-heap: when to look at each hold next
+	// Bought is the units sold to each session; with the session's live
+	// hold (BySession) it is what inventory.per_session bounds. Only a
+	// session that bought has an entry, so there are at most Sold of them,
+	// never more than the units ever put on sale (about 100 bytes each: a
+	// 2,000-unit drop keeps 200 KB at most). They are kept for the room's
+	// life: a session lives for as long as it keeps making requests, so no
+	// age is safe to forget it at. Nil until the first sale (see sellTo).
+	Bought map[string]int
 }
 
 // holdDue is when to look at hold ID next: a live hold at its expiry, an
@@ -87,11 +96,47 @@ func (st *memStock) end(id string, h memHold, state holdState, at int64) {
 	st.Holds[id] = h
 	st.Held--
 	if state == holdSold {
-		st.Sold++
+		st.sellTo(h.Session)
 	}
 	if st.BySession[h.Session] == id {
 		delete(st.BySession, h.Session)
 	}
+}
+
+// sellTo counts a unit sold to session sid: empty when the store no longer
+// knows whose hold it was. The map is made here, on the first sale, since
+// a saved store loads it nil (gob drops empty maps, and older files have
+// none).
+func (st *memStock) sellTo(sid string) {
+	st.Sold++
+	if sid == "" {
+		return
+	}
+	if st.Bought == nil {
+		st.Bought = make(map[string]int)
+	}
+	st.Bought[sid]++
+}
+
+// checkPerSession reports whether the per-session counts of a loaded
+// store agree with the rest of it: each entry names a session and counts
+// at least one unit, and together they count no more than were sold. (A
+// count above inventory.per_session is no inconsistency: the limit may
+// have been lowered, or a late sale counted.)
+func (st *memStock) checkPerSession() error {
+	total := 0
+	for sid, n := range st.Bought {
+		switch {
+		case sid == "":
+			return errors.New("stock: units bought by a session with no id")
+		case n < 1:
+			return fmt.Errorf("stock: session %q bought %d units", sid, n)
+		case n > st.Sold-total: // never overflows: total <= Sold so far
+			return fmt.Errorf("stock: sessions bought more units than the %d sold", st.Sold)
+		}
+		total += n
+	}
+	return nil
 }
 
 // left is the units nobody holds or has bought.
@@ -159,7 +204,7 @@ func (st *memStock) pop() holdDue {
 // configuration again, so that a store that lost its count does not come
 // back with all of it.
 func (r *memRoom) lived() bool {
-	return r.Issued > 0 || r.Opening.Opened || r.Stock.Set || len(r.Stock.Holds) > 0 ||
+	return r.Issued > 0 || r.Opening.Opened || r.Stock.Set || len(r.Stock.Holds) > 0 || len(r.Stock.Bought) > 0 ||
 		len(r.Sessions) > 0 || len(r.Ended) > 0 || len(r.Calls) > 0 || len(r.Claims) > 0
 }
 
@@ -200,7 +245,7 @@ func (s *MemoryStore) SetStock(_ context.Context, room string, units int, now ti
 }
 
 // Hold implements Store.
-func (s *MemoryStore) Hold(_ context.Context, room, sid, hid string, until, now time.Time) (Hold, error) {
+func (s *MemoryStore) Hold(_ context.Context, room, sid, hid string, perSession int, until, now time.Time) (Hold, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := &s.room(room, now).Stock
@@ -213,6 +258,10 @@ func (s *MemoryStore) Hold(_ context.Context, room, sid, hid string, until, now 
 	}
 	if id, ok := st.BySession[sid]; ok {
 		return Hold{ID: id, Session: sid, Expires: time.Unix(0, st.Holds[id].Until).UTC()}, nil
+	}
+	// With no live hold, the session's count is what was sold to it.
+	if st.Bought[sid] >= max(perSession, 1) {
+		return Hold{}, ErrSessionLimit
 	}
 	if !st.Set {
 		return Hold{}, ErrNoStock
@@ -247,7 +296,7 @@ func (s *MemoryStore) Confirm(_ context.Context, room, hid string, now time.Time
 	case !st.Set || st.left() <= 0:
 		return ErrHoldGone
 	}
-	st.Sold++
+	st.sellTo(h.Session) // empty for a hold the store does not know
 	h.State, h.Ended = holdSold, ns
 	st.Holds[hid] = h
 	if !ok {

@@ -72,9 +72,9 @@ func (r *redisRoom) stockReply(cmd *redis.Cmd) (Stock, error) {
 }
 
 // Hold implements Store.
-func (s *RedisStore) Hold(ctx context.Context, room, sid, hid string, until, now time.Time) (Hold, error) {
+func (s *RedisStore) Hold(ctx context.Context, room, sid, hid string, perSession int, until, now time.Time) (Hold, error) {
 	r := s.room(room)
-	v, err := scriptHold.Run(ctx, s.client, r.keys, now.UnixMicro(), sid, hid, until.UnixMicro()).Slice()
+	v, err := scriptHold.Run(ctx, s.client, r.keys, now.UnixMicro(), sid, hid, until.UnixMicro(), max(perSession, 1)).Slice()
 	if err != nil {
 		return Hold{}, fmt.Errorf("holding stock in room %s: %w", room, err)
 	}
@@ -94,6 +94,8 @@ func (s *RedisStore) Hold(ctx context.Context, room, sid, hid string, until, now
 		return Hold{}, ErrHoldGone
 	case 4:
 		return Hold{}, ErrNoStock
+	case 5:
+		return Hold{}, ErrSessionLimit
 	}
 	return Hold{}, fmt.Errorf("holding stock in room %s: unexpected reply %v", room, v)
 }

@@ -57,14 +57,20 @@ type Store interface {
 	SetStock(ctx context.Context, room string, units int, now time.Time) (Stock, error)
 	// Hold takes one unit for session sid as hold hid until until. One hold
 	// per session: while sid holds a live hold, that hold is returned (with
-	// its own id). ErrSoldOut when nothing is left, ErrNoStock when the
-	// store has no figure. Safe to retry with the same sid and hid; a hid
-	// whose hold has already ended gives ErrHoldGone.
-	Hold(ctx context.Context, room, sid, hid string, until, now time.Time) (Hold, error)
-	// Confirm marks hold hid sold. Confirming twice is one sale. A hold
-	// that expired or was released, or that the store does not know (it
-	// lost its data), is sold only if a unit is still left; otherwise
-	// ErrHoldGone, as when the store has no stock figure.
+	// its own id). A session may hold or buy perSession units in all (less
+	// than 1 counts as 1): its live hold and the units sold to it count, a
+	// released or expired hold does not. With none live and perSession
+	// sold to it, ErrSessionLimit; ErrSoldOut when nothing is left,
+	// ErrNoStock when the store has no figure. Safe to retry with the same
+	// sid and hid; a hid whose hold has already ended gives ErrHoldGone.
+	Hold(ctx context.Context, room, sid, hid string, perSession int, until, now time.Time) (Hold, error)
+	// Confirm marks hold hid sold, to the hold's session. Confirming twice
+	// is one sale. A hold that expired or was released, or that the store
+	// does not know (it lost its data), is sold only if a unit is still
+	// left; otherwise ErrHoldGone, as when the store has no stock figure.
+	// Such a late sale counts for its session even if the session took
+	// another hold since, which can leave it one unit over perSession:
+	// the shop did sell it, and refusing to count it would not unsell it.
 	Confirm(ctx context.Context, room, hid string, now time.Time) error
 	// Release returns hold hid to stock; releasing twice, or an expired or
 	// sold hold, changes nothing.

@@ -55,6 +55,9 @@ func testStore(t *testing.T, newStore func(t *testing.T) Store) {
 		{"StockInCounters", storeStockInCounters},
 		{"StockConcurrentHolds", storeStockConcurrentHolds},
 		{"StockConcurrentHoldsOfOneSession", storeStockConcurrentHoldsOfOneSession},
+		{"StockPerSession", storeStockPerSession},
+		{"StockPerSessionRules", storeStockPerSessionRules},
+		{"StockConcurrentHoldsPerSession", storeStockConcurrentHoldsPerSession},
 		{"StockExpiryRace", storeStockExpiryRace},
 	}
 	for _, tc := range cases {

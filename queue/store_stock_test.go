@@ -34,7 +34,7 @@ func mustInitStock(t testing.TB, s Store, units int) Stock {
 // mustHold takes a hold at start until until; the hold id is "h-"+sid.
 func mustHold(t testing.TB, s Store, sid string) Hold {
 	t.Helper()
-	h, err := s.Hold(context.Background(), rm, sid, "h-"+sid, until, start)
+	h, err := s.Hold(context.Background(), rm, sid, "h-"+sid, 1, until, start)
 	if err != nil {
 		t.Fatalf("Hold(%s): %v", sid, err)
 	}
@@ -87,7 +87,7 @@ func storeStockInit(t *testing.T, newStore func(*testing.T) Store) {
 			}
 			wantStock(t, s, start, tc.want)
 			if !tc.want.Set {
-				if _, err := s.Hold(ctx, rm, "x", "h-x", until, start); !errors.Is(err, ErrNoStock) {
+				if _, err := s.Hold(ctx, rm, "x", "h-x", 1, until, start); !errors.Is(err, ErrNoStock) {
 					t.Errorf("Hold without a figure: got %v, want ErrNoStock", err)
 				}
 			}
@@ -133,7 +133,7 @@ func storeStockSetKeepsHeldAndSold(t *testing.T, newStore func(*testing.T) Store
 		}
 		wantStock(t, s, start, st.want)
 		probe := fmt.Sprint("probe", i)
-		_, err := s.Hold(ctx, rm, probe, probe, until, start)
+		_, err := s.Hold(ctx, rm, probe, probe, 1, until, start)
 		if st.want.Left() > 0 {
 			if err != nil {
 				t.Errorf("%s: Hold with %d left: %v", st.name, st.want.Left(), err)
@@ -159,7 +159,7 @@ func storeStockHold(t *testing.T, newStore func(*testing.T) Store) {
 	}{
 		{"one hold per session", 5, func(t *testing.T, s Store) {
 			first := mustHold(t, s, "a")
-			again, err := s.Hold(ctx, rm, "a", "another", until.Add(time.Minute), start.Add(time.Second))
+			again, err := s.Hold(ctx, rm, "a", "another", 1, until.Add(time.Minute), start.Add(time.Second))
 			if err != nil || again.ID != first.ID || !again.Expires.Equal(until) || again.Session != "a" {
 				t.Errorf("second Hold of the session: got %+v, %v, want the first %+v", again, err, first)
 			}
@@ -176,7 +176,7 @@ func storeStockHold(t *testing.T, newStore func(*testing.T) Store) {
 		{"sold out", 2, func(t *testing.T, s Store) {
 			mustHold(t, s, "a")
 			mustHold(t, s, "b")
-			if _, err := s.Hold(ctx, rm, "c", "h-c", until, start); !errors.Is(err, ErrSoldOut) {
+			if _, err := s.Hold(ctx, rm, "c", "h-c", 1, until, start); !errors.Is(err, ErrSoldOut) {
 				t.Errorf("third Hold of two units: got %v, want ErrSoldOut", err)
 			}
 			if !stockAt(t, s, start).SoldOut() {
@@ -184,28 +184,28 @@ func storeStockHold(t *testing.T, newStore func(*testing.T) Store) {
 			}
 		}, Stock{Set: true, Units: 2, Held: 2}},
 		{"nothing for sale", 0, func(t *testing.T, s Store) {
-			if _, err := s.Hold(ctx, rm, "a", "h-a", until, start); !errors.Is(err, ErrSoldOut) {
+			if _, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start); !errors.Is(err, ErrSoldOut) {
 				t.Errorf("Hold of zero units: got %v, want ErrSoldOut", err)
 			}
 		}, Stock{Set: true}},
 		{"again after a release", 1, func(t *testing.T, s Store) {
 			mustHold(t, s, "a")
 			s.Release(ctx, rm, "h-a", start)
-			h, err := s.Hold(ctx, rm, "a", "second", until, start)
+			h, err := s.Hold(ctx, rm, "a", "second", 1, until, start)
 			if err != nil || h.ID != "second" {
 				t.Errorf("Hold after a release: got %+v, %v, want a new hold", h, err)
 			}
 		}, Stock{Set: true, Units: 1, Held: 1}},
 		{"again after expiry", 1, func(t *testing.T, s Store) {
 			mustHold(t, s, "a")
-			h, err := s.Hold(ctx, rm, "a", "second", until.Add(holdFor), until)
+			h, err := s.Hold(ctx, rm, "a", "second", 1, until.Add(holdFor), until)
 			if err != nil || h.ID != "second" {
 				t.Errorf("Hold after expiry: got %+v, %v, want a new hold", h, err)
 			}
 		}, Stock{Set: true, Units: 1, Held: 1}},
-		{"again after a sale", 2, func(t *testing.T, s Store) {
+		{"again after a sale, two per session", 2, func(t *testing.T, s Store) {
 			s.Confirm(ctx, rm, mustHold(t, s, "a").ID, start)
-			h, err := s.Hold(ctx, rm, "a", "second", until, start)
+			h, err := s.Hold(ctx, rm, "a", "second", 2, until, start)
 			if err != nil || h.ID != "second" {
 				t.Errorf("Hold after a sale: got %+v, %v, want a new hold", h, err)
 			}
@@ -213,16 +213,16 @@ func storeStockHold(t *testing.T, newStore func(*testing.T) Store) {
 		{"an ended hold's id", 1, func(t *testing.T, s Store) {
 			mustHold(t, s, "a")
 			s.Release(ctx, rm, "h-a", start)
-			if _, err := s.Hold(ctx, rm, "a", "h-a", until, start); !errors.Is(err, ErrHoldGone) {
+			if _, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start); !errors.Is(err, ErrHoldGone) {
 				t.Errorf("Hold with the id of a released hold: got %v, want ErrHoldGone", err)
 			}
 		}, Stock{Set: true, Units: 1}},
 		{"a held unit is not for others", 1, func(t *testing.T, s Store) {
 			mustHold(t, s, "a")
-			if _, err := s.Hold(ctx, rm, "b", "h-b", until, until.Add(-time.Second)); !errors.Is(err, ErrSoldOut) {
+			if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until, until.Add(-time.Second)); !errors.Is(err, ErrSoldOut) {
 				t.Errorf("Hold a second before the hold expires: got %v, want ErrSoldOut", err)
 			}
-			if _, err := s.Hold(ctx, rm, "b", "h-b", until.Add(holdFor), until); err != nil {
+			if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until.Add(holdFor), until); err != nil {
 				t.Errorf("Hold as the hold expires: got %v, want the unit", err)
 			}
 		}, Stock{Set: true, Units: 1, Held: 1}},
@@ -237,7 +237,7 @@ func storeStockHold(t *testing.T, newStore func(*testing.T) Store) {
 	}
 	t.Run("no stock figure", func(t *testing.T) {
 		s := newStore(t)
-		if _, err := s.Hold(ctx, rm, "a", "h-a", until, start); !errors.Is(err, ErrNoStock) {
+		if _, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start); !errors.Is(err, ErrNoStock) {
 			t.Errorf("Hold in a room without a figure: got %v, want ErrNoStock", err)
 		}
 		wantStock(t, s, start, Stock{})
@@ -295,7 +295,7 @@ func storeStockConfirm(t *testing.T, newStore func(*testing.T) Store) {
 			after, nil, Stock{Set: true, Units: 2, Sold: 1}},
 		{"expired, none left", 1, func(t *testing.T, s Store) string {
 			h := mustHold(t, s, "a")
-			if _, err := s.Hold(ctx, rm, "b", "h-b", after.Add(holdFor), after); err != nil {
+			if _, err := s.Hold(ctx, rm, "b", "h-b", 1, after.Add(holdFor), after); err != nil {
 				t.Fatal(err)
 			}
 			return h.ID
@@ -371,7 +371,7 @@ func storeStockRelease(t *testing.T, newStore func(*testing.T) Store) {
 			if err := s.Release(ctx, rm, hid, tc.at); err != nil {
 				t.Fatalf("Release: %v", err)
 			}
-			s.Hold(ctx, rm, "b", "h-b", tc.at.Add(2*holdFor), tc.at)
+			s.Hold(ctx, rm, "b", "h-b", 1, tc.at.Add(2*holdFor), tc.at)
 			if err := s.Release(ctx, rm, hid, tc.at); err != nil {
 				t.Fatalf("Release again: %v", err)
 			}
@@ -441,7 +441,7 @@ func storeStockConcurrentHolds(t *testing.T, newStore func(*testing.T) Store) {
 		go func() {
 			defer wg.Done()
 			sid := fmt.Sprintf("s%d", i)
-			h, err := s.Hold(ctx, rm, sid, "h-"+sid, until, start)
+			h, err := s.Hold(ctx, rm, sid, "h-"+sid, 1, until, start)
 			switch {
 			case err == nil:
 				mu.Lock()
@@ -487,7 +487,7 @@ func storeStockConcurrentHoldsOfOneSession(t *testing.T, newStore func(*testing.
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			h, err := s.Hold(ctx, rm, "one", fmt.Sprintf("h%d", i), until, start)
+			h, err := s.Hold(ctx, rm, "one", fmt.Sprintf("h%d", i), 1, until, start)
 			if err != nil {
 				t.Errorf("Hold: %v", err)
 			}
@@ -572,7 +572,7 @@ func stockExpiryRace(t *testing.T, seed uint64, nodes []Store) {
 		n := node()
 		ops = append(ops, func() {
 			sid := fmt.Sprintf("taker%d", i)
-			switch _, err := n.Hold(ctx, rm, sid, "h-"+sid, after.Add(time.Hour), after); {
+			switch _, err := n.Hold(ctx, rm, sid, "h-"+sid, 1, after.Add(time.Hour), after); {
 			case err == nil:
 				granted.Add(1)
 			case !errors.Is(err, ErrSoldOut):

@@ -217,6 +217,11 @@ type Inventory struct {
 	// Hold is how long an unconfirmed hold lasts before returning to stock.
 	// Default 10m.
 	Hold time.Duration `yaml:"hold"`
+	// PerSession is the units one session may hold or buy in all: its hold
+	// in progress and its sales count, a released or expired hold does
+	// not. Past it a purchase gets 409 and the origin is not asked. At
+	// least 1. Default 1.
+	PerSession int `yaml:"per_session"`
 }
 
 // Page customises the waiting page.

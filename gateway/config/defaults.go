@@ -28,6 +28,7 @@ const (
 	DefaultPollInterval    = 5 * time.Second
 	DefaultQueueing        = "fifo"
 	DefaultHold            = 10 * time.Minute
+	DefaultPerSession      = 1
 )
 
 // SetDefaults fills every key left at its zero value with its default. It is
@@ -62,6 +63,7 @@ func (r *Room) setDefaults() {
 	setDefault(&r.PollInterval, DefaultPollInterval)
 	setDefault(&r.Queueing, DefaultQueueing)
 	setDefault(&r.Inventory.Hold, DefaultHold)
+	setDefault(&r.Inventory.PerSession, DefaultPerSession)
 	setDefault(&r.Page.Title, r.Name)
 }
 

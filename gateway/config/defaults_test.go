@@ -35,7 +35,7 @@ func TestParseAppliesDefaults(t *testing.T) {
 			AbandonAfter:      2 * time.Minute,
 			PollInterval:      5 * time.Second,
 			Queueing:          "fifo",
-			Inventory:         Inventory{Hold: 10 * time.Minute},
+			Inventory:         Inventory{Hold: 10 * time.Minute, PerSession: 1},
 			Page:              Page{Title: "shop", Template: "page.html"},
 		}},
 	}

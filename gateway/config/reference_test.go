@@ -74,6 +74,7 @@ func TestReferenceShowsDefaults(t *testing.T) {
 		{"rooms[].poll_interval", r.PollInterval, dr.PollInterval},
 		{"rooms[].queueing", r.Queueing, dr.Queueing},
 		{"rooms[].inventory.hold", r.Inventory.Hold, dr.Inventory.Hold},
+		{"rooms[].inventory.per_session", r.Inventory.PerSession, dr.Inventory.PerSession},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {

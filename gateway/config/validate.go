@@ -395,6 +395,7 @@ func (r *Room) validateInventory(v *validator, p string, goodPaths []bool) {
 		}
 	}
 	v.positive(p+".hold", inv.Hold)
+	v.atLeast(p+".per_session", inv.PerSession, 1)
 }
 
 // patterns checks a list of path patterns and reports which are well formed.

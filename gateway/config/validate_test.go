@@ -125,6 +125,7 @@ func TestValidateRules(t *testing.T) {
 		{"purchase path bypassed", inRoom("    bypass: [\"/checkout/*\"]\n    inventory: {stock: 5, purchase_paths: [/checkout/submit]}\n"), "rooms[0].inventory.purchase_paths[0]", 8, "bypassed by bypass[0]"},
 		{"purchase path outside room", head + "rooms:\n  - name: shop\n    paths: [\"/ps5/*\"]\n    max_active_users: 1\n    new_users_per_minute: 1\n    inventory: {stock: 5, purchase_paths: [/checkout]}\n", "rooms[0].inventory.purchase_paths[0]", 7, "outside the room's paths"},
 		{"hold negative", inRoom("    inventory: {stock: 5, hold: -1m}\n"), "rooms[0].inventory.hold", 7, "must be positive"},
+		{"per_session negative", inRoom("    inventory:\n      stock: 5\n      per_session: -1\n"), "rooms[0].inventory.per_session", 9, "must be at least 1, got -1"},
 		{"same path in two rooms for any host", inRoom("  - name: other\n    paths: [\"/x\", \"/*\"]\n    max_active_users: 1\n    new_users_per_minute: 1\n"), "rooms[1].paths[1]", 8, `"/*" is also claimed by room "shop" (rooms[0])`},
 		{"same path in two rooms for one host", head + "rooms:\n  - name: a\n    hosts: [a.example, b.example]\n    paths: [\"/*\"]\n    max_active_users: 1\n    new_users_per_minute: 1\n  - name: b\n    hosts: [B.example]\n    paths: [\"/*\"]\n    max_active_users: 1\n    new_users_per_minute: 1\n", "rooms[1].paths[0]", 10, `also claimed by room "a"`},
 	}
@@ -157,6 +158,8 @@ func TestValidateAccepts(t *testing.T) {
 		{"closes only", inRoom("    closes_at: 2026-11-27T09:00:00+01:00\n")},
 		{"pre-queue lottery", inRoom("    queueing: random\n    prequeue_from: 2026-11-27T08:30:00Z\n    opens_at: 2026-11-27T09:00:00Z\n")},
 		{"slow polling", inRoom("    poll_interval: 60s\n    claim_window: 2m\n    abandon_after: 2m\n")},
+		{"several units per session", inRoom("    inventory: {stock: 5, purchase_paths: [/buy], per_session: 3}\n")},
+		{"more per session than in stock", inRoom("    inventory: {stock: 2, per_session: 5}\n")},
 		{"purchase path is a room path", head + "rooms:\n  - name: shop\n    paths: [\"/buy\"]\n    max_active_users: 1\n    new_users_per_minute: 1\n    inventory: {stock: 1, purchase_paths: [\"/buy\"]}\n"},
 		{"same path for different hosts", head + "rooms:\n  - name: a\n    hosts: [a.example]\n    paths: [\"/*\"]\n    max_active_users: 1\n    new_users_per_minute: 1\n  - name: b\n    hosts: [b.example]\n    paths: [\"/*\"]\n    max_active_users: 1\n    new_users_per_minute: 1\n"},
 		{"nested paths in two rooms", inRoom("  - name: ps5\n    paths: [\"/ps5/*\"]\n    max_active_users: 1\n    new_users_per_minute: 1\n")},
@@ -185,7 +188,7 @@ func TestValidateWithoutLoad(t *testing.T) {
 		"store.backend", "store.on_failure", "store.redis.key_prefix", "keys.secret_env", "limits.origin_rps",
 		"limits.per_client.rps", "limits.per_client.burst", "log.format", "log.level", "rooms[0].burst",
 		"rooms[0].session_duration", "rooms[0].claim_window", "rooms[0].abandon_after", "rooms[0].poll_interval",
-		"rooms[0].queueing", "rooms[0].inventory.hold"} {
+		"rooms[0].queueing", "rooms[0].inventory.hold", "rooms[0].inventory.per_session"} {
 		if !got[path] {
 			t.Errorf("no problem at %s", path)
 		}

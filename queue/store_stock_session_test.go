@@ -1,0 +1,237 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The per-session limit's part of the conformance suite (issue 8, item 6:
+// one session could buy the whole stock): run by testStore against every
+// store.
+
+// buy holds a unit for sid as hold hid and sells it, failing the test if
+// either step fails.
+func buy(t testing.TB, s Store, sid, hid string, perSession int, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	h, err := s.Hold(ctx, rm, sid, hid, perSession, now.Add(holdFor), now)
+	if err != nil {
+		t.Fatalf("Hold(%s, %s) with %d per session: %v", sid, hid, perSession, err)
+	}
+	if err := s.Confirm(ctx, rm, h.ID, now); err != nil {
+		t.Fatalf("Confirm(%s): %v", h.ID, err)
+	}
+}
+
+// storeStockPerSession: a session buys its units one after another, each
+// through its own hold, and is refused the next without a unit being
+// taken; a retry of a hold it already has still answers with that hold,
+// and other sessions are not held back.
+func storeStockPerSession(t *testing.T, newStore func(*testing.T) Store) {
+	ctx := context.Background()
+	for _, per := range []int{1, 3} {
+		t.Run(fmt.Sprint(per), func(t *testing.T) {
+			s := newStore(t)
+			mustInitStock(t, s, 10)
+			for i := range per {
+				buy(t, s, "a", fmt.Sprint("h-a", i), per, start)
+			}
+			want := Stock{Set: true, Units: 10, Sold: per}
+			for i, hid := range []string{"one-more", "and-another"} {
+				if h, err := s.Hold(ctx, rm, "a", hid, per, until, start.Add(time.Duration(i)*time.Second)); !errors.Is(err, ErrSessionLimit) {
+					t.Errorf("Hold #%d past %d per session: got %+v, %v, want ErrSessionLimit", per+i+1, per, h, err)
+				}
+			}
+			wantStock(t, s, start, want)
+			// A retry of a sale's hold is that hold, not a new unit.
+			if h, err := s.Hold(ctx, rm, "a", "h-a0", per, until, start); err != nil || h.ID != "h-a0" || h.Session != "a" {
+				t.Errorf("retried Hold of a sold hold: got %+v, %v, want h-a0", h, err)
+			}
+			wantStock(t, s, start, want)
+			// The limit is the session's, not the room's.
+			if h, err := s.Hold(ctx, rm, "b", "h-b", per, until, start); err != nil || h.ID != "h-b" {
+				t.Errorf("Hold of another session: got %+v, %v, want h-b", h, err)
+			}
+			want.Held = 1
+			wantStock(t, s, start, want)
+		})
+	}
+}
+
+// storeStockPerSessionRules: what counts against the limit (a live hold, a
+// sale, a late sale) and what does not (a release, an expiry, a sale of a
+// hold the store does not know), each on a fresh store of five units.
+func storeStockPerSessionRules(t *testing.T, newStore func(*testing.T) Store) {
+	ctx := context.Background()
+	hold := func(s Store, hid string, per int, now time.Time) (Hold, error) {
+		return s.Hold(ctx, rm, "a", hid, per, now.Add(holdFor), now)
+	}
+	cases := []struct {
+		name string
+		per  int
+		// run leaves "a" at its limit, or not (free), as of at.
+		run  func(*testing.T, Store)
+		at   time.Time
+		free bool
+		want Stock // at the end, at at
+	}{
+		{"a live hold is returned, not refused", 2, func(t *testing.T, s Store) {
+			buy(t, s, "a", "h-1", 2, start)
+			first, err := hold(s, "h-2", 2, start)
+			if err != nil {
+				t.Fatalf("second Hold of two: %v", err)
+			}
+			if again, err := hold(s, "h-3", 2, start); err != nil || again.ID != first.ID {
+				t.Errorf("Hold while holding the last unit allowed: got %+v, %v, want %s again", again, err, first.ID)
+			}
+			if err := s.Confirm(ctx, rm, first.ID, start); err != nil {
+				t.Fatal(err)
+			}
+		}, start, false, Stock{Set: true, Units: 5, Sold: 2}},
+		{"a release frees its count", 1, func(t *testing.T, s Store) {
+			h, err := hold(s, "h-1", 1, start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Release(ctx, rm, h.ID, start)
+		}, start, true, Stock{Set: true, Units: 5}},
+		{"an expiry frees its count", 1, func(t *testing.T, s Store) {
+			if _, err := hold(s, "h-1", 1, start); err != nil {
+				t.Fatal(err)
+			}
+		}, until, true, Stock{Set: true, Units: 5}},
+		{"a sale does not", 1, func(t *testing.T, s Store) {
+			buy(t, s, "a", "h-1", 1, start)
+		}, until.Add(3 * holdKeep), false, Stock{Set: true, Units: 5, Sold: 1}},
+		{"a late sale of an expired hold counts", 1, func(t *testing.T, s Store) {
+			if _, err := hold(s, "h-1", 1, start); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Confirm(ctx, rm, "h-1", after); err != nil {
+				t.Fatal(err)
+			}
+		}, after, false, Stock{Set: true, Units: 5, Sold: 1}},
+		{"a late sale of a released hold counts", 1, func(t *testing.T, s Store) {
+			if _, err := hold(s, "h-1", 1, start); err != nil {
+				t.Fatal(err)
+			}
+			s.Release(ctx, rm, "h-1", start)
+			if err := s.Confirm(ctx, rm, "h-1", start); err != nil {
+				t.Fatal(err)
+			}
+		}, start, false, Stock{Set: true, Units: 5, Sold: 1}},
+		{"a sale of an unknown hold counts for nobody", 1, func(t *testing.T, s Store) {
+			if err := s.Confirm(ctx, rm, "never-held", start); err != nil {
+				t.Fatal(err)
+			}
+		}, start, true, Stock{Set: true, Units: 5, Sold: 1}},
+		{"below 1 counts as 1", 0, func(t *testing.T, s Store) {
+			buy(t, s, "a", "h-1", 0, start)
+		}, start, false, Stock{Set: true, Units: 5, Sold: 1}},
+		{"a raised limit lets it buy more", 1, func(t *testing.T, s Store) {
+			buy(t, s, "a", "h-1", 1, start)
+			buy(t, s, "a", "h-2", 2, start)
+		}, start, false, Stock{Set: true, Units: 5, Sold: 2}},
+		{"retried with the same ids", 2, func(t *testing.T, s Store) {
+			for range 2 {
+				if h, err := hold(s, "h-1", 2, start); err != nil || h.ID != "h-1" {
+					t.Fatalf("Hold: got %+v, %v, want h-1", h, err)
+				}
+			}
+			for range 2 {
+				if err := s.Confirm(ctx, rm, "h-1", start); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if h, err := hold(s, "h-1", 2, start); err != nil || h.ID != "h-1" {
+				t.Fatalf("Hold after the sale: got %+v, %v, want h-1", h, err)
+			}
+			buy(t, s, "a", "h-2", 2, start) // the second of two: the retries counted once
+		}, start, false, Stock{Set: true, Units: 5, Sold: 2}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t)
+			mustInitStock(t, s, 5)
+			tc.run(t, s)
+			wantStock(t, s, tc.at, tc.want)
+			per := max(tc.per, 1)
+			h, err := hold(s, "probe", tc.per, tc.at)
+			switch {
+			case tc.free && err != nil:
+				t.Errorf("Hold with the count freed: %v", err)
+			case !tc.free && !errors.Is(err, ErrSessionLimit):
+				t.Errorf("Hold at %d per session: got %+v, %v, want ErrSessionLimit", per, h, err)
+			}
+			if !tc.free {
+				wantStock(t, s, tc.at, tc.want) // the refusal took nothing
+			}
+		})
+	}
+	t.Run("the limit comes before sold out", func(t *testing.T) {
+		s := newStore(t)
+		mustInitStock(t, s, 1)
+		buy(t, s, "a", "h-1", 1, start)
+		if _, err := hold(s, "h-2", 1, start); !errors.Is(err, ErrSessionLimit) {
+			t.Errorf("Hold of a session at its limit in a sold-out room: got %v, want ErrSessionLimit", err)
+		}
+		if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until, start); !errors.Is(err, ErrSoldOut) {
+			t.Errorf("Hold of another session: got %v, want ErrSoldOut", err)
+		}
+	})
+}
+
+// storeStockConcurrentHoldsPerSession: two shoppers with three units each
+// hammer the checkout from many goroutines at once, selling every hold
+// they get; each ends with exactly three units of the ten, never more.
+func storeStockConcurrentHoldsPerSession(t *testing.T, newStore func(*testing.T) Store) {
+	const per, units, goroutines = 3, 10, 25
+	s := newStore(t)
+	ctx := context.Background()
+	mustInitStock(t, s, units)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		sold = map[string]map[string]bool{"one": {}, "two": {}} // session -> holds sold
+	)
+	for _, sid := range []string{"one", "two"} {
+		for g := range goroutines {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					if i == 100 {
+						t.Errorf("%s: still not refused after %d tries", sid, i)
+						return
+					}
+					h, err := s.Hold(ctx, rm, sid, fmt.Sprintf("%s-%d-%d", sid, g, i), per, until, start)
+					if errors.Is(err, ErrSessionLimit) {
+						return
+					}
+					if err != nil {
+						t.Errorf("Hold(%s): %v", sid, err)
+						return
+					}
+					// Goroutines given the same live hold all confirm
+					// it: one sale.
+					if err := s.Confirm(ctx, rm, h.ID, start); err != nil {
+						t.Errorf("Confirm(%s): %v", h.ID, err)
+						return
+					}
+					mu.Lock()
+					sold[sid][h.ID] = true
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for sid, hs := range sold {
+		if len(hs) != per {
+			t.Errorf("session %s bought %d units through holds %v, want %d", sid, len(hs), hs, per)
+		}
+	}
+	wantStock(t, s, start, Stock{Set: true, Units: units, Sold: 2 * per})
+}
