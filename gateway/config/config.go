@@ -79,6 +79,11 @@ type Store struct {
 	// OnFailure is hold (new arrivals wait) or open (let them through, bounded
 	// by limits.origin_rps) when the store is down. Default "hold".
 	OnFailure string `yaml:"on_failure"`
+	// Timeout bounds each store call made for a shopper's request (a join, a
+	// claim, a hold…) and each call of a room's background sync; past it the
+	// shopper gets the honest store-down answer, so a hanging store cannot
+	// pin request handlers. Between 10ms and 30s. Default 1s.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // Memory configures the in-process store of a single node.

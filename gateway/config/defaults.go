@@ -12,6 +12,7 @@ const (
 	DefaultAdminTokenEnv  = "ANTEROOM_ADMIN_TOKEN"
 	DefaultStoreBackend   = "memory"
 	DefaultStoreOnFailure = "hold"
+	DefaultStoreTimeout   = time.Second
 	DefaultRedisKeyPrefix = "anteroom"
 	DefaultStateFile      = "anteroom.state"
 	// MaxAbandonAfter bounds rooms[].abandon_after.
@@ -41,6 +42,7 @@ func (c *Config) SetDefaults() {
 	setDefault(&c.Admin.TokenEnv, DefaultAdminTokenEnv)
 	setDefault(&c.Store.Backend, DefaultStoreBackend)
 	setDefault(&c.Store.OnFailure, DefaultStoreOnFailure)
+	setDefault(&c.Store.Timeout, DefaultStoreTimeout)
 	setDefault(&c.Store.Redis.KeyPrefix, DefaultRedisKeyPrefix)
 	setDefault(&c.Store.Memory.StateFile, DefaultStateFile)
 	setDefault(&c.Keys.SecretEnv, DefaultSecretEnv)

@@ -20,6 +20,7 @@ func TestParseAppliesDefaults(t *testing.T) {
 			Redis:     Redis{KeyPrefix: "anteroom"},
 			Memory:    Memory{StateFile: "anteroom.state"},
 			OnFailure: "hold",
+			Timeout:   time.Second,
 		},
 		Keys:   Keys{SecretEnv: "ANTEROOM_SECRET"},
 		Limits: Limits{OriginRPS: 5000, PerClient: Rate{RPS: 20, Burst: 40}},

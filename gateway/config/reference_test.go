@@ -63,6 +63,7 @@ func TestReferenceShowsDefaults(t *testing.T) {
 		{"admin", ref.Admin, d.Admin},
 		{"store.backend", ref.Store.Backend, d.Store.Backend},
 		{"store.on_failure", ref.Store.OnFailure, d.Store.OnFailure},
+		{"store.timeout", ref.Store.Timeout, d.Store.Timeout},
 		{"store.redis.key_prefix", ref.Store.Redis.KeyPrefix, d.Store.Redis.KeyPrefix},
 		{"keys", ref.Keys, d.Keys},
 		{"limits", ref.Limits, d.Limits},

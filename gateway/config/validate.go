@@ -21,6 +21,10 @@ const (
 	MinPollInterval = time.Second
 	MaxPollInterval = 60 * time.Second
 	MaxRoomNameLen  = 64
+	// A store call that cannot answer in 10ms never will under load; one
+	// that takes 30s has long lost its shopper.
+	MinStoreTimeout = 10 * time.Millisecond
+	MaxStoreTimeout = 30 * time.Second
 )
 
 // reservedPrefix is where the gateway serves its own endpoints; a room there
@@ -211,6 +215,9 @@ func (c *Config) validateStore(v *validator) {
 	s := c.Store
 	v.oneOf("store.backend", s.Backend, "memory", "redis")
 	v.oneOf("store.on_failure", s.OnFailure, "hold", "open")
+	if s.Timeout < MinStoreTimeout || s.Timeout > MaxStoreTimeout {
+		v.add("store.timeout", "must be between %s and %s, got %s", MinStoreTimeout, MaxStoreTimeout, s.Timeout)
+	}
 	if s.Backend == "redis" && len(s.Redis.Addrs) == 0 {
 		v.add("store.redis.addrs", "needs at least one host:port when store.backend is redis")
 	}

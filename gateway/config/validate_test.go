@@ -60,6 +60,8 @@ func TestValidateRules(t *testing.T) {
 		{"origin_rps negative", top("limits: {origin_rps: -1}\n"), "limits.origin_rps", 2, "must be a number above 0"},
 		{"origin_rps infinite", top("limits: {origin_rps: .inf}\n"), "limits.origin_rps", 2, "must be a number above 0"},
 		{"per_client rps negative", top("limits: {per_client: {rps: -2}}\n"), "limits.per_client.rps", 2, "must be a number above 0"},
+		{"store timeout too short", top("store: {timeout: 1ms}\n"), "store.timeout", 2, "must be between 10ms and 30s, got 1ms"},
+		{"store timeout too long", top("store: {timeout: 1m}\n"), "store.timeout", 2, "must be between 10ms and 30s"},
 		{"per_client burst negative", top("limits: {per_client: {burst: -1}}\n"), "limits.per_client.burst", 2, "must be at least 1"},
 
 		// Trusted proxies and log.
