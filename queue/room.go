@@ -235,9 +235,9 @@ func (r *Room) Tick(ctx context.Context) {
 	if err == nil {
 		err = r.learnEnded(ctx, p.SessionTTL)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if err != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		// Keep what was not sent for the next round, each once: refreshes
 		// keep sessions counted, ends free their slots, and polls keep
 		// tickets that waited through the outage from being taken for
@@ -254,10 +254,9 @@ func (r *Room) Tick(ctx context.Context) {
 		r.snap.Store(&snapshot{Counters: old.Counters, at: old.at, rate: old.rate, err: err})
 		return
 	}
-	if r.wasDown {
-		r.log.Info("queue store reachable again: admissions resumed")
-		r.wasDown = false
-	}
+	// The recount calls the store, so it runs without r.mu, as every store
+	// call here does: polls and refreshes take r.mu and must never wait on
+	// the network.
 	if old := r.snap.Load(); lostData(old.Counters, c) {
 		r.recount(ctx, now)
 		r.log.Error("queue store lost data: tickets keep their numbers and newcomers queue behind them, but sessions, calls and claims it forgot are gone",
@@ -265,6 +264,12 @@ func (r *Room) Tick(ctx context.Context) {
 			"serving_before", old.Serving, "serving_now", c.Serving,
 			"admitted_before", old.Admitted, "admitted_now", c.Admitted,
 			"active_before", old.Active, "active_now", c.Active)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.wasDown {
+		r.log.Info("queue store reachable again: admissions resumed")
+		r.wasDown = false
 	}
 	r.noteStock(c.Stock)
 	r.snap.Store(&snapshot{Counters: c, at: now, rate: r.rate.add(now, c.Admitted)})
