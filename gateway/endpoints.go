@@ -144,7 +144,7 @@ func (g *Gateway) leave(ctx *fasthttp.RequestCtx, now time.Time) {
 		}
 	}
 	if s, ok, _ := g.sessionOf(ctx, r, now); ok {
-		if err := r.engine.End(context.Background(), s.ID, s.Expires); err != nil {
+		if err := r.engine.End(context.Background(), s.ID); err != nil {
 			g.log.Warn("ending session", "room", r.name, "err", err)
 		}
 	}

@@ -114,11 +114,11 @@ func (f *flakyStore) Refresh(ctx context.Context, room string, sids []string, no
 	return f.Store.Refresh(ctx, room, sids, now)
 }
 
-func (f *flakyStore) End(ctx context.Context, room, sid string) error {
+func (f *flakyStore) End(ctx context.Context, room, sid string, now time.Time) error {
 	if err := f.fail(); err != nil {
 		return err
 	}
-	return f.Store.End(ctx, room, sid)
+	return f.Store.End(ctx, room, sid, now)
 }
 
 func (f *flakyStore) Seen(ctx context.Context, room string, numbers []uint64, now time.Time) error {

@@ -39,8 +39,8 @@ type memRoom struct {
 
 	// Sessions maps a session id to its last refresh.
 	Sessions map[string]int64
-	// Ended remembers ended sessions until they could no longer be valid, so
-	// a late refresh does not bring one back.
+	// Ended maps an ended session to when it ended, remembered until no
+	// token of it could be valid, so a late refresh does not bring it back.
 	Ended map[string]int64
 	// Calls maps a called, unclaimed ticket number to when it was called.
 	Calls map[uint64]int64
@@ -200,8 +200,10 @@ func (r *memRoom) expire(p Policy, now time.Time) {
 			delete(r.Sessions, sid)
 		}
 	}
+	// Ended sessions are kept while a token of theirs could verify.
+	ended := int64(p.SessionTTL + endedSlack)
 	for sid, at := range r.Ended {
-		if ns-at > life {
+		if ns-at > ended {
 			delete(r.Ended, sid)
 		}
 	}
@@ -382,23 +384,13 @@ func (s *MemoryStore) Refresh(_ context.Context, room string, sids []string, now
 	return nil
 }
 
-// End implements Store. The ended session is remembered as long as a token
-// refreshed at the latest time the store has heard of could be valid, on
-// the callers' clock: End is given no time of its own.
-func (s *MemoryStore) End(_ context.Context, room, sid string) error {
+// End implements Store.
+func (s *MemoryStore) End(_ context.Context, room, sid string, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.rooms[room]
-	if r == nil {
-		r = newMemRoom()
-		s.rooms[room] = r
-	}
-	at := r.Last
-	if at == 0 {
-		at = time.Now().UnixNano() // a room never heard of: the wall clock is all there is
-	}
+	r := s.room(room, now)
 	delete(r.Sessions, sid)
-	r.Ended[sid] = max(at, r.Ended[sid])
+	r.Ended[sid] = max(r.Last, r.Ended[sid])
 	return nil
 }
 

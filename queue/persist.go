@@ -5,9 +5,12 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // The memory store is one process's memory; saving it to a file on
@@ -64,8 +67,23 @@ func (s *MemoryStore) Save(path string) error {
 	return nil
 }
 
+// maxStateSize bounds the state file. Saved state takes up to 3 bytes per
+// ticket still in line and about 45 per session (a million in line and ten
+// thousand sessions: 3 MB), so this is more than one node can serve. It
+// also bounds what decoding a crafted file can take: gob makes up to about
+// 24 bytes of memory of each byte of the file (a slice header for a 1-byte
+// empty slice), growing it as it goes — under a gigabyte at this size.
+const maxStateSize = 8 << 20
+
+// maxStateRooms bounds the rooms of a state file: every room configured,
+// now or in the past, with room to spare.
+const maxStateRooms = 10_000
+
 // LoadMemoryStore reads a store saved by Save. A missing file is a fresh
-// start, not an error.
+// start, not an error. A file that is not a state Save could have written
+// — damaged, or crafted to make the gateway panic, hang, fill its memory or
+// sell stock it does not have — is refused with a *StateError naming the
+// file, the room and the field.
 func LoadMemoryStore(path string) (*MemoryStore, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -75,49 +93,104 @@ func LoadMemoryStore(path string) (*MemoryStore, error) {
 		return nil, fmt.Errorf("loading queue state: %w", err) // names the path
 	}
 	defer f.Close()
-	var st savedState
-	if err := gob.NewDecoder(f).Decode(&st); err != nil {
+	data, err := io.ReadAll(io.LimitReader(f, maxStateSize+1))
+	if err != nil {
 		return nil, fmt.Errorf("loading queue state from %s: %w", path, err)
 	}
-	if st.Version < 1 || st.Version > stateVersion {
-		return nil, fmt.Errorf("loading queue state from %s: version %d, want %d", path, st.Version, stateVersion)
+	s, err := loadState(data)
+	if bad, ok := err.(*StateError); ok {
+		bad.File = path
+	}
+	return s, err
+}
+
+// loadState decodes and checks a saved state. It decodes twice: first
+// with every room's content skipped, which gob does without allocating for
+// the lengths the file claims, so a map said to hold billions of entries
+// fails there for want of them instead of being made that large; then for
+// real, now that every length is backed by the bytes it claims.
+func loadState(data []byte) (*MemoryStore, error) {
+	if len(data) > maxStateSize {
+		return nil, &StateError{Problem: fmt.Sprintf("larger than %d bytes", maxStateSize)}
+	}
+	var shape struct {
+		Version int
+		Rooms   map[string]struct{}
+	}
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&shape); err != nil {
+		return nil, &StateError{Problem: "not a queue state", Err: err}
+	}
+	if shape.Version < 1 || shape.Version > stateVersion {
+		return nil, &StateError{Field: "Version", Problem: fmt.Sprintf("%d, want 1 to %d", shape.Version, stateVersion)}
+	}
+	if len(shape.Rooms) > maxStateRooms {
+		return nil, &StateError{Field: "Rooms", Problem: fmt.Sprintf("%d rooms, more than %d", len(shape.Rooms), maxStateRooms)}
+	}
+	for _, name := range slices.Sorted(maps.Keys(shape.Rooms)) {
+		if !ValidRoomName(name) {
+			return nil, &StateError{Room: name, Problem: "not a room name"}
+		}
+	}
+	var st savedState
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
+		return nil, &StateError{Problem: "not a queue state", Err: err}
 	}
 	s := NewMemoryStore()
-	for name, r := range st.Rooms {
-		// gob leaves empty maps nil.
-		if r.Sessions == nil {
-			r.Sessions = make(map[string]int64)
+	for _, name := range slices.Sorted(maps.Keys(st.Rooms)) {
+		r := st.Rooms[name]
+		if r == nil {
+			return nil, &StateError{Room: name, Problem: "empty"}
 		}
-		if r.Ended == nil {
-			r.Ended = make(map[string]int64)
-		}
-		if r.Calls == nil {
-			r.Calls = make(map[uint64]int64)
-		}
-		if r.Claims == nil {
-			r.Claims = make(map[uint64]claim)
-		}
-		if len(r.Seen) > 0 { // saved before version 3: seconds since Base, plus one
-			for i, v := range r.Seen {
-				var t uint16
-				switch v {
-				case 0:
-				case ^uint32(0):
-					t = seenLeft
-				default:
-					t = uint16((v-1)%tickSpan) + 1
-				}
-				r.Polls.grow(uint64(i)+1, t)
-			}
-			r.Seen = nil
-		}
-		if r.Stock.Holds == nil {
-			r.Stock.Holds = make(map[string]memHold)
-		}
-		if r.Stock.BySession == nil {
-			r.Stock.BySession = make(map[string]string)
+		if err := r.restore(st.Version); err != nil {
+			return nil, &StateError{Room: name, Field: err.field, Problem: err.problem}
 		}
 		s.rooms[name] = r
 	}
 	return s, nil
+}
+
+// restore makes a decoded room ready to use (gob leaves empty maps nil,
+// and older versions kept the poll record in another form), then checks it.
+func (r *memRoom) restore(version int) *fieldError {
+	if r.Sessions == nil {
+		r.Sessions = make(map[string]int64)
+	}
+	if r.Ended == nil {
+		r.Ended = make(map[string]int64)
+	}
+	if r.Calls == nil {
+		r.Calls = make(map[uint64]int64)
+	}
+	if r.Claims == nil {
+		r.Claims = make(map[uint64]claim)
+	}
+	if r.Stock.Holds == nil {
+		r.Stock.Holds = make(map[string]memHold)
+	}
+	if r.Stock.BySession == nil {
+		r.Stock.BySession = make(map[string]string)
+	}
+	if len(r.Seen) > 0 { // saved before version 3: seconds since Base, plus one
+		switch {
+		case version >= 3:
+			return &fieldError{"Seen", fmt.Sprintf("set in a version %d file, which keeps polls in Polls", version)}
+		case r.Polls.N > 0 || len(r.Polls.Chunks) > 0:
+			return &fieldError{"Seen", "set beside Polls"}
+		case uint64(len(r.Seen)) != r.Issued:
+			return &fieldError{"Seen", fmt.Sprintf("%d entries for %d tickets issued", len(r.Seen), r.Issued)}
+		}
+		for i, v := range r.Seen {
+			var t uint16
+			switch v {
+			case 0:
+			case ^uint32(0):
+				t = seenLeft
+			default:
+				t = uint16((v-1)%tickSpan) + 1
+			}
+			r.Polls.grow(uint64(i)+1, t)
+		}
+		r.Seen = nil
+	}
+	return r.check()
 }

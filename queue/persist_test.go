@@ -28,7 +28,7 @@ func busyStore(t *testing.T) *MemoryStore {
 	called := calledSet(s, rm)
 	mustClaim(t, s, called[0], start.Add(4*time.Second))
 	s.Refresh(ctx, rm, []string{"restored"}, start.Add(5*time.Second))
-	s.End(ctx, rm, "gone")
+	s.End(ctx, rm, "gone", start.Add(5*time.Second))
 	s.Seen(ctx, rm, []uint64{7, 9}, start.Add(6*time.Second))
 	s.Leave(ctx, rm, 8)
 	s.AdmitDirect(ctx, "quiet", "walk-in", p, start)

@@ -41,9 +41,9 @@ func (s *RedisStore) Advance(ctx context.Context, room string, p Policy, now tim
 	k := advanceFirst
 	nowUs := now.UnixMicro()
 	for run := 1; ; run++ {
-		args := make([]any, 0, 14+k)
+		args := make([]any, 0, 15+k)
 		args = append(args, nowUs, p.MaxActive, p.PerMinute, p.Burst, sessionLife(p), p.ClaimWindow.Microseconds(),
-			int64(p.AbandonAfter/time.Second),
+			int64(p.AbandonAfter/time.Second), endedLife(p),
 			openingID(o), o.At.UnixNano(), o.PrequeueEnd, boolArg(o.Random), o.Seed, issued, s0)
 		args = appendNumbers(args, o, s0, k)
 		v, err := scriptAdvance.Run(ctx, s.client, r.keys, args...).Slice()

@@ -59,7 +59,7 @@ local function save(r, ...)
   redis.call('HSET', C, unpack(args))
 end
 
--- touch notes now as the latest time a caller passed (End has none).
+-- touch notes now as the latest time a caller passed.
 local function touch(r, now)
   if now > r.last then r.last = now end
 end
@@ -127,10 +127,11 @@ local function see(r, n, pos, now)
   end
 end
 
--- expire ends sessions past their life and forgets what no longer matters.
-local function expire(now, life, window)
+-- expire ends sessions past their life, forgets ended ones once no token of
+-- theirs could be valid (ended_life), and forgets what no longer matters.
+local function expire(now, life, ended_life, window)
   redis.call('ZREMRANGEBYSCORE', SESS, '-inf', '(' .. fmt(now - life))
-  redis.call('ZREMRANGEBYSCORE', ENDED, '-inf', '(' .. fmt(now - life))
+  redis.call('ZREMRANGEBYSCORE', ENDED, '-inf', '(' .. fmt(now - ended_life))
   redis.call('ZREMRANGEBYSCORE', CALLS, '-inf', '(' .. fmt(now - window))
   -- A claim is kept while its session lives, and for twice the claim
   -- window at least. Its score is when to look again, less 2·window: a
@@ -192,7 +193,8 @@ return counters()
 `
 
 // luaAdvance: ARGV now, max active, per minute, burst, session life (µs),
-// claim window (µs), abandon window (s); the opening this node knows: id,
+// claim window (µs), abandon window (s), ended life (µs); the opening this
+// node knows: id,
 // instant (ns), pre-queue end, random, seed, and the last Issued it heard
 // of; S0, the place the numbers start after, then the numbers of places
 // S0+1, S0+2, ... of a random pre-queue (see redis_advance.go).
@@ -217,21 +219,21 @@ return counters()
 const luaAdvance = luaPrelude + `
 local now = tonumber(ARGV[1])
 local max_active, per_minute, burst = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local life, window, abandon = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local id, s0 = ARGV[8], tonumber(ARGV[14])
+local life, window, abandon, ended_life = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local id, s0 = ARGV[9], tonumber(ARGV[15])
 local r = load()
 touch(r, now)
 if r.opened ~= 1 and id ~= '' then
-  r.opened, r.pq_end, r.random = 1, tonumber(ARGV[10]), tonumber(ARGV[11])
-  redis.call('HSET', C, 'opened', '1', 'opened_at', ARGV[9], 'pq_end', fmt(r.pq_end), 'random', fmt(r.random), 'seed', ARGV[12])
-  local n = math.max(r.pq_end, tonumber(ARGV[13]))
+  r.opened, r.pq_end, r.random = 1, tonumber(ARGV[11]), tonumber(ARGV[12])
+  redis.call('HSET', C, 'opened', '1', 'opened_at', ARGV[10], 'pq_end', fmt(r.pq_end), 'random', fmt(r.random), 'seed', ARGV[13])
+  local n = math.max(r.pq_end, tonumber(ARGV[14]))
   see(r, n, n, now)
   save(r, 'issued', 'base')
   -- Nobody is called until every node has noticed the loss and counted
   -- its live sessions again (Room.Tick re-announces them).
   redis.call('HSET', C, 'recover_until', fmt(now + RECOVER))
 end
-expire(now, life, window)
+expire(now, life, ended_life, window)
 expire_holds(now)
 refill(r, now, per_minute, burst)
 local code = 'ok'
@@ -244,7 +246,7 @@ if r.opened == 1 and now >= num(redis.call('HGET', C, 'recover_until')) then
     local pos = r.serving + 1
     local n = pos
     if r.random == 1 and pos <= r.pq_end then
-      local arg = known and pos > s0 and ARGV[14 + pos - s0]
+      local arg = known and pos > s0 and ARGV[15 + pos - s0]
       if not arg then
         code = 'more'
         break
@@ -311,11 +313,12 @@ return {3, counters()}
 `
 
 // luaAdmitDirect: ARGV now, session id, max active, per minute, burst,
-// session life, claim window. Replies 1 when admitted (now or before).
+// session life, claim window, ended life. Replies 1 when admitted (now or
+// before).
 const luaAdmitDirect = luaPrelude + `
 local now, sid = tonumber(ARGV[1]), ARGV[2]
 local max_active, per_minute, burst = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local life, window = tonumber(ARGV[6]), tonumber(ARGV[7])
+local life, window, ended_life = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local r = load()
 touch(r, now)
 save(r, 'last')
@@ -323,7 +326,7 @@ if redis.call('ZSCORE', SESS, sid) then return 1 end
 if redis.call('ZSCORE', ENDED, sid) then return 0 end
 if r.opened ~= 1 or r.serving < r.issued or redis.call('ZCARD', CALLS) > 0 then return 0 end
 if now < num(redis.call('HGET', C, 'recover_until')) then return 0 end
-expire(now, life, window)
+expire(now, life, ended_life, window)
 refill(r, now, per_minute, burst)
 local free = max_active - redis.call('ZCARD', SESS) - redis.call('ZCARD', CALLS)
 local ok = 0
@@ -353,14 +356,15 @@ end
 return 1
 `
 
-// luaEnd: ARGV the wall clock (µs), session id. The end is stamped with
-// the latest time a caller passed, and the wall clock only for a room
-// never heard of.
+// luaEnd: ARGV now, session id. The end is stamped with the latest time
+// a caller passed, now included, so that ends are listed in the order they
+// were made whatever the callers' clocks.
 const luaEnd = luaPrelude + `
-local at = num(redis.call('HGET', C, 'last'))
-if at == 0 then at = tonumber(ARGV[1]) end
+local r = load()
+touch(r, tonumber(ARGV[1]))
+save(r, 'last')
 redis.call('ZREM', SESS, ARGV[2])
-redis.call('ZADD', ENDED, 'GT', fmt(at), ARGV[2])
+redis.call('ZADD', ENDED, 'GT', fmt(r.last), ARGV[2])
 return 1
 `
 

@@ -119,7 +119,7 @@ func (s *RedisStore) Claim(ctx context.Context, room string, n uint64, sid strin
 func (s *RedisStore) AdmitDirect(ctx context.Context, room, sid string, p Policy, now time.Time) (bool, error) {
 	r := s.room(room)
 	ok, err := scriptAdmitDirect.Run(ctx, s.client, r.keys, now.UnixMicro(), sid, p.MaxActive, p.PerMinute, p.Burst,
-		sessionLife(p), p.ClaimWindow.Microseconds()).Int64()
+		sessionLife(p), p.ClaimWindow.Microseconds(), endedLife(p)).Int64()
 	if err != nil {
 		return false, fmt.Errorf("admitting to room %s: %w", room, err)
 	}
@@ -129,6 +129,10 @@ func (s *RedisStore) AdmitDirect(ctx context.Context, room, sid string, p Policy
 // sessionLife is how long the store keeps a session after its last
 // refresh, in microseconds.
 func sessionLife(p Policy) int64 { return (p.SessionTTL + sessionGrace).Microseconds() }
+
+// endedLife is how long the store keeps an ended session, in microseconds:
+// as long as a token of it could be valid.
+func endedLife(p Policy) int64 { return (p.SessionTTL + endedSlack).Microseconds() }
 
 // Refresh implements Store.
 func (s *RedisStore) Refresh(ctx context.Context, room string, sids []string, now time.Time) error {
@@ -150,11 +154,10 @@ func (s *RedisStore) Refresh(ctx context.Context, room string, sids []string, no
 	}
 }
 
-// End implements Store. The wall clock is passed for a room the store has
-// never heard of, as MemoryStore uses it.
-func (s *RedisStore) End(ctx context.Context, room, sid string) error {
+// End implements Store.
+func (s *RedisStore) End(ctx context.Context, room, sid string, now time.Time) error {
 	r := s.room(room)
-	if err := scriptEnd.Run(ctx, s.client, r.keys, time.Now().UnixMicro(), sid).Err(); err != nil {
+	if err := scriptEnd.Run(ctx, s.client, r.keys, now.UnixMicro(), sid).Err(); err != nil {
 		return fmt.Errorf("ending a session of room %s: %w", room, err)
 	}
 	return nil

@@ -71,9 +71,9 @@ type Room struct {
 	wasDown     bool
 	opened      bool
 
-	// ended holds sessions ended on this node until their tokens expire;
-	// copy-on-write, because it is read on every proxied request and
-	// written only on a revoke.
+	// ended holds sessions ended, on this node or another, until no token
+	// of theirs can verify (endedUntil); copy-on-write, because it is read
+	// on every proxied request and written only on a revoke or a tick.
 	ended atomic.Pointer[map[string]time.Time]
 }
 
@@ -241,9 +241,9 @@ func (r *Room) Tick(ctx context.Context) {
 	if err == nil {
 		err = r.learnEnded(ctx, p.SessionTTL)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if err != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		// Keep what was not sent for the next round, each once: refreshes
 		// keep sessions counted, ends free their slots, and polls keep
 		// tickets that waited through the outage from being taken for
@@ -260,10 +260,9 @@ func (r *Room) Tick(ctx context.Context) {
 		r.snap.Store(&snapshot{Counters: old.Counters, at: old.at, rate: old.rate, err: err})
 		return
 	}
-	if r.wasDown {
-		r.log.Info("queue store reachable again: admissions resumed")
-		r.wasDown = false
-	}
+	// The recount calls the store, so it runs without r.mu, as every store
+	// call here does: polls and refreshes take r.mu and must never wait on
+	// the network.
 	if old := r.snap.Load(); lostData(old.Counters, c) {
 		r.recount(ctx, now)
 		r.log.Error("queue store lost data: tickets keep their numbers and newcomers queue behind them, but sessions, calls and claims it forgot are gone",
@@ -271,6 +270,12 @@ func (r *Room) Tick(ctx context.Context) {
 			"serving_before", old.Serving, "serving_now", c.Serving,
 			"admitted_before", old.Admitted, "admitted_now", c.Admitted,
 			"active_before", old.Active, "active_now", c.Active)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.wasDown {
+		r.log.Info("queue store reachable again: admissions resumed")
+		r.wasDown = false
 	}
 	r.noteStock(c.Stock)
 	r.snap.Store(&snapshot{Counters: c, at: now, rate: r.rate.add(now, c.Admitted)})
@@ -311,7 +316,8 @@ func (r *Room) flush(ctx context.Context, seen []uint64, refresh, ends []string,
 		}
 	}
 	for _, sid := range ends {
-		if err := r.store.End(ctx, r.name, sid); err != nil {
+		// Stamped now, later than the end: refused a little longer.
+		if err := r.store.End(ctx, r.name, sid, now); err != nil {
 			return fmt.Errorf("ending sessions: %w", err)
 		}
 	}
@@ -586,81 +592,6 @@ func (r *Room) Refresh(sid string) {
 	r.mu.Unlock()
 }
 
-// End ends a session now: the origin revoked it or the shopper left. Its
-// token is refused on this node from now on. If the store cannot be told,
-// the error says so and the end is sent again at the next tick.
-func (r *Room) End(ctx context.Context, sid string, tokenExpires time.Time) error {
-	r.markEnded([]Ended{{ID: sid}}, func(Ended) time.Time { return tokenExpires })
-	if err := r.store.End(ctx, r.name, sid); err != nil {
-		r.mu.Lock()
-		r.ends = append(r.ends, sid)
-		r.mu.Unlock()
-		return fmt.Errorf("ending session: %w", err)
-	}
-	return nil
-}
-
-// markEnded adds sessions to the ended set, each until until(e), dropping
-// the ones whose tokens can no longer be valid. Copy-on-write: this runs on
-// a revoke or a tick, the reads on every request.
-func (r *Room) markEnded(es []Ended, until func(Ended) time.Time) {
-	for {
-		old := r.ended.Load()
-		next := make(map[string]time.Time, len(*old)+len(es))
-		now := r.now()
-		for k, exp := range *old {
-			if exp.After(now) {
-				next[k] = exp
-			}
-		}
-		for _, e := range es {
-			if exp := until(e); exp.After(next[e.ID]) {
-				next[e.ID] = exp
-			}
-		}
-		if r.ended.CompareAndSwap(old, &next) {
-			return
-		}
-	}
-}
-
-// endedOverlap reaches back past the last ended session heard of: other
-// nodes' clocks, whose times the store records, may lag this one.
-const endedOverlap = 5 * time.Second
-
-// learnEnded fetches the sessions other nodes ended since the last tick, so
-// that a session revoked on one node is refused on every node. A session's
-// token is valid at most SessionTTL after its last refresh, which came
-// before its end: past that, it need not be remembered.
-func (r *Room) learnEnded(ctx context.Context, ttl time.Duration) error {
-	r.mu.Lock()
-	since := r.endedCursor.Add(-endedOverlap)
-	r.mu.Unlock()
-	es, err := r.store.EndedSince(ctx, r.name, since)
-	if err != nil {
-		return err
-	}
-	if len(es) == 0 {
-		return nil
-	}
-	latest := since
-	fresh := es[:0]
-	ended := *r.ended.Load()
-	for _, e := range es {
-		latest = maxTime(latest, e.At)
-		if _, known := ended[e.ID]; !known {
-			fresh = append(fresh, e)
-		}
-	}
-	if len(fresh) > 0 {
-		r.markEnded(fresh, func(e Ended) time.Time { return e.At.Add(ttl + sessionGrace) })
-	}
-	r.mu.Lock()
-	r.endedCursor = maxTime(r.endedCursor, latest)
-	r.mu.Unlock()
-	return nil
-}
-
 // recount tells a store that lost its data about the sessions this node
 // has seen in use; the store holds admissions for a moment after a loss so
 // that every node can do so first.
@@ -668,7 +599,10 @@ func (r *Room) recount(ctx context.Context, now time.Time) {
 	if r.live == nil {
 		return
 	}
-	if sids := r.live(); len(sids) > 0 {
+	// A session this node knows has ended is not counted again: its
+	// token still verifies, but no node lets it in.
+	sids := slices.DeleteFunc(r.live(), r.Ended)
+	if len(sids) > 0 {
 		if err := r.store.Refresh(ctx, r.name, sids, now); err != nil {
 			r.log.Warn("recounting sessions after the store lost data", "err", err)
 		}
@@ -681,19 +615,6 @@ func (r *Room) recount(ctx context.Context, now time.Time) {
 func lostData(before, after Counters) bool {
 	return after.Issued < before.Issued || after.Admitted < before.Admitted ||
 		(before.Opening.Opened && !after.Opening.Opened)
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-// Ended reports whether session sid was ended, on this node or another.
-func (r *Room) Ended(sid string) bool {
-	_, ok := (*r.ended.Load())[sid]
-	return ok
 }
 
 // Leave takes ticket n out of the line.

@@ -98,7 +98,7 @@ func (g *rig) drain(line []Ticket, hold, limit time.Duration) []uint64 {
 		now := g.clk.Now()
 		for sid, at := range ends {
 			if !now.Before(at) {
-				g.room.End(context.Background(), sid, now.Add(time.Minute))
+				g.room.End(context.Background(), sid)
 				delete(ends, sid)
 			}
 		}
@@ -280,7 +280,7 @@ func TestRoomForfeitRequeues(t *testing.T) {
 			for range 4 {
 				line = append(line, g.ticket())
 			}
-			g.room.End(context.Background(), a.SessionID, start.Add(time.Minute))
+			g.room.End(context.Background(), a.SessionID)
 			g.tick()
 			// Ticket 1's turn came; it does not poll; 2 does.
 			for range 30 {
@@ -334,7 +334,7 @@ func TestRoomAbandonedTicketsDropOut(t *testing.T) {
 	if st := g.status(line[9]); st.Ahead != 4 {
 		t.Errorf("Ahead of ticket 10: got %d, want 4", st.Ahead)
 	}
-	g.room.End(context.Background(), a.SessionID, g.clk.Now().Add(time.Minute))
+	g.room.End(context.Background(), a.SessionID)
 	g.clk.Add(time.Second)
 	g.tick()
 	if st := g.status(line[5]); st.State != StateAdmitted {
@@ -369,7 +369,7 @@ func TestRoomStoreOutage(t *testing.T) {
 	}
 	// The session ends while the store is away: the ticket's turn has come
 	// but it cannot be claimed.
-	g.room.End(ctx, a.SessionID, g.clk.Now().Add(time.Minute))
+	g.room.End(ctx, a.SessionID)
 	for range 5 {
 		g.clk.Add(time.Second)
 		g.room.Refresh("still-shopping")
@@ -393,7 +393,7 @@ func TestRoomStoreOutage(t *testing.T) {
 	if st := g.status(tk); st.State == StateAdmitted {
 		t.Errorf("ticket admitted while the session refreshed during the outage fills the room")
 	}
-	g.mem.End(ctx, "shop", "still-shopping")
+	g.mem.End(ctx, "shop", "still-shopping", g.clk.Now())
 	g.clk.Add(time.Second)
 	g.tick()
 	if st := g.status(tk); st.State != StateAdmitted || st.Message != "" {
@@ -409,7 +409,7 @@ func TestRoomStoreFailsDuringClaim(t *testing.T) {
 	g.tick()
 	a := g.arrive()
 	tk := g.ticket()
-	g.room.End(context.Background(), a.SessionID, start.Add(time.Minute))
+	g.room.End(context.Background(), a.SessionID)
 	g.tick()
 	f.down.Store(true)
 	st, err := g.room.Status(context.Background(), tk)
@@ -454,7 +454,7 @@ func TestRoomOutageLongerThanAbandonWindow(t *testing.T) {
 	if c := g.counters(); c.Waiting != 10 {
 		t.Errorf("Waiting after the outage: got %d, want 10", c.Waiting)
 	}
-	g.room.End(context.Background(), a.SessionID, g.clk.Now().Add(time.Minute))
+	g.room.End(context.Background(), a.SessionID)
 	order := g.drain(line, time.Second, 10*time.Minute)
 	if !slices.Equal(order, []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}) {
 		t.Errorf("admitted %v, want 1..10 in order", order)
@@ -576,7 +576,7 @@ func TestRoomETAFollowsMeasuredRate(t *testing.T) {
 		now := g.clk.Add(time.Second)
 		for sid, at := range ends {
 			if !now.Before(at) {
-				g.room.End(context.Background(), sid, now.Add(time.Minute))
+				g.room.End(context.Background(), sid)
 				delete(ends, sid)
 			}
 		}
@@ -655,17 +655,17 @@ func TestRoomEndIsRefusedLocally(t *testing.T) {
 	if g.room.Ended(a.SessionID) {
 		t.Fatal("a live session reads as ended")
 	}
-	if err := g.room.End(context.Background(), a.SessionID, g.clk.Now().Add(time.Minute)); err != nil {
+	if err := g.room.End(context.Background(), a.SessionID); err != nil {
 		t.Fatal(err)
 	}
 	if !g.room.Ended(a.SessionID) {
 		t.Error("an ended session does not read as ended")
 	}
-	// Forgotten once its token has expired.
+	// Forgotten once no token of it can verify.
 	g.clk.Add(2 * time.Minute)
-	g.room.End(context.Background(), "other", g.clk.Now().Add(time.Minute))
+	g.room.End(context.Background(), "other")
 	if g.room.Ended(a.SessionID) {
-		t.Error("an ended session is remembered past its token's expiry")
+		t.Error("an ended session is remembered after no token of it can verify")
 	}
 }
 

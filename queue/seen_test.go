@@ -103,7 +103,7 @@ func TestPollClockWraps(t *testing.T) {
 	if c.Waiting != 1 {
 		t.Errorf("after 20 hours: %d waiting, want 1 (the ticket that kept polling)", c.Waiting)
 	}
-	s.End(ctx, "r", holder)
+	s.End(ctx, "r", holder, now)
 	now = now.Add(time.Second)
 	s.Seen(ctx, "r", []uint64{polling}, now)
 	if _, err := s.Advance(ctx, "r", p, now); err != nil {

@@ -138,7 +138,7 @@ func simulateSale(t *testing.T, seed uint64, sched Schedule, stores []Store) {
 				if !now.Before(s.shopUntil) {
 					s.done = true
 					if s.revokes {
-						if err := node().End(ctx, s.sid, s.lastReq.Add(p.SessionTTL)); err != nil {
+						if err := node().End(ctx, s.sid); err != nil {
 							t.Fatalf("at %v: End: %v", now.Sub(start), err)
 						}
 					}

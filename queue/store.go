@@ -32,10 +32,13 @@ type Store interface {
 	AdmitDirect(ctx context.Context, room, sid string, p Policy, now time.Time) (bool, error)
 	// Refresh extends the life of sessions that are still being used.
 	Refresh(ctx context.Context, room string, sids []string, now time.Time) error
-	// End ends a session (the origin revoked it, or the shopper left). The
-	// store remembers it while its token could be valid, so a refresh that
-	// arrives later does not count it again.
-	End(ctx context.Context, room, sid string) error
+	// End ends a session (the origin revoked it, or the shopper left) at
+	// now, or at the latest time the store heard of if that is later, so
+	// that ends are listed in the order EndedSince reads them. The store
+	// remembers it while a token of the session could be valid (the
+	// session's life plus endedSlack), so a refresh that arrives later does
+	// not count it again and a node that hears late still hears of it.
+	End(ctx context.Context, room, sid string, now time.Time) error
 	// Seen records that tickets are still polling. A number beyond the last
 	// one issued (the store lost its data) raises Issued to it, and the
 	// numbers before it count as polling until the abandon window passes.

@@ -35,6 +35,7 @@ func testStore(t *testing.T, newStore func(t *testing.T) Store) {
 		{"SessionsExpire", storeSessionsExpire},
 		{"EndFreesSlotForGood", storeEndFreesSlotForGood},
 		{"EndOfUnknownSession", storeEndOfUnknownSession},
+		{"EndedOutlivesTokens", storeEndedOutlivesTokens},
 		{"RefreshOfUnknownSessionCounts", storeRefreshOfUnknownSessionCounts},
 		{"SeenRaisesIssued", storeSeenRaisesIssued},
 		{"LostDataKeepsOrder", storeLostDataKeepsOrder},
@@ -231,7 +232,7 @@ func storeCapacityInvariant(t *testing.T, newStore func(*testing.T) Store) {
 				for i := 0; i < len(sids); i++ {
 					switch rng.IntN(10) {
 					case 0:
-						s.End(ctx, rm, sids[i])
+						s.End(ctx, rm, sids[i], now)
 						sids = slices.Delete(sids, i, i+1)
 						i--
 					case 1, 2, 3:
@@ -262,7 +263,7 @@ func storeCapacityBoundsCalls(t *testing.T, newStore func(*testing.T) Store) {
 	if c.Active != 2 || c.Called != 1 || c.Serving != 3 {
 		t.Fatalf("got Active %d Called %d Serving %d, want 2, 1, 3", c.Active, c.Called, c.Serving)
 	}
-	s.End(context.Background(), rm, "sid-1")
+	s.End(context.Background(), rm, "sid-1", start.Add(time.Second))
 	c = mustAdvance(t, s, p, start.Add(2*time.Second))
 	if c.Active != 1 || c.Called != 2 || c.Serving != 4 {
 		t.Fatalf("after an end: got Active %d Called %d Serving %d, want 1, 2, 4", c.Active, c.Called, c.Serving)
@@ -296,7 +297,7 @@ func storeClaimIsIdempotent(t *testing.T, newStore func(*testing.T) Store) {
 		t.Errorf("after retries: got Active %d Admitted %d, want 1 and 1", c.Active, c.Admitted)
 	}
 	// Once that session has ended, the old ticket is spent.
-	s.End(ctx, rm, "first")
+	s.End(ctx, rm, "first", start.Add(3*time.Hour/2))
 	if _, err := s.Claim(ctx, rm, 1, "late", start.Add(2*time.Hour)); !errors.Is(err, ErrForfeited) {
 		t.Errorf("Claim after the session ended: got %v, want ErrForfeited", err)
 	}
@@ -440,7 +441,7 @@ func storeEndFreesSlotForGood(t *testing.T, newStore func(*testing.T) Store) {
 	mustOpen(t, s, start)
 	mustAdvance(t, s, p, start)
 	sid := mustClaim(t, s, 1, start)
-	if err := s.End(ctx, rm, sid); err != nil {
+	if err := s.End(ctx, rm, sid, start); err != nil {
 		t.Fatal(err)
 	}
 	s.Refresh(ctx, rm, []string{sid}, start.Add(time.Second))
@@ -469,7 +470,7 @@ func storeEndOfUnknownSession(t *testing.T, newStore func(*testing.T) Store) {
 			s := newStore(t)
 			ctx := context.Background()
 			mustOpen(t, s, base)
-			if err := s.End(ctx, rm, "ghost"); err != nil {
+			if err := s.End(ctx, rm, "ghost", base); err != nil {
 				t.Fatal(err)
 			}
 			now := base.Add(30 * time.Second)
@@ -479,6 +480,57 @@ func storeEndOfUnknownSession(t *testing.T, newStore func(*testing.T) Store) {
 				t.Errorf("Active: got %d, want 0", c.Active)
 			}
 		})
+	}
+}
+
+// storeEndedOutlivesTokens: an ended session is listed, and its refreshes
+// refused, until its life plus endedSlack after its end — the time every
+// node refuses it until, so a node that hears late still hears — and is
+// forgotten after. Ends are stamped in the order they were made, whatever
+// the callers' clocks.
+func storeEndedOutlivesTokens(t *testing.T, newStore func(*testing.T) Store) {
+	p := with(roomy, func(p *Policy) { p.SessionTTL = 20 * time.Second })
+	s := newStore(t)
+	ctx := context.Background()
+	mustOpen(t, s, start)
+	if ok, err := s.AdmitDirect(ctx, rm, "gone", p, start); !ok || err != nil {
+		t.Fatalf("AdmitDirect: %v, %v", ok, err)
+	}
+	end := start.Add(9 * time.Second)
+	if err := s.End(ctx, rm, "gone", end); err != nil {
+		t.Fatal(err)
+	}
+	mustAdvance(t, s, p, end.Add(2*time.Second)) // a node whose clock is ahead
+	if err := s.End(ctx, rm, "slow-clock", end.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	stamps := func() map[string]time.Time {
+		es, err := s.EndedSince(ctx, rm, start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := make(map[string]time.Time)
+		for _, e := range es {
+			m[e.ID] = e.At
+		}
+		return m
+	}
+	if got := stamps(); !got["gone"].Equal(end) || !got["slow-clock"].Equal(end.Add(2*time.Second)) {
+		t.Errorf("end stamps: got %v, want gone at %v and slow-clock at %v (not before an end already heard of)",
+			got, end, end.Add(2*time.Second))
+	}
+	last := end.Add(p.SessionTTL + endedSlack)
+	mustAdvance(t, s, p, last)
+	s.Refresh(ctx, rm, []string{"gone"}, last)
+	if c := mustAdvance(t, s, p, last); c.Active != 0 {
+		t.Errorf("a refresh %v after the end: got Active %d, want 0", last.Sub(end), c.Active)
+	}
+	if _, ok := stamps()["gone"]; !ok {
+		t.Errorf("%v after the end, a node hearing late no longer hears of it", last.Sub(end))
+	}
+	mustAdvance(t, s, p, last.Add(time.Second))
+	if _, ok := stamps()["gone"]; ok {
+		t.Errorf("%v after the end, still listed: no token of it can verify", last.Add(time.Second).Sub(end))
 	}
 }
 
@@ -583,15 +635,15 @@ func storeAdmitDirect(t *testing.T, newStore func(*testing.T) Store) {
 			mustOpen(t, s, start)
 			s.AdmitDirect(ctx, rm, "a", p, start)
 			s.AdmitDirect(ctx, rm, "b", p, start)
-			s.End(ctx, rm, "a")
-			s.End(ctx, rm, "b")
+			s.End(ctx, rm, "a", start)
+			s.End(ctx, rm, "b", start)
 		}, false},
 		{"budget back after a second", func(t *testing.T, s Store) {
 			mustOpen(t, s, start.Add(-time.Second))
 			s.AdmitDirect(ctx, rm, "a", p, start.Add(-time.Second))
 			s.AdmitDirect(ctx, rm, "b", p, start.Add(-time.Second))
-			s.End(ctx, rm, "a")
-			s.End(ctx, rm, "b")
+			s.End(ctx, rm, "a", start.Add(-time.Second))
+			s.End(ctx, rm, "b", start.Add(-time.Second))
 		}, true},
 		{"everyone waiting was served", func(t *testing.T, s Store) {
 			mustOpen(t, s, start)
@@ -627,7 +679,7 @@ func storeAdmitDirect(t *testing.T, newStore func(*testing.T) Store) {
 					ok, err, again.Active, again.Admitted, after.Active, after.Admitted)
 			}
 			// An ended session is not let back in by a retry.
-			s.End(ctx, rm, "new")
+			s.End(ctx, rm, "new", start)
 			if ok, _ := s.AdmitDirect(ctx, rm, "new", p, start); ok {
 				t.Errorf("AdmitDirect of an ended session: got true, want false")
 			}

@@ -25,7 +25,9 @@ import (
 const drainTimeout = 20 * time.Second
 
 func serve(args []string, stdout, stderr io.Writer) int {
-	cfg, path, code := loadWithFlags(newFlags("serve", stderr), args, stderr)
+	flags := newFlags("serve", stderr)
+	discard := flags.Bool("discard-state", false, "if the queue state file is refused, move it aside and start with an empty queue")
+	cfg, path, code := loadWithFlags(flags, args, stderr)
 	if code != 0 {
 		return code
 	}
@@ -35,7 +37,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	log := newLogger(cfg.Log, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	if err := runGateway(ctx, cfg, log); err != nil {
+	if err := runGateway(ctx, cfg, log, *discard); err != nil {
 		log.Error("anteroom stopped", "err", err)
 		return 1
 	}
@@ -43,8 +45,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 }
 
 // runGateway builds the store and the gateway from cfg and serves until
-// ctx ends.
-func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+// ctx ends; discardState is serve's -discard-state.
+func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, discardState bool) error {
 	secrets := [][]byte{[]byte(os.Getenv(cfg.Keys.SecretEnv))}
 	if cfg.Keys.PreviousSecretEnv != "" {
 		if prev := os.Getenv(cfg.Keys.PreviousSecretEnv); prev != "" {
@@ -69,7 +71,7 @@ func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) error
 		}
 		purchaseKeys = append(purchaseKeys, k)
 	}
-	store, save, err := openStore(cfg, log)
+	store, save, err := openStore(cfg, log, discardState)
 	if err != nil {
 		return err
 	}
@@ -109,19 +111,19 @@ func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) error
 }
 
 // openStore opens the configured store; for the memory store with a state
-// file, save writes it.
-func openStore(cfg *config.Config, log *slog.Logger) (queue.Store, func() error, error) {
+// file, save writes it. A state file refused for what it holds stops the
+// start, unless discardState says to move it aside and start empty.
+func openStore(cfg *config.Config, log *slog.Logger, discardState bool) (queue.Store, func() error, error) {
 	switch cfg.Store.Backend {
 	case "memory":
 		file := cfg.Store.Memory.StateFile
 		if file == "-" {
 			return queue.NewMemoryStore(), nil, nil
 		}
-		s, err := queue.LoadMemoryStore(file)
+		s, err := openStateFile(file, log, discardState)
 		if err != nil {
 			return nil, nil, err
 		}
-		log.Info("queue state loaded", "file", file)
 		return s, func() error { return s.Save(file) }, nil
 	case "redis":
 		rc := cfg.Store.Redis
@@ -140,6 +142,30 @@ func openStore(cfg *config.Config, log *slog.Logger) (queue.Store, func() error,
 	default:
 		return nil, nil, fmt.Errorf("store.backend %q is not known", cfg.Store.Backend)
 	}
+}
+
+// openStateFile loads the memory store's state file. One refused for what it
+// holds is never deleted: with discard, it is moved aside for whoever
+// looks into it, and the gateway starts with an empty queue.
+func openStateFile(file string, log *slog.Logger, discard bool) (*queue.MemoryStore, error) {
+	s, err := queue.LoadMemoryStore(file)
+	var refused *queue.StateError
+	switch {
+	case err == nil:
+		log.Info("queue state loaded", "file", file)
+		return s, nil
+	case !errors.As(err, &refused):
+		return nil, err
+	case !discard:
+		return nil, fmt.Errorf("%w (to start with an empty queue instead, losing every place in it, run serve -discard-state: it moves the file aside)", err)
+	}
+	aside := file + ".rejected-" + time.Now().UTC().Format("20060102T150405Z")
+	if rerr := os.Rename(file, aside); rerr != nil {
+		return nil, fmt.Errorf("moving the refused queue state aside: %w (%w)", rerr, err)
+	}
+	log.Error("QUEUE STATE REFUSED AND DISCARDED: starting with an empty queue; every ticket and session it held is lost",
+		"file", file, "moved_to", aside, "err", err)
+	return queue.NewMemoryStore(), nil
 }
 
 // saveEvery saves the memory store now and then, so that even a crash

@@ -36,7 +36,7 @@ func stockCmd(args []string, stdout, stderr io.Writer) int {
 	if cfg.Store.Backend == "memory" {
 		fmt.Fprintln(stderr, "anteroom stock: with store.backend memory the stock lives in the gateway's state file; stop the gateway before setting it")
 	}
-	store, save, err := openStore(cfg, slog.New(slog.DiscardHandler))
+	store, save, err := openStore(cfg, slog.New(slog.DiscardHandler), false)
 	if err != nil {
 		fmt.Fprintf(stderr, "anteroom stock: %v\n", err)
 		return 1

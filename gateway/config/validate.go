@@ -14,13 +14,14 @@ import (
 	"unicode"
 
 	"github.com/anteroom/anteroom/gateway/match"
+	"github.com/anteroom/anteroom/queue"
 )
 
 // Bounds on values that have a sensible range.
 const (
 	MinPollInterval = time.Second
 	MaxPollInterval = 60 * time.Second
-	MaxRoomNameLen  = 64
+	MaxRoomNameLen  = queue.MaxRoomNameLen
 	// A store call that cannot answer in 10ms never will under load; one
 	// that takes 30s has long lost its shopper.
 	MinStoreTimeout = 10 * time.Millisecond
@@ -31,10 +32,7 @@ const (
 // would never see a request.
 const reservedPrefix = "/.anteroom"
 
-var (
-	roomNameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
-	envNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Validate checks a configuration whose defaults are set and returns every
 // problem found, nil if there are none. Each problem has its key path; its line
@@ -309,7 +307,7 @@ func (r *Room) validate(v *validator, p string) {
 		v.add(p+".name", "is required")
 	case len(r.Name) > MaxRoomNameLen:
 		v.add(p+".name", "must be at most %d characters, got %d", MaxRoomNameLen, len(r.Name))
-	case !roomNameRE.MatchString(r.Name):
+	case !queue.ValidRoomName(r.Name):
 		v.add(p+".name", `must use only a-z, 0-9, "_" and "-", got %q`, r.Name)
 	}
 

@@ -1,0 +1,123 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Ended sessions. A session the origin revoked, or whose shopper left, is
+// refused on every node for as long as any token ever signed for it could
+// still verify — whichever of its tokens carried the revoke — and the store
+// keeps refusing its refreshes for as long, so that it is never alive
+// without being counted.
+//
+// Every token of a session is signed by a node that did not know it had
+// ended: before the end (so it expires by the end plus the session's
+// life), or on a node that had not heard of the end yet. endedSlack covers
+// the latter, and clocks that disagree.
+
+// endedOverlap reaches back past the last ended session heard of: other
+// nodes' clocks, whose times the store records, may lag this one.
+const endedOverlap = 5 * time.Second
+
+// endedSlack is how long past its end plus the session's life an ended
+// session is still refused, on every node and in the store. It covers a
+// node that keeps re-signing the session's cookie until it hears of the
+// end: it hears at its next sync with the store (a tick, 200 ms by
+// default; a second allowed for a slow store), fetching from endedOverlap
+// back (5 s); and clocks of nodes that disagree — a token signed on a fast
+// clock, checked on a slow one — by as much as endedOverlap allows (5 s).
+const endedSlack = time.Second + endedOverlap + 5*time.Second
+
+// endedUntil is how long a session ended at at is refused.
+func endedUntil(at time.Time, ttl time.Duration) time.Time {
+	return at.Add(ttl + endedSlack)
+}
+
+// End ends a session now: the origin revoked it or the shopper left. It is
+// refused on this node from now on, and on the others from their next
+// tick. If the store cannot be told, the error says so and the end is sent
+// again at the next tick.
+func (r *Room) End(ctx context.Context, sid string) error {
+	now := r.now()
+	r.markEnded([]Ended{{ID: sid, At: now}}, r.policy.Load().SessionTTL)
+	if err := r.store.End(ctx, r.name, sid, now); err != nil {
+		r.mu.Lock()
+		r.ends = append(r.ends, sid)
+		r.mu.Unlock()
+		return fmt.Errorf("ending session: %w", err)
+	}
+	return nil
+}
+
+// markEnded adds sessions to the ended set, each until endedUntil, and
+// drops the ones whose tokens can no longer be valid. Copy-on-write: this
+// runs on a revoke or a tick, the reads on every request.
+func (r *Room) markEnded(es []Ended, ttl time.Duration) {
+	for {
+		old := r.ended.Load()
+		next := make(map[string]time.Time, len(*old)+len(es))
+		now := r.now()
+		for k, exp := range *old {
+			if exp.After(now) {
+				next[k] = exp
+			}
+		}
+		for _, e := range es {
+			if exp := endedUntil(e.At, ttl); exp.After(next[e.ID]) {
+				next[e.ID] = exp
+			}
+		}
+		if r.ended.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}
+
+// learnEnded fetches the sessions other nodes ended since the last tick, so
+// that a session revoked on one node is refused on every node, until the
+// same time as on the node that ended it.
+func (r *Room) learnEnded(ctx context.Context, ttl time.Duration) error {
+	r.mu.Lock()
+	since := r.endedCursor.Add(-endedOverlap)
+	r.mu.Unlock()
+	es, err := r.store.EndedSince(ctx, r.name, since)
+	if err != nil {
+		return err
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	latest := since
+	fresh := es[:0]
+	ended := *r.ended.Load()
+	for _, e := range es {
+		latest = maxTime(latest, e.At)
+		// Most of es was heard at the last tick (the overlap fetches it
+		// again); only news is worth copying the set for.
+		if until, known := ended[e.ID]; !known || until.Before(endedUntil(e.At, ttl)) {
+			fresh = append(fresh, e)
+		}
+	}
+	if len(fresh) > 0 {
+		r.markEnded(fresh, ttl)
+	}
+	r.mu.Lock()
+	r.endedCursor = maxTime(r.endedCursor, latest)
+	r.mu.Unlock()
+	return nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// Ended reports whether session sid was ended, on this node or another.
+func (r *Room) Ended(sid string) bool {
+	_, ok := (*r.ended.Load())[sid]
+	return ok
+}

@@ -1,0 +1,119 @@
+package queue
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestEndedOutlivesEveryToken: a session ended at +9 s with a 20 s session
+// life may have a token valid to +29 s (re-signed just before the end), and
+// a little longer from a node that had not heard of the end yet. It stays
+// refused on the node that ended it, on another node, and on a node that
+// starts late, until then — whatever other ends come and go — and is
+// forgotten after, so the set does not grow for ever.
+func TestEndedOutlivesEveryToken(t *testing.T) {
+	p := with(shop, func(p *Policy) { p.SessionTTL = 20 * time.Second })
+	clk := newClock()
+	mem := NewMemoryStore()
+	node := func() *Room {
+		return NewRoom("shop", mem, Options{Policy: p, Now: clk.Now, Log: quiet})
+	}
+	a, b := node(), node()
+	tickTo := func(sec time.Duration, rooms ...*Room) {
+		for clk.Now().Before(start.Add(sec * time.Second)) {
+			clk.Add(time.Second)
+			for _, r := range rooms {
+				r.Tick(context.Background())
+			}
+		}
+	}
+	ctx := context.Background()
+	a.Tick(ctx)
+	b.Tick(ctx)
+	arr, err := a.Arrive(ctx)
+	if err != nil || arr.SessionID == "" {
+		t.Fatalf("Arrive: %+v, %v; want admitted", arr, err)
+	}
+	sid := arr.SessionID
+	tickTo(9, a, b)
+	if err := a.End(ctx, sid); err != nil {
+		t.Fatal(err)
+	}
+	// Later ends move the point nodes fetch ends from past this one, and
+	// prune what each node remembers.
+	tickTo(15, a, b)
+	a.End(ctx, "other-1")
+	tickTo(21, a, b)
+	a.End(ctx, "other-2")
+	b.End(ctx, "other-3")
+	last := start.Add(9*time.Second + p.SessionTTL + endedSlack)
+	tickTo(23, a, b)
+	for _, at := range []time.Time{start.Add(23 * time.Second), start.Add(29 * time.Second), last} {
+		clk.Set(at)
+		a.Tick(ctx)
+		b.Tick(ctx)
+		for name, r := range map[string]*Room{"ending node": a, "other node": b} {
+			if !r.Ended(sid) {
+				t.Errorf("%s at +%v: the ended session is not refused", name, at.Sub(start))
+			}
+		}
+		// A node still refreshing it (a batch sent late) does not make the
+		// store count it again.
+		mem.Refresh(ctx, "shop", []string{sid}, at)
+		if c, _ := mem.Advance(ctx, "shop", p, at); c.Active != 0 {
+			t.Errorf("at +%v: the store counts %d sessions, want 0: the ended one came back", at.Sub(start), c.Active)
+		}
+	}
+	late := node()
+	late.Tick(ctx)
+	if !late.Ended(sid) {
+		t.Errorf("a node that started at +%v did not learn of the end", last.Sub(start))
+	}
+
+	clk.Set(last.Add(time.Second))
+	a.End(ctx, "other-4") // prunes
+	a.Tick(ctx)
+	if a.Ended(sid) {
+		t.Error("an ended session is remembered after every token of it has expired")
+	}
+}
+
+// TestRecountSkipsEndedSessions: after the store lost its data, a node
+// announces the sessions it has seen in use; one it knows has ended must
+// not take a slot again.
+func TestRecountSkipsEndedSessions(t *testing.T) {
+	clk := newClock()
+	mem := NewMemoryStore()
+	var live []string
+	r := NewRoom("shop", mem, Options{Policy: shop, Now: clk.Now, Log: quiet, LiveSessions: func() []string { return live }})
+	ctx := context.Background()
+	r.Tick(ctx)
+	for range 2 {
+		a, err := r.Arrive(ctx)
+		if err != nil || a.SessionID == "" {
+			t.Fatalf("Arrive: %+v, %v", a, err)
+		}
+		live = append(live, a.SessionID)
+	}
+	clk.Add(time.Second)
+	r.Tick(ctx)
+	r.End(ctx, live[0])
+	clk.Add(time.Second)
+	r.Tick(ctx)
+
+	forget(mem, "shop") // the store restarted empty
+	clk.Add(time.Second)
+	r.Tick(ctx)
+	if c, _ := mem.Counters(ctx, "shop"); c.Active != 1 {
+		t.Errorf("after the recount: got %d active sessions, want 1 (the ended one left out)", c.Active)
+	}
+}
+
+// forget drops everything the store knows of a room, as a store that
+// restarted without its data does.
+func forget(s *MemoryStore, room string) {
+	s.mu.Lock()
+	delete(s.rooms, room)
+	s.mu.Unlock()
+}
