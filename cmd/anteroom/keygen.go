@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -19,9 +17,7 @@ func keygen(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *purchase == "" {
-		b := make([]byte, 32)
-		rand.Read(b)
-		fmt.Fprintln(stdout, base64.RawURLEncoding.EncodeToString(b))
+		fmt.Fprintln(stdout, token.NewSecret())
 		return 0
 	}
 	k, err := token.GenerateKey()

@@ -104,8 +104,10 @@ type Redis struct {
 
 // Keys names the environment variables holding secrets, and the purchase key file.
 type Keys struct {
-	// SecretEnv names the environment variable holding the HMAC secret (at
-	// least 32 bytes) that signs tickets and sessions. Default "ANTEROOM_SECRET".
+	// SecretEnv names the environment variable holding the HMAC secret that
+	// signs tickets and sessions: at least 32 bytes that token.CheckSecret
+	// finds random enough (make one with anteroom keygen). Default
+	// "ANTEROOM_SECRET".
 	SecretEnv string `yaml:"secret_env"`
 	// PreviousSecretEnv names the variable holding a retired secret that still
 	// verifies, for rotation without logging anyone out. Default empty (none).

@@ -1,12 +1,12 @@
 package config
 
-// MinSecretLen is the fewest bytes an HMAC secret may have: 256 bits.
-const MinSecretLen = 32
+import "github.com/anteroom/anteroom/token"
 
-// SecretEnvProblems checks that the environment variables named by
-// keys.secret_env and (when set) keys.previous_secret_env hold secrets of at
-// least MinSecretLen bytes. getenv is os.Getenv in production; the package
-// itself never reads the environment. The secrets are not in the problems.
+// SecretEnvProblems checks what the configuration needs from the
+// environment: the variables named by keys.secret_env and (when set)
+// keys.previous_secret_env hold secrets that token.CheckSecret accepts.
+// getenv is os.Getenv in production; the package itself never reads the
+// environment. The secrets are not in the problems.
 func (c *Config) SecretEnvProblems(getenv func(string) string) []Problem {
 	v := &validator{src: c.src}
 	v.secret("keys.secret_env", c.Keys.SecretEnv, getenv)
@@ -21,10 +21,12 @@ func (v *validator) secret(path, name string, getenv func(string) string) {
 		v.add(path, "names no environment variable")
 		return
 	}
-	switch n := len(getenv(name)); {
-	case n == 0:
+	s := getenv(name)
+	if s == "" {
 		v.add(path, "environment variable %s is not set", name)
-	case n < MinSecretLen:
-		v.add(path, "environment variable %s holds %d bytes; it needs at least %d", name, n, MinSecretLen)
+		return
+	}
+	if err := token.CheckSecret([]byte(s)); err != nil {
+		v.add(path, "environment variable %s holds a weak secret: %v", name, err)
 	}
 }
