@@ -87,8 +87,16 @@ func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger) error
 		ln.Close()
 		return fmt.Errorf("listening on admin.listen %s: %w", cfg.Admin.Listen, err)
 	}
+	adminToken := os.Getenv(cfg.Admin.TokenEnv)
+	// ServeAdmin refuses this too, but in its own goroutine; checked here,
+	// the node refuses to start instead of running without its admin API.
+	if err := gateway.CheckAdminListener(aln.Addr(), adminToken); err != nil {
+		ln.Close()
+		aln.Close()
+		return err
+	}
 	go func() {
-		if err := g.ServeAdmin(ctx, aln, os.Getenv(cfg.Admin.TokenEnv)); err != nil {
+		if err := g.ServeAdmin(ctx, aln, adminToken); err != nil {
 			log.Error("admin listener stopped", "err", err)
 		}
 	}()

@@ -61,9 +61,11 @@ type Origin struct {
 // Admin is the operators' listener (bearer-token protected).
 type Admin struct {
 	// Listen is the admin listener's address, host:port; it must differ from
-	// the public one. Default "127.0.0.1:9090".
+	// the public one. Anywhere but loopback (127.0.0.0/8, ::1, localhost) it
+	// needs a token. Default "127.0.0.1:9090".
 	Listen string `yaml:"listen"`
-	// TokenEnv names the environment variable holding the admin bearer token.
+	// TokenEnv names the environment variable holding the admin bearer token;
+	// without one the admin API is open, so it may listen only on loopback.
 	// Default "ANTEROOM_ADMIN_TOKEN".
 	TokenEnv string `yaml:"token_env"`
 }

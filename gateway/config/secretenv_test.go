@@ -59,3 +59,52 @@ func TestSecretEnvProblems(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminTokenRequiredOffLoopback: an admin API that anyone on the network
+// can reach must have a bearer token; on loopback it may go without.
+func TestAdminTokenRequiredOffLoopback(t *testing.T) {
+	secret := map[string]string{"ANTEROOM_SECRET": "hN0dVf4Yt3oS9iA2qZk7WcXbE1uJ6mPrLg8yTnR5vQe"}
+	withToken := map[string]string{"ANTEROOM_SECRET": secret["ANTEROOM_SECRET"], "ADMIN_TOKEN": "t0ken"}
+	tests := []struct {
+		listen string
+		env    map[string]string
+		refuse bool
+	}{
+		{"127.0.0.1:9090", secret, false},
+		{"127.3.2.1:9090", secret, false},
+		{"[::1]:9090", secret, false},
+		{"localhost:9090", secret, false},
+		{"LocalHost:9090", secret, false},
+		{"0.0.0.0:9090", secret, true},
+		{":9090", secret, true},
+		{"[::]:9090", secret, true},
+		{"10.0.0.5:9090", secret, true},
+		{"admin.example.com:9090", secret, true},
+		{"0.0.0.0:9090", withToken, false},
+		{":9090", withToken, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.listen, func(t *testing.T) {
+			src := top(`admin: {listen: "` + tt.listen + `", token_env: ADMIN_TOKEN}` + "\n")
+			c, err := Parse([]byte(src), "test.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.SecretEnvProblems(func(k string) string { return tt.env[k] })
+			if !tt.refuse {
+				if len(got) > 0 {
+					t.Errorf("got %s, want no problem", render(got))
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Path != "admin.listen" || got[0].Line != 2 {
+				t.Fatalf("got %s, want one problem at line 2: admin.listen", render(got))
+			}
+			for _, want := range []string{tt.listen, "not a loopback address", "ADMIN_TOKEN", "admin.token_env", "127.0.0.1"} {
+				if !strings.Contains(got[0].Msg, want) {
+					t.Errorf("got %q, want it to say %q", got[0].Msg, want)
+				}
+			}
+		})
+	}
+}
