@@ -13,8 +13,8 @@ import (
 func keygen(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("keygen", stderr)
 	purchase := fs.String("purchase", "", "write an Ed25519 purchase signing key (PEM) to this file")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code := parseFlags(fs, args); code != 0 {
+		return code
 	}
 	if *purchase == "" {
 		fmt.Fprintln(stdout, token.NewSecret())
