@@ -117,14 +117,7 @@ func TestVersion(t *testing.T) {
 // flight: the request completes, the process exits cleanly and the queue
 // state is saved.
 func TestServeBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "anteroom")
-	build := exec.Command("../../scripts/build.sh", bin, "test")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("scripts/build.sh: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
 			time.Sleep(1500 * time.Millisecond)
@@ -203,6 +196,21 @@ rooms:
 	}
 }
 
+// buildBinary builds anteroom with scripts/build.sh, as the Docker image
+// is built, and returns its path.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "anteroom")
+	build := exec.Command("../../scripts/build.sh", bin, "test")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("scripts/build.sh: %v\n%s", err, out)
+	}
+	return bin
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -213,7 +221,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func waitListening(t *testing.T, addr string, exited chan error, logs *bytes.Buffer) {
+func waitListening(t *testing.T, addr string, exited chan error, logs fmt.Stringer) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

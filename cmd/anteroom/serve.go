@@ -35,11 +35,37 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	log := newLogger(cfg.Log, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	stopHangup := warnOnHangup(log)
+	defer stopHangup()
 	if err := runGateway(ctx, cfg, log); err != nil {
 		log.Error("anteroom stopped", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// warnOnHangup catches SIGHUP until stop is called. Operators send it to
+// reload, and uncaught it would end the process with no drain and no save;
+// until reload exists, each one gets a warning instead. The signal is
+// caught before warnOnHangup returns, so none is missed at start.
+func warnOnHangup(log *slog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	done := make(chan struct{})
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				log.Warn("SIGHUP: reload is not supported yet; restart anteroom to apply a changed configuration file")
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+	}
 }
 
 // runGateway builds the store and the gateway from cfg and serves until
