@@ -133,7 +133,7 @@ func FuzzCheckSecret(f *testing.F) {
 			t.Fatalf("got %v, want ErrWeakSecret", err)
 		}
 
-		// Any piece of up to 24 bytes repeated: ≤ 25 counted bytes of
+		// Any piece of up to 24 bytes repeated: ≤ 26 counted bytes of
 		// ≤ log2(24) bits each is below 128 bits, so the rule must refuse.
 		p := 1 + int(period)%24
 		if len(s) >= p {
