@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"github.com/anteroom/anteroom/gateway"
 	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/token"
 )
 
 // Options of a demo run.
@@ -69,8 +69,9 @@ func Run(ctx context.Context, o Options) error {
 	if errs := cfg.Validate(); len(errs) > 0 {
 		return fmt.Errorf("demo config: %v", errs)
 	}
-	secret := make([]byte, 32)
-	rand.Read(secret)
+	// A fresh secret per run, as anteroom keygen makes them: it always
+	// passes the key ring's strength check.
+	secret := []byte(token.NewSecret())
 	g, err := gateway.New(cfg, gateway.Options{Store: queue.NewMemoryStore(), Secrets: [][]byte{secret}, Log: o.Log})
 	if err != nil {
 		return err

@@ -3,12 +3,15 @@ package gateway
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/anteroom/anteroom/gateway/config"
 )
 
 // The admin listener is separate from the public one (SPEC: isolation), so
@@ -16,31 +19,70 @@ import (
 // gateway, and shoppers never reach it at all.
 
 // Ready reports whether this node can admit shoppers: its store answers and
-// every room's last sync with it worked. The error says why not.
+// every room's last sync with it worked. The error says why not, in full.
 func (g *Gateway) Ready(ctx context.Context) error {
-	var problems []string
-	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if err := g.store.Ping(pctx); err != nil {
-		problems = append(problems, "store: "+err.Error())
-	}
-	for _, r := range g.rooms {
-		if _, err := r.engine.Counters(); err != nil {
-			problems = append(problems, "room "+r.name+": "+err.Error())
-		} else if err := r.engine.StockProblem(); err != nil {
-			problems = append(problems, "room "+r.name+": "+err.Error())
-		}
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("%s", strings.Join(problems, "; "))
+	if reasons := g.readiness(ctx); len(reasons) > 0 {
+		return errors.New(notReady(reasons, true))
 	}
 	return nil
 }
 
+// readyReason is one reason a node is not ready. what is fit for anyone who
+// can reach the admin listener; detail may name store addresses and the
+// store's errors, so /readyz shows it only to a caller with the token.
+type readyReason struct {
+	what   string
+	detail error
+}
+
+func (g *Gateway) readiness(ctx context.Context) []readyReason {
+	var reasons []readyReason
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := g.store.Ping(pctx); err != nil {
+		reasons = append(reasons, readyReason{"store unreachable", err})
+	}
+	for _, r := range g.rooms {
+		if _, err := r.engine.Counters(); err != nil {
+			reasons = append(reasons, readyReason{"room " + r.name + ": store unreachable", err})
+		} else if err := r.engine.StockProblem(); err != nil {
+			reasons = append(reasons, readyReason{"room " + r.name + ": stock figure lost", err})
+		}
+	}
+	return reasons
+}
+
+// notReady renders reasons on one line, with their detail or without.
+func notReady(reasons []readyReason, detail bool) string {
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = r.what
+		if detail {
+			parts[i] += ": " + r.detail.Error()
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// CheckAdminListener refuses an admin listener on addr that the network can
+// reach (see config.LoopbackAddr) when there is no token, since the admin
+// API would be open to anyone. ServeAdmin runs it; a caller runs it first
+// to refuse to start rather than run without the admin listener.
+func CheckAdminListener(addr net.Addr, token string) error {
+	if token != "" || config.LoopbackAddr(addr.String()) {
+		return nil
+	}
+	return fmt.Errorf("admin.listen %s is not a loopback address and the environment variable named by admin.token_env is empty: set a bearer token there (e.g. the output of anteroom keygen) or set admin.listen to 127.0.0.1:PORT", addr)
+}
+
 // ServeAdmin answers the admin listener on ln until ctx ends. /healthz and
-// /readyz are open (load balancers probe them); everything else needs the
-// bearer token, when one is set.
+// /readyz are open (load balancers probe them), /readyz without its detail
+// unless the token is sent; everything else needs the bearer token. An
+// empty token leaves the API open, so it is refused off loopback.
 func (g *Gateway) ServeAdmin(ctx context.Context, ln net.Listener, token string) error {
+	if err := CheckAdminListener(ln.Addr(), token); err != nil {
+		return err
+	}
 	s := &fasthttp.Server{
 		Handler:               g.adminHandler(token),
 		NoDefaultServerHeader: true,
@@ -61,6 +103,9 @@ func (g *Gateway) ServeAdmin(ctx context.Context, ln net.Listener, token string)
 
 func (g *Gateway) adminHandler(token string) fasthttp.RequestHandler {
 	want := []byte("Bearer " + token)
+	authorized := func(ctx *fasthttp.RequestCtx) bool {
+		return token == "" || subtle.ConstantTimeCompare(ctx.Request.Header.Peek("Authorization"), want) == 1
+	}
 	return func(ctx *fasthttp.RequestCtx) {
 		ctx.Response.Header.Set("Cache-Control", "no-store")
 		switch string(ctx.Path()) {
@@ -70,15 +115,15 @@ func (g *Gateway) adminHandler(token string) fasthttp.RequestHandler {
 			return
 		case "/readyz":
 			ctx.SetContentType("text/plain; charset=utf-8")
-			if err := g.Ready(ctx); err != nil {
+			if reasons := g.readiness(ctx); len(reasons) > 0 {
 				ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
-				ctx.SetBodyString("not ready: " + err.Error() + "\n")
+				ctx.SetBodyString("not ready: " + notReady(reasons, authorized(ctx)) + "\n")
 				return
 			}
 			ctx.SetBodyString("ready\n")
 			return
 		}
-		if token != "" && subtle.ConstantTimeCompare(ctx.Request.Header.Peek("Authorization"), want) != 1 {
+		if !authorized(ctx) {
 			ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="anteroom admin"`)
 			g.plainError(ctx, fasthttp.StatusUnauthorized, "Missing or wrong bearer token.")
 			return

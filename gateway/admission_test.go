@@ -123,7 +123,7 @@ func TestBadTokensNeverReachTheOrigin(t *testing.T) {
 	}
 	now := g.clock.Now()
 	ring, _ := token.NewRing(testSecret)
-	other, _ := token.NewRing([]byte("another-secret-another-secret-0123456789"))
+	other, _ := token.NewRing([]byte("v3Rn8Kd1QxW6tZb0Mh4Ls9Gy2Pc7Fj5Ae-Ui3oNwEq"))
 	valid, _ := ring.SignSession(token.Session{Room: "shop", ID: "feedface", IssuedAt: now, Expires: now.Add(time.Minute)})
 	expired, _ := ring.SignSession(token.Session{Room: "shop", ID: "feedface", IssuedAt: now.Add(-time.Hour), Expires: now.Add(-time.Minute)})
 	wrongRoom, _ := ring.SignSession(token.Session{Room: "elsewhere", ID: "feedface", IssuedAt: now, Expires: now.Add(time.Minute)})

@@ -20,8 +20,8 @@ import (
 	"github.com/anteroom/anteroom/token"
 )
 
-// testSecret signs every token in these tests.
-var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
+// testSecret signs every token in these tests; random, as token.CheckSecret wants.
+var testSecret = []byte("TZ4kq8Hv1mXc3sWb7Ld0NfRj5pEy9gUa2oKi6tQe-Bw")
 
 // testPurchaseKey signs purchase tokens on every node of a test, as one
 // keys.purchase_key_file shared by all nodes would.

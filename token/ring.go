@@ -11,10 +11,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// MinSecretLen is the shortest HMAC secret NewRing accepts: 32 bytes, the
-// size of the SHA-256 output, below which HS256 is weaker than it claims.
-const MinSecretLen = 32
-
 // Ring is an HMAC-SHA256 key ring for tickets and sessions. The first secret
 // signs and every secret verifies, so an operator rotates by putting the new
 // secret first and keeping the old one until the tokens it signed expire.
@@ -38,16 +34,17 @@ type Ring struct {
 }
 
 // NewRing returns a ring whose first secret signs. It fails if no secret is
-// given or any is shorter than MinSecretLen. A secret given twice counts
-// once. The secrets are copied.
+// given or CheckSecret refuses any, so a guessable secret never signs
+// whatever the caller checked. A secret given twice counts once. The
+// secrets are copied.
 func NewRing(secrets ...[]byte) (*Ring, error) {
 	if len(secrets) == 0 {
 		return nil, errors.New("token: key ring: no secret")
 	}
 	r := &Ring{keys: make(map[string]any, len(secrets))}
 	for i, s := range secrets {
-		if len(s) < MinSecretLen {
-			return nil, fmt.Errorf("token: key ring: secret %d is %d bytes, want at least %d", i, len(s), MinSecretLen)
+		if err := CheckSecret(s); err != nil {
+			return nil, fmt.Errorf("token: key ring: secret %d is weak: %w", i, err)
 		}
 		kid := keyID(s)
 		if _, dup := r.keys[kid]; dup {

@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -24,7 +25,9 @@ func TestNewRing(t *testing.T) {
 		{"one", [][]byte{secret(1)}, false},
 		{"two", [][]byte{secret(1), secret(2)}, false},
 		{"repeated", [][]byte{secret(1), secret(1)}, false},
-		{"long", [][]byte{make([]byte, 4096)}, false},
+		{"weak", [][]byte{make([]byte, MinSecretLen)}, true},
+		{"second weak", [][]byte{secret(1), bytes.Repeat([]byte("ab"), MinSecretLen)}, true},
+		{"long", [][]byte{bytes.Repeat(secret(3), 64)}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

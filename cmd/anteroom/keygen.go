@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -15,13 +13,11 @@ import (
 func keygen(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("keygen", stderr)
 	purchase := fs.String("purchase", "", "write an Ed25519 purchase signing key (PEM) to this file")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code := parseFlags(fs, args); code != 0 {
+		return code
 	}
 	if *purchase == "" {
-		b := make([]byte, 32)
-		rand.Read(b)
-		fmt.Fprintln(stdout, base64.RawURLEncoding.EncodeToString(b))
+		fmt.Fprintln(stdout, token.NewSecret())
 		return 0
 	}
 	k, err := token.GenerateKey()

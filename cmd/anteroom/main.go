@@ -8,6 +8,8 @@
 //	anteroom keygen   [-purchase FILE]  make a secret or a purchase signing key
 //	anteroom stock    -config FILE [-set N]  show or set a room's stock
 //	anteroom version
+//
+// Commands take flags only; any other argument is a usage error (exit 2).
 package main
 
 import (
@@ -47,6 +49,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: anteroom <command> [flags]
+
+Commands take flags only: name a configuration with -config FILE (default
+./anteroom.yaml); any other argument is refused.
 
 commands:
   serve    -config FILE       run the gateway

@@ -37,11 +37,37 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	log := newLogger(cfg.Log, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	stopHangup := warnOnHangup(log)
+	defer stopHangup()
 	if err := runGateway(ctx, cfg, log, *discard); err != nil {
 		log.Error("anteroom stopped", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// warnOnHangup catches SIGHUP until stop is called. Operators send it to
+// reload, and uncaught it would end the process with no drain and no save;
+// until reload exists, each one gets a warning instead. The signal is
+// caught before warnOnHangup returns, so none is missed at start.
+func warnOnHangup(log *slog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	done := make(chan struct{})
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				log.Warn("SIGHUP: reload is not supported yet; restart anteroom to apply a changed configuration file")
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+	}
 }
 
 // runGateway builds the store and the gateway from cfg and serves until
@@ -89,8 +115,16 @@ func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, disca
 		ln.Close()
 		return fmt.Errorf("listening on admin.listen %s: %w", cfg.Admin.Listen, err)
 	}
+	adminToken := os.Getenv(cfg.Admin.TokenEnv)
+	// ServeAdmin refuses this too, but in its own goroutine; checked here,
+	// the node refuses to start instead of running without its admin API.
+	if err := gateway.CheckAdminListener(aln.Addr(), adminToken); err != nil {
+		ln.Close()
+		aln.Close()
+		return err
+	}
 	go func() {
-		if err := g.ServeAdmin(ctx, aln, os.Getenv(cfg.Admin.TokenEnv)); err != nil {
+		if err := g.ServeAdmin(ctx, aln, adminToken); err != nil {
 			log.Error("admin listener stopped", "err", err)
 		}
 	}()

@@ -9,7 +9,7 @@ import (
 // its line and key; it exits non-zero if there is any.
 func validate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("validate", stderr)
-	env := fs.Bool("env", false, "also check that the secrets it names are set in the environment")
+	env := fs.Bool("env", false, "also check the environment: the secrets it names, and the admin token when admin.listen is not loopback")
 	cfg, path, code := loadWithFlags(fs, args, stderr)
 	if code != 0 {
 		return code

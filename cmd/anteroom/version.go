@@ -10,7 +10,10 @@ import (
 // buildVersion is set at build time: -ldflags "-X main.buildVersion=v1.2.3".
 var buildVersion = ""
 
-func version(_ []string, stdout, _ io.Writer) int {
+func version(args []string, stdout, stderr io.Writer) int {
+	if code := parseFlags(newFlags("version", stderr), args); code != 0 {
+		return code
+	}
 	v := buildVersion
 	if v == "" {
 		v = "devel"

@@ -61,9 +61,11 @@ type Origin struct {
 // Admin is the operators' listener (bearer-token protected).
 type Admin struct {
 	// Listen is the admin listener's address, host:port; it must differ from
-	// the public one. Default "127.0.0.1:9090".
+	// the public one. Anywhere but loopback (127.0.0.0/8, ::1, localhost) it
+	// needs a token. Default "127.0.0.1:9090".
 	Listen string `yaml:"listen"`
-	// TokenEnv names the environment variable holding the admin bearer token.
+	// TokenEnv names the environment variable holding the admin bearer token;
+	// without one the admin API is open, so it may listen only on loopback.
 	// Default "ANTEROOM_ADMIN_TOKEN".
 	TokenEnv string `yaml:"token_env"`
 }
@@ -109,8 +111,10 @@ type Redis struct {
 
 // Keys names the environment variables holding secrets, and the purchase key file.
 type Keys struct {
-	// SecretEnv names the environment variable holding the HMAC secret (at
-	// least 32 bytes) that signs tickets and sessions. Default "ANTEROOM_SECRET".
+	// SecretEnv names the environment variable holding the HMAC secret that
+	// signs tickets and sessions: at least 32 bytes that token.CheckSecret
+	// finds random enough (make one with anteroom keygen). Default
+	// "ANTEROOM_SECRET".
 	SecretEnv string `yaml:"secret_env"`
 	// PreviousSecretEnv names the variable holding a retired secret that still
 	// verifies, for rotation without logging anyone out. Default empty (none).
