@@ -176,3 +176,27 @@ func TestServeAdminRefusesOpenListener(t *testing.T) {
 		ln.Close()
 	}
 }
+
+// Regression: a gateway told to stop before its server had started kept
+// serving, and Serve never returned (a SIGTERM in the first instant hung
+// the process).
+func TestServeStopsWhenToldBeforeItStarted(t *testing.T) {
+	o := newOrigin(t, nil)
+	g, err := New(testConfig(o.URL), Options{Store: queue.NewMemoryStore(), Secrets: [][]byte{testSecret}, TickEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan error, 1)
+	go func() { done <- g.Serve(ctx, ln, time.Second) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after its context ended")
+	}
+}

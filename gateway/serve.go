@@ -50,6 +50,9 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener, drain time.Duratio
 		} else if err != nil {
 			err = fmt.Errorf("shutting down: requests still in flight after %s", drain)
 		}
+		// Shutdown closes only the listeners Serve has taken up: one that
+		// ends before Serve got going would leave it serving forever.
+		ln.Close()
 		<-errc
 	}
 	stop()
