@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"errors"
 	"time"
 
@@ -39,7 +38,7 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, r *room, buy bool, now time.Ti
 // session alive: its cookie is re-signed once a tenth of its life has
 // passed, so the session slides without signing on every request.
 func (g *Gateway) proxyAdmitted(ctx *fasthttp.RequestCtx, r *room, buy bool, s token.Session, now time.Time) {
-	if !g.proxyAs(ctx, r, buy, s.ID, s.Expires, now) {
+	if !g.proxyAs(ctx, r, buy, s.ID, now) {
 		return
 	}
 	ttl := r.cfg.SessionDuration
@@ -52,9 +51,8 @@ func (g *Gateway) proxyAdmitted(ctx *fasthttp.RequestCtx, r *room, buy bool, s t
 // proxyAs sends an admitted shopper's request to the origin — through a
 // hold on one unit of stock when it is for a purchase path — whichever way
 // the shopper was admitted (a session, a claim, or at once), and obeys the
-// origin's revoke. It reports whether the session is still alive; the
-// session's token is valid until expires.
-func (g *Gateway) proxyAs(ctx *fasthttp.RequestCtx, r *room, buy bool, sid string, expires, now time.Time) bool {
+// origin's revoke. It reports whether the session is still alive.
+func (g *Gateway) proxyAs(ctx *fasthttp.RequestCtx, r *room, buy bool, sid string, now time.Time) bool {
 	var o orders
 	if buy {
 		o = g.buy(ctx, r, sid, now)
@@ -64,7 +62,7 @@ func (g *Gateway) proxyAs(ctx *fasthttp.RequestCtx, r *room, buy bool, sid strin
 	if !o.revoke {
 		return true
 	}
-	if err := r.engine.End(context.Background(), sid); err != nil {
+	if err := r.engine.End(ctx, sid); err != nil {
 		g.log.Warn("revoking session", "room", r.name, "err", err)
 	}
 	g.clearCookie(ctx, r.sessionCookie)
@@ -74,14 +72,14 @@ func (g *Gateway) proxyAs(ctx *fasthttp.RequestCtx, r *room, buy bool, sid strin
 // waitWithTicket answers a shopper holding a ticket: the page with their
 // place, or, when their turn has come, the shop itself.
 func (g *Gateway) waitWithTicket(ctx *fasthttp.RequestCtx, r *room, buy bool, t token.Ticket, now time.Time) {
-	st, err := r.engine.Status(context.Background(), inLine(t))
+	st, err := r.engine.Status(ctx, inLine(t))
 	if err != nil {
 		g.storeDown(ctx, r, buy, err, now)
 		return
 	}
 	switch {
 	case st.State == queue.StateAdmitted:
-		if g.proxyAs(ctx, r, buy, st.SessionID, now.Add(r.cfg.SessionDuration), now) {
+		if g.proxyAs(ctx, r, buy, st.SessionID, now) {
 			g.setSession(ctx, r, st.SessionID, now)
 		}
 		g.clearCookie(ctx, r.ticketCookie)
@@ -94,7 +92,7 @@ func (g *Gateway) waitWithTicket(ctx *fasthttp.RequestCtx, r *room, buy bool, t 
 
 // arrive handles a shopper with neither ticket nor session.
 func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, buy bool, now time.Time) {
-	a, err := r.engine.Arrive(context.Background())
+	a, err := r.engine.Arrive(ctx)
 	if err != nil {
 		g.storeDown(ctx, r, buy, err, now)
 		return
@@ -103,7 +101,7 @@ func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, buy bool, now time.T
 		// An image or script fetched by a page is not a shopper: its
 		// ticket would be a phantom in line, racing the page's own. Only
 		// navigations and API calls queue; the number it took is skipped.
-		if err := r.engine.Leave(context.Background(), a.Number); err != nil {
+		if err := r.engine.Leave(ctx, a.Number); err != nil {
 			g.log.Warn("dropping a subresource's ticket", "room", r.name, "err", err)
 		}
 		retryAfter(ctx, r.cfg.PollInterval)
@@ -112,13 +110,13 @@ func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, buy bool, now time.T
 	}
 	switch {
 	case a.SessionID != "":
-		if g.proxyAs(ctx, r, buy, a.SessionID, now.Add(r.cfg.SessionDuration), now) {
+		if g.proxyAs(ctx, r, buy, a.SessionID, now) {
 			g.setSession(ctx, r, a.SessionID, now)
 		}
 		return
 	case a.Number != 0:
 		g.setTicket(ctx, r, a.Number, a.Prequeue, now)
-		st, err := r.engine.Status(context.Background(), queue.Ticket{Number: a.Number, Prequeue: a.Prequeue, IssuedAt: now})
+		st, err := r.engine.Status(ctx, queue.Ticket{Number: a.Number, Prequeue: a.Prequeue, IssuedAt: now})
 		if err != nil {
 			g.storeDown(ctx, r, buy, err, now)
 			return

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"time"
@@ -106,7 +105,7 @@ func (g *Gateway) status(ctx *fasthttp.RequestCtx, now time.Time) {
 	}
 	t, ok, stale := g.ticketOf(ctx, r, now)
 	if ok {
-		st, err := r.engine.Status(context.Background(), inLine(t))
+		st, err := r.engine.Status(ctx, inLine(t))
 		if err != nil {
 			retryAfter(ctx, r.cfg.PollInterval)
 			ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
@@ -139,12 +138,12 @@ func (g *Gateway) leave(ctx *fasthttp.RequestCtx, now time.Time) {
 		return
 	}
 	if t, ok, _ := g.ticketOf(ctx, r, now); ok {
-		if err := r.engine.Leave(context.Background(), t.Number); err != nil {
+		if err := r.engine.Leave(ctx, t.Number); err != nil {
 			g.log.Warn("leaving", "room", r.name, "err", err)
 		}
 	}
 	if s, ok, _ := g.sessionOf(ctx, r, now); ok {
-		if err := r.engine.End(context.Background(), s.ID); err != nil {
+		if err := r.engine.End(ctx, s.ID); err != nil {
 			g.log.Warn("ending session", "room", r.name, "err", err)
 		}
 	}

@@ -127,8 +127,10 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{
-		cfg:          cfg,
-		store:        o.Store,
+		cfg: cfg,
+		// Every store call made for a request, or by a room's sync, is
+		// bounded by store.timeout.
+		store:        queue.Bounded(o.Store, cfg.Store.Timeout),
 		now:          o.Now,
 		log:          o.Log,
 		origin:       origin,

@@ -19,7 +19,7 @@ import (
 // once the session has bought inventory.per_session units, the shopper is
 // told at once (409) and the origin is not asked.
 func (g *Gateway) buy(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Time) orders {
-	h, err := r.engine.Hold(context.Background(), sid, r.cfg.Inventory.Hold)
+	h, err := r.engine.Hold(ctx, sid, r.cfg.Inventory.Hold)
 	switch {
 	case errors.Is(err, queue.ErrSoldOut):
 		g.page(ctx, r, queue.Status{Room: r.name, State: queue.StateSoldOut, PollAfterMS: 30_000,
@@ -39,7 +39,7 @@ func (g *Gateway) buy(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Ti
 	tok, err := g.purchaseKeys.Sign(token.Purchase{Room: r.name, HoldID: h.ID, Session: sid, IssuedAt: now, Expires: h.Expires})
 	if err != nil {
 		g.log.Error("signing purchase token", "room", r.name, "err", err)
-		g.release(r, h.ID)
+		g.release(ctx, r, h.ID)
 		g.plainError(ctx, fasthttp.StatusInternalServerError, "We couldn't start your purchase. Nothing was charged; please try again.")
 		return orders{}
 	}
@@ -57,10 +57,10 @@ func (g *Gateway) settle(ctx *fasthttp.RequestCtx, r *room, hid string, release 
 		// Counting it sold can only undersell; releasing could oversell.
 		g.log.Warn("purchase outcome unknown (origin timed out): counted as sold", "room", r.name, "hold", hid)
 	case release || code < 200 || code > 299:
-		g.release(r, hid)
+		g.release(ctx, r, hid)
 		return
 	}
-	if err := r.engine.Confirm(context.Background(), hid); err != nil {
+	if err := r.engine.Confirm(ctx, hid); err != nil {
 		if errors.Is(err, queue.ErrHoldGone) {
 			g.log.Error("a sale could not be counted: its hold had gone (expired, or the store lost its data) and no unit was left; check the stock against the shop's orders", "room", r.name, "hold", hid)
 			return
@@ -69,8 +69,8 @@ func (g *Gateway) settle(ctx *fasthttp.RequestCtx, r *room, hid string, release 
 	}
 }
 
-func (g *Gateway) release(r *room, hid string) {
-	if err := r.engine.Release(context.Background(), hid); err != nil {
+func (g *Gateway) release(ctx context.Context, r *room, hid string) {
+	if err := r.engine.Release(ctx, hid); err != nil {
 		g.log.Warn("releasing a hold", "room", r.name, "err", err)
 	}
 }

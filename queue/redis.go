@@ -107,6 +107,10 @@ func NewRedisStore(ctx context.Context, o RedisOptions) (*RedisStore, error) {
 		WriteTimeout:  o.WriteTimeout,
 		PoolSize:      o.PoolSize,
 		ClientName:    "anteroom",
+		// A caller's deadline (store.timeout, see Bounded) bounds the
+		// command's network reads and writes too, not only the wait for a
+		// connection: a Redis that hangs mid-reply cannot hold a request.
+		ContextTimeoutEnabled: true,
 	}
 	once := opts
 	once.MaxRetries = -1

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/token"
 )
 
 // craftedRoom and craftedState have the field names of the memory store's
@@ -77,7 +79,7 @@ rooms:
     max_active_users: 5
     new_users_per_minute: 60
 `, addr, adminAddr, origin.URL, state))
-	t.Setenv("ANTEROOM_SECRET", "0123456789abcdef0123456789abcdef-state")
+	t.Setenv("ANTEROOM_SECRET", token.NewSecret())
 
 	refused := make(chan [2]string, 1)
 	go func() {

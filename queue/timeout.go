@@ -1,0 +1,145 @@
+package queue
+
+import (
+	"context"
+	"time"
+)
+
+// Bounded returns store with every call bounded by timeout, so a store that
+// hangs (a Redis stuck on a slow command, a network that drops packets
+// without a reset) can pin neither a shopper's request nor a room's sync:
+// past the timeout the call fails, and the shopper gets the honest
+// store-down answer. The caller's context is kept for its values, not its
+// cancellation: a request's context ends when the server starts draining,
+// and the requests in flight are exactly the ones a drain lets finish.
+//
+// The memory store is returned as it is: it never waits on I/O, and a
+// timer per call would be all a bound added.
+func Bounded(store Store, timeout time.Duration) Store {
+	if _, mem := store.(*MemoryStore); mem || timeout <= 0 {
+		return store
+	}
+	if b, ok := store.(*bounded); ok {
+		store = b.Store
+	}
+	return &bounded{Store: store, timeout: timeout}
+}
+
+type bounded struct {
+	Store
+	timeout time.Duration
+}
+
+var _ Store = (*bounded)(nil)
+
+func (b *bounded) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), b.timeout)
+}
+
+func (b *bounded) Join(ctx context.Context, room string, now time.Time) (uint64, error) {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Join(ctx, room, now)
+}
+
+func (b *bounded) Open(ctx context.Context, room string, random bool, seed uint64, now time.Time) (Opening, error) {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Open(ctx, room, random, seed, now)
+}
+
+func (b *bounded) Advance(ctx context.Context, room string, p Policy, now time.Time) (Counters, error) {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Advance(ctx, room, p, now)
+}
+
+func (b *bounded) Claim(ctx context.Context, room string, n uint64, sid string, now time.Time) (string, error) {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Claim(ctx, room, n, sid, now)
+}
+
+func (b *bounded) AdmitDirect(ctx context.Context, room, sid string, p Policy, now time.Time) (bool, error) {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.AdmitDirect(ctx, room, sid, p, now)
+}
+
+func (b *bounded) Refresh(ctx context.Context, room string, sids []string, now time.Time) error {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Refresh(ctx, room, sids, now)
+}
+
+func (b *bounded) End(ctx context.Context, room, sid string, now time.Time) error {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.End(ctx, room, sid, now)
+}
+
+func (b *bounded) Seen(ctx context.Context, room string, numbers []uint64, now time.Time) error {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Seen(ctx, room, numbers, now)
+}
+
+func (b *bounded) Leave(ctx context.Context, room string, n uint64) error {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Leave(ctx, room, n)
+}
+
+func (b *bounded) EndedSince(ctx context.Context, room string, since time.Time) ([]Ended, error) {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.EndedSince(ctx, room, since)
+}
+
+func (b *bounded) InitStock(ctx context.Context, room string, units int, now time.Time) (Stock, error) {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.InitStock(ctx, room, units, now)
+}
+
+func (b *bounded) SetStock(ctx context.Context, room string, units int, now time.Time) (Stock, error) {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.SetStock(ctx, room, units, now)
+}
+
+func (b *bounded) Hold(ctx context.Context, room, sid, hid string, perSession int, until, now time.Time) (Hold, error) {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Hold(ctx, room, sid, hid, perSession, until, now)
+}
+
+func (b *bounded) Confirm(ctx context.Context, room, hid string, now time.Time) error {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Confirm(ctx, room, hid, now)
+}
+
+func (b *bounded) Release(ctx context.Context, room, hid string, now time.Time) error {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Release(ctx, room, hid, now)
+}
+
+func (b *bounded) Stock(ctx context.Context, room string, now time.Time) (Stock, error) {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Stock(ctx, room, now)
+}
+
+func (b *bounded) Counters(ctx context.Context, room string) (Counters, error) {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Counters(ctx, room)
+}
+
+func (b *bounded) Ping(ctx context.Context) error {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Ping(ctx)
+}

@@ -1,0 +1,56 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// hangingStore never answers a Join until its caller gives up.
+type hangingStore struct {
+	*MemoryStore
+	sawCancelled bool
+}
+
+func (s *hangingStore) Join(ctx context.Context, room string, now time.Time) (uint64, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+
+func (s *hangingStore) Leave(ctx context.Context, room string, n uint64) error {
+	s.sawCancelled = ctx.Err() != nil
+	return nil
+}
+
+func TestBoundedGivesUpInTime(t *testing.T) {
+	hang := &hangingStore{MemoryStore: NewMemoryStore()}
+	s := Bounded(hang, 50*time.Millisecond)
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Join(context.Background(), "r", time.Now())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err %v, want a deadline exceeded", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a bounded call to a hanging store did not return")
+	}
+	// A request's context ends when the server drains; the calls of the
+	// requests it lets finish must not end with it.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s.Leave(ctx, "r", 1)
+	if hang.sawCancelled {
+		t.Error("the store saw the caller's cancellation")
+	}
+	if m := NewMemoryStore(); Bounded(m, time.Second) != Store(m) {
+		t.Error("the memory store was wrapped: a timer per call for nothing")
+	}
+	if b := Bounded(s, time.Second); b.(*bounded).Store != Store(hang) {
+		t.Error("bounding twice nests")
+	}
+}
