@@ -128,16 +128,7 @@ func TestServeBinary(t *testing.T) {
 
 	addr, adminAddr := freeAddr(t), freeAddr(t)
 	dir := t.TempDir()
-	cfg := writeFile(t, "anteroom.yaml", fmt.Sprintf(`listen: %q
-admin: { listen: %q }
-origin: { url: %q }
-store: { memory: { state_file: %q } }
-rooms:
-  - name: shop
-    paths: ["/*"]
-    max_active_users: 5
-    new_users_per_minute: 60
-`, addr, adminAddr, origin.URL, filepath.Join(dir, "anteroom.state")))
+	cfg := serveConfig(t, addr, adminAddr, origin.URL, filepath.Join(dir, "anteroom.state"))
 
 	cmd := exec.Command(bin, "serve", "-config", cfg)
 	cmd.Env = append(os.Environ(), "ANTEROOM_SECRET="+token.NewSecret())
@@ -249,4 +240,20 @@ func httpGet(t *testing.T, url string) (*http.Response, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
+}
+
+// serveConfig writes the configuration the serve tests run: one room on
+// every path in front of originURL, the queue saved to state.
+func serveConfig(t *testing.T, addr, adminAddr, originURL, state string) string {
+	t.Helper()
+	return writeFile(t, "anteroom.yaml", fmt.Sprintf(`listen: %q
+admin: { listen: %q }
+origin: { url: %q }
+store: { memory: { state_file: %q } }
+rooms:
+  - name: shop
+    paths: ["/*"]
+    max_active_users: 5
+    new_users_per_minute: 60
+`, addr, adminAddr, originURL, state))
 }

@@ -118,16 +118,7 @@ func TestServeBinarySurvivesSIGHUP(t *testing.T) {
 	defer origin.Close()
 	addr, adminAddr := freeAddr(t), freeAddr(t)
 	state := filepath.Join(t.TempDir(), "anteroom.state")
-	cfg := writeFile(t, "anteroom.yaml", fmt.Sprintf(`listen: %q
-admin: { listen: %q }
-origin: { url: %q }
-store: { memory: { state_file: %q } }
-rooms:
-  - name: shop
-    paths: ["/*"]
-    max_active_users: 5
-    new_users_per_minute: 60
-`, addr, adminAddr, origin.URL, state))
+	cfg := serveConfig(t, addr, adminAddr, origin.URL, state)
 
 	cmd := exec.Command(bin, "serve", "-config", cfg)
 	cmd.Env = append(os.Environ(), "ANTEROOM_SECRET="+token.NewSecret())

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,24 +29,6 @@ type craftedRoom struct {
 type craftedState struct {
 	Version int
 	Rooms   map[string]*craftedRoom
-}
-
-// lockedBuffer collects what serve logs while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestServeRefusesBadStateFile: serve does not start on a state file it
@@ -69,16 +50,7 @@ func TestServeRefusesBadStateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr, adminAddr := freeAddr(t), freeAddr(t)
-	cfg := writeFile(t, "anteroom.yaml", fmt.Sprintf(`listen: %q
-admin: { listen: %q }
-origin: { url: %q }
-store: { memory: { state_file: %q } }
-rooms:
-  - name: shop
-    paths: ["/*"]
-    max_active_users: 5
-    new_users_per_minute: 60
-`, addr, adminAddr, origin.URL, state))
+	cfg := serveConfig(t, addr, adminAddr, origin.URL, state)
 	t.Setenv("ANTEROOM_SECRET", token.NewSecret())
 
 	refused := make(chan [2]string, 1)
@@ -103,7 +75,7 @@ rooms:
 		t.Error("the refused state file was changed")
 	}
 
-	var logs lockedBuffer
+	var logs syncBuffer
 	exited := make(chan int, 1)
 	go func() { exited <- run([]string{"serve", "-config", cfg, "-discard-state"}, &logs, &logs) }()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
