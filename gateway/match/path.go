@@ -42,6 +42,14 @@ var (
 // "/b" to them). The result always starts with "/", and Path of a canonical
 // path is that path. raw and dst must not overlap.
 func Path(dst, raw []byte, stripParams bool) ([]byte, error) {
+	if canonical(raw, stripParams) {
+		return append(dst, raw...), nil // nearly every request: only a copy
+	}
+	return rewrite(dst, raw, stripParams)
+}
+
+// rewrite is Path for a path that is not canonical yet.
+func rewrite(dst, raw []byte, stripParams bool) ([]byte, error) {
 	start := len(dst)
 	dst = append(dst, '/')
 	seg := len(dst) // where the segment being read starts
@@ -68,6 +76,44 @@ func Path(dst, raw []byte, stripParams bool) ([]byte, error) {
 	dst, _ = endSegment(dst, start, seg, false)
 	return dst, nil
 }
+
+// canonical reports, in one pass, whether raw is already what Path would
+// make of it: it starts with "/", holds only bytes a path keeps raw (no
+// escape, no "\\", no ";" when parameters are stripped), and has no empty,
+// "." or ".." segment but for a trailing slash.
+func canonical(raw []byte, stripParams bool) bool {
+	if len(raw) == 0 || raw[0] != '/' {
+		return false
+	}
+	seg := 1 // where the current segment starts
+	for i := 1; i <= len(raw); i++ {
+		if i < len(raw) && raw[i] != '/' {
+			c := raw[i]
+			if !pathByte[c] || (stripParams && c == ';') {
+				return false
+			}
+			continue
+		}
+		switch n := i - seg; {
+		case n == 0:
+			if i < len(raw) { // "//"; a trailing "/" is kept
+				return false
+			}
+		case n == 1 && raw[seg] == '.', n == 2 && raw[seg] == '.' && raw[seg+1] == '.':
+			return false
+		}
+		seg = i + 1
+	}
+	return true
+}
+
+// pathByte is isPathByte as a table, for canonical's scan.
+var pathByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = isPathByte(byte(c))
+	}
+	return t
+}()
 
 // unit reads the byte at raw[i], decoding a percent-escape: it returns the
 // byte, whether it was escaped, and how many bytes of raw it took.

@@ -58,9 +58,18 @@ func (r *Request) forms(fold bool) (canonical, noParams []byte) {
 // request is treated as what it may turn out to be.
 func (r *Request) Any(ps []Pattern, fold bool) int {
 	c, n := r.forms(fold)
-	best := max(Best(ps, c), Best(ps, TrimSlash(c)))
+	best := bestOf(ps, c)
 	if len(n) != len(c) {
-		best = max(best, Best(ps, n), Best(ps, TrimSlash(n)))
+		best = max(best, bestOf(ps, n))
+	}
+	return best
+}
+
+// bestOf is Best of path and of path without its trailing slash.
+func bestOf(ps []Pattern, path []byte) int {
+	best := Best(ps, path)
+	if t := TrimSlash(path); len(t) != len(path) {
+		best = max(best, Best(ps, t))
 	}
 	return best
 }
