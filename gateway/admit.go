@@ -6,6 +6,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/queue"
 	"github.com/anteroom/anteroom/token"
 )
@@ -142,7 +143,7 @@ func (g *Gateway) storeDown(ctx *fasthttp.RequestCtx, r *room, buy bool, err err
 		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "We can't take purchases this very moment. Nothing was charged; please try again shortly.")
 		return
 	}
-	if g.cfg.Store.OnFailure == "open" {
+	if g.cfg.Store.OnFailure == config.OnFailureOpen {
 		g.forward(ctx, r, "")
 		return
 	}

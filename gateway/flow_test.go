@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/queue"
 )
 
@@ -207,8 +208,8 @@ func (s *flakyStore) AdmitDirect(ctx context.Context, room, sid string, p queue.
 // newcomers get an honest page and never reach the origin (on_failure:
 // hold) — or are let through (open); when the store returns, all resumes.
 func TestStoreOutage(t *testing.T) {
-	for _, mode := range []string{"hold", "open"} {
-		t.Run(mode, func(t *testing.T) {
+	for _, mode := range []config.OnFailure{config.OnFailureHold, config.OnFailureOpen} {
+		t.Run(string(mode), func(t *testing.T) {
 			o := newOrigin(t, nil)
 			cfg := testConfig(o.URL)
 			cfg.Store.OnFailure = mode

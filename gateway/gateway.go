@@ -103,6 +103,12 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	if o.Store == nil {
 		return nil, errors.New("gateway: no store")
 	}
+	// Validation also parses the rooms' routes into the form requests
+	// are matched on; it is cheap, and a configuration built in code gets
+	// the same checks as a file.
+	if problems := cfg.Validate(); len(problems) > 0 {
+		return nil, &config.Errors{Problems: problems}
+	}
 	ring, err := token.NewRing(o.Secrets...)
 	if err != nil {
 		return nil, fmt.Errorf("building key ring: %w", err)
@@ -186,22 +192,9 @@ func (g *Gateway) newRoom(rc config.Room) (*room, error) {
 		ticketCookie:  token.TicketCookie + "_" + rc.Name,
 		sessionCookie: token.SessionCookie + "_" + rc.Name,
 	}
-	var err error
-	for _, ps := range []struct {
-		key  string
-		dst  *[]match.Pattern
-		list []string
-	}{{"paths", &r.paths, rc.Paths}, {"bypass", &r.bypass, rc.Bypass}, {"inventory.purchase_paths", &r.purchase, rc.Inventory.PurchasePaths}} {
-		if *ps.dst, err = match.ParsePatterns(ps.list, rc.CaseInsensitive); err != nil {
-			return nil, fmt.Errorf("rooms %s: %s: %w", rc.Name, ps.key, err)
-		}
-	}
-	for _, h := range rc.Hosts {
-		name, err := match.ParseHost(h)
-		if err != nil {
-			return nil, fmt.Errorf("rooms %s: hosts: %w", rc.Name, err)
-		}
-		r.hosts = append(r.hosts, []byte(name))
+	r.paths, r.bypass, r.purchase = rc.Routes.Paths, rc.Routes.Bypass, rc.Routes.Purchases
+	for _, h := range rc.Routes.Hosts {
+		r.hosts = append(r.hosts, []byte(h))
 	}
 	if rc.Page.Template != "" {
 		t, err := static.ParseTemplate(rc.Page.Template)
@@ -251,7 +244,7 @@ func scheduleOf(rc config.Room) queue.Schedule {
 		PrequeueFrom: rc.PrequeueFrom,
 		OpensAt:      rc.OpensAt,
 		ClosesAt:     rc.ClosesAt,
-		Random:       rc.Queueing == "random",
+		Random:       rc.Queueing == config.QueueingRandom,
 	}
 }
 

@@ -258,7 +258,7 @@ func TestHostInAnySpellingMatchesTheRoom(t *testing.T) {
 func TestStoreDownNeverForwardsAPurchase(t *testing.T) {
 	o := newRawOrigin(t, okReply)
 	cfg := hardenedConfig(o.URL)
-	cfg.Store.OnFailure = "open"
+	cfg.Store.OnFailure = config.OnFailureOpen
 	store := &flakyStore{MemoryStore: queue.NewMemoryStore()}
 	g := startGateway(t, cfg, store, nil)
 	// Fill the room so that a newcomer would have to join the line.

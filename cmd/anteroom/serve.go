@@ -149,7 +149,7 @@ func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, disca
 // start, unless discardState says to move it aside and start empty.
 func openStore(cfg *config.Config, log *slog.Logger, discardState bool) (queue.Store, func() error, error) {
 	switch cfg.Store.Backend {
-	case "memory":
+	case config.BackendMemory:
 		file := cfg.Store.Memory.StateFile
 		if file == "-" {
 			return queue.NewMemoryStore(), nil, nil
@@ -159,7 +159,7 @@ func openStore(cfg *config.Config, log *slog.Logger, discardState bool) (queue.S
 			return nil, nil, err
 		}
 		return s, func() error { return s.Save(file) }, nil
-	case "redis":
+	case config.BackendRedis:
 		rc := cfg.Store.Redis
 		o := queue.RedisOptions{Addrs: rc.Addrs, KeyPrefix: rc.KeyPrefix}
 		if rc.PasswordEnv != "" {
@@ -235,7 +235,7 @@ func newLogger(c config.Log, w io.Writer) *slog.Logger {
 	var level slog.Level
 	level.UnmarshalText([]byte(c.Level)) // validated already
 	opts := &slog.HandlerOptions{Level: level}
-	if c.Format == "json" {
+	if c.Format == config.LogJSON {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))

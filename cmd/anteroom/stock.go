@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/queue"
 )
 
@@ -33,7 +34,7 @@ func stockCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "anteroom stock: no room %q in %s\n", *room, path)
 		return 2
 	}
-	if cfg.Store.Backend == "memory" {
+	if cfg.Store.Backend == config.BackendMemory {
 		fmt.Fprintln(stderr, "anteroom stock: with store.backend memory the stock lives in the gateway's state file; stop the gateway before setting it")
 	}
 	store, save, err := openStore(cfg, slog.New(slog.DiscardHandler), false)

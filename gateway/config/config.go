@@ -7,7 +7,11 @@
 // times are RFC 3339 ("2026-11-27T09:00:00Z").
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/anteroom/anteroom/gateway/match"
+)
 
 // Config is the whole anteroom configuration: one file per gateway.
 type Config struct {
@@ -73,14 +77,14 @@ type Admin struct {
 // Store selects and configures the shared state store.
 type Store struct {
 	// Backend is memory (one node) or redis (many nodes). Default "memory".
-	Backend string `yaml:"backend"`
+	Backend Backend `yaml:"backend"`
 	// Memory is used when Backend is memory.
 	Memory Memory `yaml:"memory"`
 	// Redis is used when Backend is redis.
 	Redis Redis `yaml:"redis"`
 	// OnFailure is hold (new arrivals wait) or open (let them through, bounded
 	// by limits.origin_rps) when the store is down. Default "hold".
-	OnFailure string `yaml:"on_failure"`
+	OnFailure OnFailure `yaml:"on_failure"`
 	// Timeout bounds each store call made for a shopper's request (a join, a
 	// claim, a hold…) and each call of a room's background sync; past it the
 	// shopper gets the honest store-down answer, so a hanging store cannot
@@ -151,13 +155,18 @@ type Rate struct {
 // Log configures log/slog.
 type Log struct {
 	// Format is text or json. Default "text".
-	Format string `yaml:"format"`
+	Format LogFormat `yaml:"format"`
 	// Level is debug, info, warn or error. Default "info".
 	Level string `yaml:"level"`
 }
 
 // Room is one waiting room with its own limits, counters and page.
 type Room struct {
+	// Routes are Hosts, Paths, Bypass and Inventory.PurchasePaths in the
+	// form requests are matched on, set by Validate: validation and
+	// routing use these very values.
+	Routes Routes `yaml:"-"`
+
 	// Name identifies the room in cookies, store keys, metrics and the admin
 	// API: unique, 1 to 64 of a-z, 0-9, "_" and "-". Required.
 	Name string `yaml:"name"`
@@ -195,7 +204,7 @@ type Room struct {
 	PollInterval time.Duration `yaml:"poll_interval"`
 	// Queueing orders the pre-queue at opens_at: fifo (arrival order) or
 	// random (a lottery). Default "fifo".
-	Queueing string `yaml:"queueing"`
+	Queueing Queueing `yaml:"queueing"`
 	// PrequeueFrom is when arrivals start getting pre-queue tickets; it needs
 	// OpensAt and must be before it. Zero means any time before OpensAt.
 	PrequeueFrom time.Time `yaml:"prequeue_from"`
@@ -240,4 +249,11 @@ type Page struct {
 	// Template is a Go html/template file replacing the built-in page.
 	// Default empty (the built-in page).
 	Template string `yaml:"template"`
+}
+
+// Routes is what a room's hosts and path patterns become once parsed
+// (package match): the form validation checked and routing matches on.
+type Routes struct {
+	Hosts                    []string // lower case, no port, no trailing dot
+	Paths, Bypass, Purchases []match.Pattern
 }

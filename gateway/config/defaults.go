@@ -10,8 +10,8 @@ const (
 	DefaultOriginTimeout  = 15 * time.Second
 	DefaultAdminListen    = "127.0.0.1:9090"
 	DefaultAdminTokenEnv  = "ANTEROOM_ADMIN_TOKEN"
-	DefaultStoreBackend   = "memory"
-	DefaultStoreOnFailure = "hold"
+	DefaultStoreBackend   = BackendMemory
+	DefaultStoreOnFailure = OnFailureHold
 	DefaultStoreTimeout   = time.Second
 	DefaultRedisKeyPrefix = "anteroom"
 	DefaultStateFile      = "anteroom.state"
@@ -21,13 +21,13 @@ const (
 	DefaultOriginRPS       = 5000
 	DefaultPerClientRPS    = 20
 	DefaultPerClientBurst  = 40
-	DefaultLogFormat       = "text"
+	DefaultLogFormat       = LogText
 	DefaultLogLevel        = "info"
 	DefaultSessionDuration = 5 * time.Minute
 	DefaultClaimWindow     = 30 * time.Second
 	DefaultAbandonAfter    = 2 * time.Minute
 	DefaultPollInterval    = 5 * time.Second
-	DefaultQueueing        = "fifo"
+	DefaultQueueing        = QueueingFIFO
 	DefaultHold            = 10 * time.Minute
 	DefaultPerSession      = 1
 )

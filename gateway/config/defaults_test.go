@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/gateway/match"
 )
 
 func TestParseAppliesDefaults(t *testing.T) {
@@ -38,12 +40,22 @@ func TestParseAppliesDefaults(t *testing.T) {
 			Queueing:          "fifo",
 			Inventory:         Inventory{Hold: 10 * time.Minute, PerSession: 1},
 			Page:              Page{Title: "shop", Template: "page.html"},
+			Routes:            Routes{Paths: mustPatterns(t, "/*")},
 		}},
 	}
 	c.src = nil
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got  %+v\nwant %+v", c, want)
 	}
+}
+
+func mustPatterns(t *testing.T, ps ...string) []match.Pattern {
+	t.Helper()
+	out, err := match.ParsePatterns(ps, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestRoomBurstDefault(t *testing.T) {

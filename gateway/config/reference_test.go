@@ -109,7 +109,10 @@ func structKeys(t reflect.Type, prefix string) []string {
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "" || name == "-" {
+		if name == "-" {
+			continue // set by Validate, not written (Room.Routes)
+		}
+		if name == "" {
 			panic("field " + f.Name + " has no yaml key")
 		}
 		key := name

@@ -49,7 +49,7 @@ func (c *Config) Validate() []Problem {
 			v.add(fmt.Sprintf("trusted_proxies[%d]", i), `must be a CIDR like "10.0.0.0/8" or one IP address, got %q`, p)
 		}
 	}
-	v.oneOf("log.format", c.Log.Format, "text", "json")
+	oneOfTyped(v, "log.format", c.Log.Format, LogText, LogJSON)
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	c.validateRooms(v)
 	return v.problems
@@ -211,12 +211,12 @@ func validPort(p string) bool {
 
 func (c *Config) validateStore(v *validator) {
 	s := c.Store
-	v.oneOf("store.backend", s.Backend, "memory", "redis")
-	v.oneOf("store.on_failure", s.OnFailure, "hold", "open")
+	oneOfTyped(v, "store.backend", s.Backend, BackendMemory, BackendRedis)
+	oneOfTyped(v, "store.on_failure", s.OnFailure, OnFailureHold, OnFailureOpen)
 	if s.Timeout < MinStoreTimeout || s.Timeout > MaxStoreTimeout {
 		v.add("store.timeout", "must be between %s and %s, got %s", MinStoreTimeout, MaxStoreTimeout, s.Timeout)
 	}
-	if s.Backend == "redis" && len(s.Redis.Addrs) == 0 {
+	if s.Backend == BackendRedis && len(s.Redis.Addrs) == 0 {
 		v.add("store.redis.addrs", "needs at least one host:port when store.backend is redis")
 	}
 	for i, a := range s.Redis.Addrs {
@@ -311,14 +311,18 @@ func (r *Room) validate(v *validator, p string) {
 		v.add(p+".name", `must use only a-z, 0-9, "_" and "-", got %q`, r.Name)
 	}
 
+	r.Routes = Routes{}
 	hosts := make(map[string]bool)
 	for i, h := range r.Hosts {
 		hp := fmt.Sprintf("%s.hosts[%d]", p, i)
 		name, err := match.ParseHost(h)
-		if err != nil {
+		switch {
+		case err != nil:
 			v.add(hp, "%v", err)
-		} else if hosts[name] {
+		case hosts[name]:
 			v.add(hp, "%q is listed twice", h)
+		default:
+			r.Routes.Hosts = append(r.Routes.Hosts, name)
 		}
 		hosts[name] = true
 	}
@@ -328,6 +332,8 @@ func (r *Room) validate(v *validator, p string) {
 	}
 	good := v.patterns(p+".paths", r.Paths, r.CaseInsensitive)
 	bypass := v.patterns(p+".bypass", r.Bypass, r.CaseInsensitive)
+	r.Routes.Paths = goodPatterns(r.Paths, good, r.CaseInsensitive)
+	r.Routes.Bypass = goodPatterns(r.Bypass, bypass, r.CaseInsensitive)
 	for i, pat := range r.Paths {
 		if !good[i] {
 			continue
@@ -360,7 +366,7 @@ func (r *Room) validate(v *validator, p string) {
 	if pollOK && r.AbandonAfter > 0 && r.AbandonAfter < 2*r.PollInterval {
 		v.add(p+".abandon_after", "must be at least twice poll_interval (%s), got %s; otherwise waiting shoppers are dropped between polls", r.PollInterval, r.AbandonAfter)
 	}
-	v.oneOf(p+".queueing", r.Queueing, "fifo", "random")
+	oneOfTyped(v, p+".queueing", r.Queueing, QueueingFIFO, QueueingRandom)
 
 	switch {
 	case !r.PrequeueFrom.IsZero() && r.OpensAt.IsZero():
@@ -384,6 +390,7 @@ func (r *Room) validateInventory(v *validator, p string, goodPaths []bool) {
 		v.add(p+".purchase_paths", "need inventory.stock above 0; a room without stock has nothing to hold")
 	}
 	good := v.patterns(p+".purchase_paths", inv.PurchasePaths, r.CaseInsensitive)
+	r.Routes.Purchases = goodPatterns(inv.PurchasePaths, good, r.CaseInsensitive)
 	bypassGood := make([]bool, len(r.Bypass))
 	for i, b := range r.Bypass {
 		bypassGood[i] = patternProblem(b, r.CaseInsensitive) == ""
@@ -437,6 +444,17 @@ func patternProblem(pat string, fold bool) string {
 		return fmt.Sprintf("%q is reserved for the gateway's own endpoints", reservedPrefix+"/")
 	}
 	return ""
+}
+
+// goodPatterns are the parsed forms of the patterns that passed.
+func goodPatterns(pats []string, good []bool, fold bool) []match.Pattern {
+	var out []match.Pattern
+	for i, pat := range pats {
+		if good[i] {
+			out = append(out, parsed(pat, fold))
+		}
+	}
+	return out
 }
 
 // parsed is a pattern patternProblem accepted.

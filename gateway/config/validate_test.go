@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/anteroom/anteroom/gateway/match"
 )
 
 func TestValidateRules(t *testing.T) {
@@ -199,5 +201,26 @@ func TestValidateWithoutLoad(t *testing.T) {
 	c.Origin.URL = "http://127.0.0.1:3000"
 	if problems := c.Validate(); len(problems) > 0 {
 		t.Errorf("after SetDefaults:\n%s", render(problems))
+	}
+}
+
+// TestValidateParsesRoutes: validation leaves each room's routes in the
+// form requests are matched on, so routing uses what was checked.
+func TestValidateParsesRoutes(t *testing.T) {
+	c, err := Parse([]byte(head+"rooms:\n  - name: shop\n    hosts: [Shop.Example.com.]\n    case_insensitive: true\n    paths: [\"/PS5/*\"]\n    bypass: [\"/PS5/static/*\"]\n    max_active_users: 1\n    new_users_per_minute: 1\n    inventory: {stock: 1, purchase_paths: [/PS5/buy]}\n"), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Rooms[0].Routes
+	if len(r.Hosts) != 1 || r.Hosts[0] != "shop.example.com" {
+		t.Errorf("hosts %q, want [shop.example.com]", r.Hosts)
+	}
+	for _, tc := range []struct {
+		got  []match.Pattern
+		want string
+	}{{r.Paths, "/ps5/*"}, {r.Bypass, "/ps5/static/*"}, {r.Purchases, "/ps5/buy"}} {
+		if len(tc.got) != 1 || tc.got[0].String() != tc.want {
+			t.Errorf("got %v, want [%s]", tc.got, tc.want)
+		}
 	}
 }
