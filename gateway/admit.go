@@ -124,8 +124,7 @@ func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, buy bool, now time.T
 		}
 		g.page(ctx, r, st, fasthttp.StatusOK)
 	default:
-		g.page(ctx, r, queue.Status{Room: r.name, State: a.State, OpensInSeconds: a.OpensInSeconds,
-			PollAfterMS: int(r.cfg.PollInterval / time.Millisecond)}, fasthttp.StatusOK)
+		g.page(ctx, r, r.engine.ArrivalStatus(a), fasthttp.StatusOK)
 	}
 }
 
@@ -148,12 +147,7 @@ func (g *Gateway) storeDown(ctx *fasthttp.RequestCtx, r *room, buy bool, err err
 		return
 	}
 	retryAfter(ctx, r.cfg.PollInterval)
-	g.page(ctx, r, queue.Status{
-		Room:        r.name,
-		State:       queue.StateWaiting,
-		PollAfterMS: int(r.cfg.PollInterval / time.Millisecond),
-		Message:     "Our queue service is unavailable right now. Please keep this page open; it will carry on by itself.",
-	}, fasthttp.StatusServiceUnavailable)
+	g.page(ctx, r, r.engine.UnavailableStatus(), fasthttp.StatusServiceUnavailable)
 }
 
 // isSubresource reports whether a browser says this request loads part of

@@ -100,7 +100,7 @@ func (g *Gateway) status(ctx *fasthttp.RequestCtx, now time.Time) {
 	}
 	ctx.Response.Header.Set("Cache-Control", "no-store")
 	if _, ok, _ := g.sessionOf(ctx, r, now); ok {
-		g.writeStatus(ctx, r, queue.Status{Room: r.name, State: queue.StateAdmitted, Progress: 100})
+		g.writeStatus(ctx, r, r.engine.AdmittedStatus())
 		return
 	}
 	t, ok, stale := g.ticketOf(ctx, r, now)
@@ -109,8 +109,7 @@ func (g *Gateway) status(ctx *fasthttp.RequestCtx, now time.Time) {
 		if err != nil {
 			retryAfter(ctx, r.cfg.PollInterval)
 			ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
-			g.writeStatus(ctx, r, queue.Status{Room: r.name, State: queue.StateWaiting,
-				PollAfterMS: int(r.cfg.PollInterval / time.Millisecond), Message: "Our queue service is unavailable right now; you keep your place."})
+			g.writeStatus(ctx, r, r.engine.UnavailableStatus())
 			return
 		}
 		switch {

@@ -22,8 +22,7 @@ func (g *Gateway) buy(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Ti
 	h, err := r.engine.Hold(ctx, sid, r.cfg.Inventory.Hold)
 	switch {
 	case errors.Is(err, queue.ErrSoldOut):
-		g.page(ctx, r, queue.Status{Room: r.name, State: queue.StateSoldOut, PollAfterMS: 30_000,
-			Message: "Sold out: every unit has been bought or is being bought."}, fasthttp.StatusConflict)
+		g.page(ctx, r, r.engine.SoldOutStatus(), fasthttp.StatusConflict)
 		return orders{}
 	case errors.Is(err, queue.ErrSessionLimit):
 		g.page(ctx, r, r.engine.SessionLimitStatus(), fasthttp.StatusConflict)

@@ -35,7 +35,7 @@ func TestHangingRedisCannotPinRequests(t *testing.T) {
 	start := time.Now()
 	resp, body := newShopper(t).get(g.URL+"/ps5", "Accept", "text/html")
 	took := time.Since(start)
-	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "queue service is unavailable") {
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "reach our queue service") {
 		t.Errorf("newcomer during the hang: status %d, want the honest 503 page", resp.StatusCode)
 	}
 	// The store's reply would have taken 3s; the bound is 200ms (with
