@@ -38,7 +38,9 @@ func (s *MemoryStore) Save(path string) error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	var buf bytes.Buffer
-	err := gob.NewEncoder(&buf).Encode(savedState{Version: stateVersion, Rooms: s.copyState()})
+	rooms, release := s.copyState()
+	err := gob.NewEncoder(&buf).Encode(savedState{Version: stateVersion, Rooms: rooms})
+	release()
 	if err != nil {
 		return fmt.Errorf("saving queue state: %w", err)
 	}

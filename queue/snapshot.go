@@ -120,14 +120,13 @@ func (c *roomCopy) step(budget *int) bool {
 }
 
 // end stops the store noting changes for the copy; the caller holds the
-// lock.
+// lock. The poll record stays shared until the copy is read (release).
 func (c *roomCopy) end() {
 	c.sessions.abort()
 	c.ended.abort()
 	c.calls.abort()
 	c.claims.abort()
 	c.from.ix.saving = nil
-	c.from.Polls.unshare()
 }
 
 // result is the room as it was at the start; after end.
@@ -150,8 +149,9 @@ func (st *memStock) clone() memStock {
 }
 
 // copyState copies every room as of one instant, holding the lock for
-// copyBatch map entries at a time.
-func (s *MemoryStore) copyState() map[string]*memRoom {
+// copyBatch map entries at a time. The copy shares the rooms' poll
+// records until release is called, once it is no longer read.
+func (s *MemoryStore) copyState() (rooms map[string]*memRoom, release func()) {
 	s.mu.Lock()
 	copies := make(map[string]*roomCopy, len(s.rooms))
 	for name, r := range s.rooms {
@@ -175,9 +175,15 @@ func (s *MemoryStore) copyState() map[string]*memRoom {
 		c.end()
 	}
 	s.mu.Unlock()
-	rooms := make(map[string]*memRoom, len(copies))
+	rooms = make(map[string]*memRoom, len(copies))
 	for name, c := range copies {
 		rooms[name] = c.result()
 	}
-	return rooms
+	return rooms, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, c := range copies {
+			c.from.Polls.unshare()
+		}
+	}
 }

@@ -13,8 +13,8 @@ import "time"
 // sweepPass. A stamp goes stale at least an hour before the clock could
 // make it look fresh again (abandon_after is at most 8 h, half a wrap is
 // about 9 h), so a pass of ten minutes has room to spare. For a line of up
-// to a chunk (32k tickets) the sweep covers all of it at every count, as
-// the store always did.
+// to sweepMin tickets the sweep covers all of it at every count, as the
+// store always did.
 
 // pollCount counts the poll record's stamps by value.
 type pollCount struct {
@@ -26,8 +26,13 @@ type pollCount struct {
 	sweptAt int64
 }
 
-// sweepPass is how long the clearing sweep may take to go over the line.
-const sweepPass = 10 * time.Minute
+// sweepPass is how long the clearing sweep may take to go over the line;
+// sweepMin is the least it clears at a count (about 10 µs), so that a line
+// of a million is gone over in four minutes.
+const (
+	sweepPass = 10 * time.Minute
+	sweepMin  = 4096
+)
 
 func counted(t uint16) bool { return t != 0 && t != seenLeft }
 
@@ -123,7 +128,7 @@ func (r *memRoom) sweepStale(cur uint16, window int, ns int64) {
 		return
 	}
 	span := n - from
-	budget := min(uint64(seenChunk), span)
+	budget := min(uint64(sweepMin), span)
 	switch elapsed := ns - c.sweptAt; {
 	case c.sweptAt == 0 || elapsed >= int64(sweepPass):
 		budget = span
