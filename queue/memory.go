@@ -111,9 +111,10 @@ func (s *MemoryStore) room(name string, now time.Time) *memRoom {
 // A poll is stamped with a tick: whole seconds since Base, on a 16-bit
 // clock that runs 1..tickSpan and wraps (zero means gone, seenLeft left).
 // Two bytes a ticket keep a million waiting shoppers under 2 MiB. The wrap
-// is harmless because countWaiting zeroes every stamp older than the
-// abandon window once a second, and validation keeps that window far below
-// half a wrap (about nine hours): an age is then always unambiguous.
+// is harmless because every stamp older than the abandon window is zeroed
+// within ten minutes of going stale (waiting.go), and validation keeps that
+// window far below half a wrap (about nine hours): an age is then always
+// unambiguous.
 const (
 	tickSpan = 65534
 	seenLeft = ^uint16(0) // the holder left the line; see Leave
