@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -13,6 +14,10 @@ type MemoryStore struct {
 	mu     sync.Mutex
 	rooms  map[string]*memRoom
 	saveMu sync.Mutex // one Save at a time
+
+	// held, when set (by benchmarks), is told how long the lock was held
+	// by each slice of work that Save and batched calls split theirs into.
+	held func(time.Duration)
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -58,7 +63,7 @@ type memRoom struct {
 	Seen []uint32
 
 	// Waiting is the last count of live tickets, made at most once a
-	// second because it scans Seen.
+	// second (waiting.go), plus those who joined since.
 	Waiting   int
 	WaitingAt int64
 
@@ -68,6 +73,10 @@ type memRoom struct {
 
 	// Stock is the room's inventory and its holds (stock_memory.go).
 	Stock memStock
+
+	// ix is what the store derives from the fields above to find its work
+	// without walking them; not saved, rebuilt on load (memory_index.go).
+	ix roomIndex
 }
 
 type claim struct {
@@ -102,9 +111,10 @@ func (s *MemoryStore) room(name string, now time.Time) *memRoom {
 // A poll is stamped with a tick: whole seconds since Base, on a 16-bit
 // clock that runs 1..tickSpan and wraps (zero means gone, seenLeft left).
 // Two bytes a ticket keep a million waiting shoppers under 2 MiB. The wrap
-// is harmless because countWaiting zeroes every stamp older than the
-// abandon window once a second, and validation keeps that window far below
-// half a wrap (about nine hours): an age is then always unambiguous.
+// is harmless because every stamp older than the abandon window is zeroed
+// within ten minutes of going stale (waiting.go), and validation keeps that
+// window far below half a wrap (about nine hours): an age is then always
+// unambiguous.
 const (
 	tickSpan = 65534
 	seenLeft = ^uint16(0) // the holder left the line; see Leave
@@ -160,14 +170,14 @@ func (r *memRoom) see(n uint64, now time.Time) {
 	if n > r.Issued {
 		r.Issued = n
 	}
-	r.Polls.grow(n, cur)
+	r.growPolls(n, cur)
 	if r.Opening.Opened && r.Opening.Position(n) <= r.Serving {
 		return // its turn has passed; polling does not bring it back
 	}
 	if r.Polls.get(n-1) == seenLeft {
 		return
 	}
-	r.Polls.set(n-1, cur)
+	r.setPoll(n-1, cur)
 }
 
 // refill tops up the admission bucket.
@@ -189,36 +199,6 @@ func (r *memRoom) refill(p Policy, now time.Time) {
 // spare is the bucket's tokens not reserved for calls awaiting their claim.
 func (r *memRoom) spare() float64 {
 	return r.Tokens - float64(len(r.Calls))
-}
-
-// expire ends sessions past their life and forgets what no longer matters.
-func (r *memRoom) expire(p Policy, now time.Time) {
-	ns := now.UnixNano()
-	life := int64(p.SessionTTL + sessionGrace)
-	for sid, at := range r.Sessions {
-		if ns-at > life {
-			delete(r.Sessions, sid)
-		}
-	}
-	// Ended sessions are kept while a token of theirs could verify.
-	ended := int64(p.SessionTTL + endedSlack)
-	for sid, at := range r.Ended {
-		if ns-at > ended {
-			delete(r.Ended, sid)
-		}
-	}
-	for n, at := range r.Calls {
-		if ns-at > int64(p.ClaimWindow) {
-			delete(r.Calls, n)
-		}
-	}
-	// A claim is remembered while its session lives, so a retry that comes
-	// late (its answer was lost) still gets its session back.
-	for n, c := range r.Claims {
-		if _, alive := r.Sessions[c.SID]; !alive && ns-c.At > 2*int64(p.ClaimWindow) {
-			delete(r.Claims, n)
-		}
-	}
 }
 
 func (r *memRoom) free(p Policy) int {
@@ -274,11 +254,11 @@ func (s *MemoryStore) Advance(_ context.Context, room string, p Policy, now time
 			r.Serving++
 			n := r.Opening.Number(r.Serving)
 			if r.live(n, now, p.AbandonAfter) {
-				r.Calls[n] = now.UnixNano()
+				r.call(n, now.UnixNano())
 				free--
 			}
 			if n <= r.Polls.len() {
-				r.Polls.set(n-1, 0)
+				r.setPoll(n-1, 0)
 			}
 		}
 		if !r.Opening.Random || r.Serving >= r.Opening.PrequeueEnd {
@@ -289,34 +269,6 @@ func (s *MemoryStore) Advance(_ context.Context, room string, p Policy, now time
 		r.countWaiting(p, now)
 	}
 	return r.counters(), nil
-}
-
-// countWaiting counts the tickets still in line that polled within the
-// abandon window, and zeroes the stamps of those that did not: a ticket
-// that polls again later is stamped anew (see), and no stamp lives long
-// enough for the tick clock to wrap under it. A scan of two bytes a
-// ticket, at most once a second, from the serving counter on once every
-// ticket before it had its turn.
-func (r *memRoom) countWaiting(p Policy, now time.Time) {
-	cur := r.tick(now)
-	from := uint64(0)
-	if !r.Opening.Random || r.Serving >= r.Opening.PrequeueEnd {
-		from = min(r.Serving, r.Polls.len())
-	}
-	w := 0
-	r.Polls.scan(from, func(t uint16) uint16 {
-		switch {
-		case t == 0 || t == seenLeft:
-			return t
-		case fresh(t, cur, p.AbandonAfter):
-			w++
-			return t
-		default:
-			return 0
-		}
-	})
-	r.Waiting = w
-	r.WaitingAt = now.UnixNano()
 }
 
 // Claim implements Store.
@@ -331,10 +283,10 @@ func (s *MemoryStore) Claim(_ context.Context, room string, n uint64, sid string
 		return "", ErrForfeited // its session has ended since
 	}
 	if _, ok := r.Calls[n]; ok {
-		delete(r.Calls, n)
+		r.uncall(n)
 		r.Tokens-- // the token its call reserved
-		r.Sessions[sid] = now.UnixNano()
-		r.Claims[n] = claim{SID: sid, At: now.UnixNano()}
+		r.stampSession(sid, now.UnixNano())
+		r.addClaim(n, claim{SID: sid, At: now.UnixNano()})
 		r.Admitted++
 		return sid, nil
 	}
@@ -364,7 +316,7 @@ func (s *MemoryStore) AdmitDirect(_ context.Context, room, sid string, p Policy,
 		return false, nil
 	}
 	r.Tokens--
-	r.Sessions[sid] = now.UnixNano()
+	r.stampSession(sid, now.UnixNano())
 	r.Admitted++
 	return true, nil
 }
@@ -373,15 +325,53 @@ func (s *MemoryStore) AdmitDirect(_ context.Context, room, sid string, p Policy,
 // data) but that was not ended is counted again: its token is still valid,
 // so its shopper is really there.
 func (s *MemoryStore) Refresh(_ context.Context, room string, sids []string, now time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.room(room, now)
-	for _, sid := range sids {
+	inBatches(s, room, now, sids, func(r *memRoom, sid string) {
 		if _, ended := r.Ended[sid]; !ended {
-			r.Sessions[sid] = now.UnixNano()
+			r.stampSession(sid, now.UnixNano())
 		}
-	}
+	})
 	return nil
+}
+
+// lockBatch bounds the polls or refreshes applied under one hold of the
+// store's lock (a refresh among a million sessions takes about 300 ns, a
+// poll 100), so that a big batch — a tick's polls at a million waiting —
+// does not hold up requests. Each entry stands alone, so a batch applied
+// in parts is as good as batches sent apart.
+const lockBatch = 1024
+
+// inBatches applies fn to each item under the lock, lockBatch at a time.
+// The room is looked up (and created) even for no items, as one call
+// would.
+func inBatches[T any](s *MemoryStore, room string, now time.Time, items []T, fn func(*memRoom, T)) {
+	for i := 0; i == 0 || i < len(items); i += lockBatch {
+		if i > 0 {
+			runtime.Gosched() // let requests waiting on the lock have it
+		}
+		t := s.lock()
+		r := s.room(room, now)
+		for _, it := range items[i:min(i+lockBatch, len(items))] {
+			fn(r, it)
+		}
+		s.unlock(t)
+	}
+}
+
+// lock and unlock bracket a slice of a long piece of work, timed when
+// held is set.
+func (s *MemoryStore) lock() time.Time {
+	s.mu.Lock()
+	if s.held != nil {
+		return time.Now()
+	}
+	return time.Time{}
+}
+
+func (s *MemoryStore) unlock(t time.Time) {
+	if s.held != nil {
+		s.held(time.Since(t))
+	}
+	s.mu.Unlock()
 }
 
 // End implements Store.
@@ -389,8 +379,8 @@ func (s *MemoryStore) End(_ context.Context, room, sid string, now time.Time) er
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.room(room, now)
-	delete(r.Sessions, sid)
-	r.Ended[sid] = max(r.Last, r.Ended[sid])
+	r.dropSession(sid)
+	r.setEnded(sid, max(r.Last, r.Ended[sid]))
 	return nil
 }
 
@@ -403,9 +393,9 @@ func (s *MemoryStore) EndedSince(_ context.Context, room string, since time.Time
 		return nil, nil
 	}
 	var out []Ended
-	for sid, at := range r.Ended {
-		if at >= since.UnixNano() {
-			out = append(out, Ended{ID: sid, At: time.Unix(0, at)})
+	for _, e := range r.ix.ends.since(since.UnixNano()) {
+		if r.Ended[e.key] == e.at { // else ended again since: listed later
+			out = append(out, Ended{ID: e.key, At: time.Unix(0, e.at)})
 		}
 	}
 	return out, nil
@@ -413,12 +403,7 @@ func (s *MemoryStore) EndedSince(_ context.Context, room string, since time.Time
 
 // Seen implements Store.
 func (s *MemoryStore) Seen(_ context.Context, room string, numbers []uint64, now time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.room(room, now)
-	for _, n := range numbers {
-		r.see(n, now)
-	}
+	inBatches(s, room, now, numbers, func(r *memRoom, n uint64) { r.see(n, now) })
 	return nil
 }
 
@@ -431,9 +416,9 @@ func (s *MemoryStore) Leave(_ context.Context, room string, n uint64) error {
 		return nil
 	}
 	if n >= 1 && n <= r.Polls.len() {
-		r.Polls.set(n-1, seenLeft)
+		r.setPoll(n-1, seenLeft)
 	}
-	delete(r.Calls, n)
+	r.uncall(n)
 	return nil
 }
 

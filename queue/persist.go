@@ -29,17 +29,18 @@ type savedState struct {
 	Rooms   map[string]*memRoom
 }
 
-// Save writes the store's state to path atomically. The state is encoded
-// under the store's lock and written after it is released, so shoppers do
-// not wait on the disk; saves themselves run one at a time, so an older
-// state never replaces a newer one.
+// Save writes the store's state to path atomically. The state is copied
+// as of one instant, holding the store's lock a little at a time
+// (snapshot.go), then encoded and written without it, so shoppers wait on
+// neither the encoder nor the disk; saves themselves run one at a time, so
+// an older state never replaces a newer one.
 func (s *MemoryStore) Save(path string) error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	var buf bytes.Buffer
-	s.mu.Lock()
-	err := gob.NewEncoder(&buf).Encode(savedState{Version: stateVersion, Rooms: s.rooms})
-	s.mu.Unlock()
+	rooms, release := s.copyState()
+	err := gob.NewEncoder(&buf).Encode(savedState{Version: stateVersion, Rooms: rooms})
+	release()
 	if err != nil {
 		return fmt.Errorf("saving queue state: %w", err)
 	}
@@ -192,5 +193,9 @@ func (r *memRoom) restore(version int) *fieldError {
 		}
 		r.Seen = nil
 	}
-	return r.check()
+	if err := r.check(); err != nil {
+		return err
+	}
+	r.index()
+	return nil
 }

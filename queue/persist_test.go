@@ -44,6 +44,15 @@ func busyStore(t *testing.T) *MemoryStore {
 	return s
 }
 
+// savedForm is r as Save writes it, without what the store derives from
+// it on load.
+func savedForm(r *memRoom) memRoom {
+	c := *r
+	c.ix = roomIndex{}
+	c.Polls = seenLog{Chunks: r.Polls.Chunks, N: r.Polls.N}
+	return c
+}
+
 func TestSaveLoadRestoresEverything(t *testing.T) {
 	s := busyStore(t)
 	path := filepath.Join(t.TempDir(), "queue.state")
@@ -62,8 +71,8 @@ func TestSaveLoadRestoresEverything(t *testing.T) {
 		if r == nil {
 			t.Fatalf("room %q was not restored", name)
 		}
-		if !reflect.DeepEqual(r, want) {
-			t.Errorf("room %q:\n got %+v\nwant %+v", name, *r, *want)
+		if got, want := savedForm(r), savedForm(want); !reflect.DeepEqual(got, want) {
+			t.Errorf("room %q:\n got %+v\nwant %+v", name, got, want)
 		}
 	}
 	// The restored store behaves as the saved one.

@@ -21,7 +21,7 @@ func TestSeenLog(t *testing.T) {
 		}
 		// each may skip released (all zero) chunks: compare the rest.
 		var got, want []uint16
-		s.scan(from, func(v uint16) uint16 {
+		s.scan(from, s.len(), func(v uint16) uint16 {
 			if v != 0 {
 				got = append(got, v)
 			}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // saveLoad saves s and loads it back, as a restart does.
@@ -98,4 +99,29 @@ func TestCheckPerSession(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLateSaleSavesAndLoads: a hold confirmed after it expired (a late
+// sale) moves its record's end on, while its entry in the expiry heap
+// stays where the expiry put it until it falls due. The saved state must
+// still load: the loader refused it, and a restart lost the whole state.
+func TestLateSaleSavesAndLoads(t *testing.T) {
+	ctx := context.Background()
+	s := NewMemoryStore()
+	s.SetStock(ctx, rm, 5, start)
+	mustHold(t, s, "late")
+	past := until.Add(time.Second)
+	wantStock(t, s, past, Stock{Set: true, Units: 5}) // expired
+	if err := s.Confirm(ctx, rm, "h-late", past.Add(time.Minute)); err != nil {
+		t.Fatalf("late Confirm: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "queue.state")
+	if err := s.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadMemoryStore(path)
+	if err != nil {
+		t.Fatalf("LoadMemoryStore after a late sale: %v", err)
+	}
+	wantStock(t, got, past.Add(time.Minute), Stock{Set: true, Units: 5, Sold: 1})
 }
