@@ -41,7 +41,7 @@ func endedUntil(at time.Time, ttl time.Duration) time.Time {
 // again at the next tick.
 func (r *Room) End(ctx context.Context, sid string) error {
 	now := r.now()
-	r.markEnded([]Ended{{ID: sid, At: now}}, r.policy.Load().SessionTTL)
+	r.ended.add(sid, endedUntil(now, r.policy.Load().SessionTTL).UnixNano())
 	if err := r.store.End(ctx, r.name, sid, now); err != nil {
 		r.mu.Lock()
 		r.ends = append(r.ends, sid)
@@ -51,28 +51,11 @@ func (r *Room) End(ctx context.Context, sid string) error {
 	return nil
 }
 
-// markEnded adds sessions to the ended set, each until endedUntil, and
-// drops the ones whose tokens can no longer be valid. Copy-on-write: this
-// runs on a revoke or a tick, the reads on every request.
-func (r *Room) markEnded(es []Ended, ttl time.Duration) {
-	for {
-		old := r.ended.Load()
-		next := make(map[string]time.Time, len(*old)+len(es))
-		now := r.now()
-		for k, exp := range *old {
-			if exp.After(now) {
-				next[k] = exp
-			}
-		}
-		for _, e := range es {
-			if exp := endedUntil(e.At, ttl); exp.After(next[e.ID]) {
-				next[e.ID] = exp
-			}
-		}
-		if r.ended.CompareAndSwap(old, &next) {
-			return
-		}
-	}
+// forgetEnded drops the ended sessions whose tokens can no longer be
+// valid. It runs every tick, whether or not the store answers, so that
+// the set stays bounded through an outage.
+func (r *Room) forgetEnded(now time.Time) {
+	r.ended.sweep(now.UnixNano())
 }
 
 // learnEnded fetches the sessions other nodes ended since the last tick, so
@@ -90,18 +73,11 @@ func (r *Room) learnEnded(ctx context.Context, ttl time.Duration) error {
 		return nil
 	}
 	latest := since
-	fresh := es[:0]
-	ended := *r.ended.Load()
 	for _, e := range es {
 		latest = maxTime(latest, e.At)
 		// Most of es was heard at the last tick (the overlap fetches it
-		// again); only news is worth copying the set for.
-		if until, known := ended[e.ID]; !known || until.Before(endedUntil(e.At, ttl)) {
-			fresh = append(fresh, e)
-		}
-	}
-	if len(fresh) > 0 {
-		r.markEnded(fresh, ttl)
+		// again); add skips what it knows under a read lock.
+		r.ended.add(e.ID, endedUntil(e.At, ttl).UnixNano())
 	}
 	r.mu.Lock()
 	r.endedCursor = maxTime(r.endedCursor, latest)
@@ -117,7 +93,8 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // Ended reports whether session sid was ended, on this node or another.
+// It is asked on every proxied request: one read-locked map lookup, in one
+// of endedShards shards.
 func (r *Room) Ended(sid string) bool {
-	_, ok := (*r.ended.Load())[sid]
-	return ok
+	return r.ended.has(sid)
 }

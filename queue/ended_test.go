@@ -72,8 +72,7 @@ func TestEndedOutlivesEveryToken(t *testing.T) {
 	}
 
 	clk.Set(last.Add(time.Second))
-	a.End(ctx, "other-4") // prunes
-	a.Tick(ctx)
+	a.Tick(ctx) // sweeps
 	if a.Ended(sid) {
 		t.Error("an ended session is remembered after every token of it has expired")
 	}

@@ -72,9 +72,10 @@ type Room struct {
 	opened      bool
 
 	// ended holds sessions ended, on this node or another, until no token
-	// of theirs can verify (endedUntil); copy-on-write, because it is read
-	// on every proxied request and written only on a revoke or a tick.
-	ended atomic.Pointer[map[string]time.Time]
+	// of theirs can verify (endedUntil). It is read on every proxied
+	// request and written on every revoke, leave and tick, in constant
+	// time at any sale size (endedset.go).
+	ended *endedSet
 }
 
 // snapshot is the cached view of the room that status polls are answered
@@ -120,8 +121,7 @@ func NewRoom(name string, store Store, o Options) *Room {
 	r.log = r.log.With("room", name)
 	r.SetPolicy(o.Policy, o.Schedule, o.PollInterval)
 	r.snap.Store(&snapshot{at: r.now()})
-	empty := map[string]time.Time{}
-	r.ended.Store(&empty)
+	r.ended = newEndedSet()
 	return r
 }
 
@@ -209,6 +209,8 @@ func (r *Room) Tick(ctx context.Context) {
 	now := r.now()
 	p := r.policy.Load()
 	s := r.sched.Load()
+
+	r.forgetEnded(now)
 
 	r.mu.Lock()
 	seen, refresh, ends, confirms := r.seen, r.refresh, r.ends, r.confirms
