@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -73,16 +74,37 @@ func (r *Room) learnEnded(ctx context.Context, ttl time.Duration) error {
 		return nil
 	}
 	latest := since
+	r.fetched.mu.Lock()
+	last, this := r.fetched.last, r.fetched.this
+	clear(this)
 	for _, e := range es {
 		latest = maxTime(latest, e.At)
-		// Most of es was heard at the last tick (the overlap fetches it
-		// again); add skips what it knows under a read lock.
-		r.ended.add(e.ID, endedUntil(e.At, ttl).UnixNano())
+		until := endedUntil(e.At, ttl).UnixNano()
+		this[e.ID] = until
+		// Most of es came in the last fetch too (the overlap fetches it
+		// again): that small map says so without a look into the whole
+		// set, which a large sale has long left out of the CPU's caches.
+		if u, ok := last[e.ID]; !ok || u < until {
+			r.ended.add(e.ID, until)
+		}
 	}
+	r.fetched.last, r.fetched.this = this, last
+	r.fetched.mu.Unlock()
 	r.mu.Lock()
 	r.endedCursor = maxTime(r.endedCursor, latest)
 	r.mu.Unlock()
 	return nil
+}
+
+// lastFetch is what the previous fetch of ended sessions returned, by
+// id, with the time each is refused through. An id fetched again needs
+// adding to the set only if it was not in the last fetch, or comes with a
+// later time. One the set has forgotten since can only be due: it needs no
+// adding either. Two maps take turns, so a tick allocates nothing once
+// they have grown to the size of a fetch.
+type lastFetch struct {
+	mu         sync.Mutex // one tick at a time
+	last, this map[string]int64
 }
 
 func maxTime(a, b time.Time) time.Time {

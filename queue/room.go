@@ -76,6 +76,8 @@ type Room struct {
 	// request and written on every revoke, leave and tick, in constant
 	// time at any sale size (endedset.go).
 	ended *endedSet
+	// fetched is what the tick last heard of ended sessions (ended.go).
+	fetched lastFetch
 }
 
 // snapshot is the cached view of the room that status polls are answered
@@ -122,6 +124,7 @@ func NewRoom(name string, store Store, o Options) *Room {
 	r.SetPolicy(o.Policy, o.Schedule, o.PollInterval)
 	r.snap.Store(&snapshot{at: r.now()})
 	r.ended = newEndedSet()
+	r.fetched.last, r.fetched.this = make(map[string]int64), make(map[string]int64)
 	return r
 }
 
