@@ -61,9 +61,9 @@ func benchSID(i int) string {
 	return hex.EncodeToString(b[:])
 }
 
-// spare is how far beyond n the pool of ids reaches: an id comes round
-// again spare ends after it was forgotten.
-const spare = 1 << 14
+// benchSpareIDs is how far beyond n the pool of ids reaches: an id comes round
+// again benchSpareIDs ends after it was forgotten.
+const benchSpareIDs = 1 << 14
 
 func newEndedBench(b *testing.B, n int) *endedBench {
 	b.Helper()
@@ -71,7 +71,7 @@ func newEndedBench(b *testing.B, n int) *endedBench {
 	e.step = (benchEndedTTL + endedSlack) / time.Duration(n)
 	e.room = NewRoom("shop", e.store, Options{Policy: with(shop, func(p *Policy) { p.SessionTTL = benchEndedTTL }),
 		Now: e.clk.Now, Log: quiet})
-	e.ids = make([]string, n+spare)
+	e.ids = make([]string, n+benchSpareIDs)
 	for i := range e.ids {
 		e.ids[i] = benchSID(i)
 	}

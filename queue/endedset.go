@@ -49,7 +49,7 @@ type endedShard struct {
 	// until maps an ended session to the Unix nanosecond through which it
 	// is refused.
 	until map[string]int64
-	due   dueQueue
+	due   endedQueue
 	// pad keeps neighbouring shards' locks off one cache line, so that
 	// readers of one do not slow readers of the next.
 	_ [64]byte
@@ -94,7 +94,7 @@ func (s *endedSet) add(id string, until int64) bool {
 		return false
 	}
 	sh.until[id] = until
-	sh.due.push(dueEntry{id: id, until: until})
+	sh.due.push(endedEntry{id: id, until: until})
 	return true
 }
 

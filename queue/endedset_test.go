@@ -137,7 +137,7 @@ func TestEndedOutOfOrderKeptLonger(t *testing.T) {
 // all, a batch per lock hold, and keeps what is not due.
 func TestEndedSweepBatches(t *testing.T) {
 	s := newEndedSet()
-	const n = 20 * dueBlock * endedShards
+	const n = 20 * endedBlock * endedShards
 	for i := range n {
 		s.add(fmt.Sprint(i), int64(i))
 	}
@@ -154,15 +154,15 @@ func TestEndedSweepBatches(t *testing.T) {
 	}
 }
 
-// TestDueQueueOrder pushes and pops across block boundaries, emptying the
+// TestEndedQueueOrder pushes and pops across block boundaries, emptying the
 // queue in between.
-func TestDueQueueOrder(t *testing.T) {
-	var q dueQueue
+func TestEndedQueueOrder(t *testing.T) {
+	var q endedQueue
 	next, want := int64(0), int64(0)
 	// Pops total pushes: the queue ends empty.
-	for _, round := range []struct{ push, pop int }{{3, 3}, {dueBlock, 1}, {2*dueBlock + 5, 2*dueBlock + 4}, {0, dueBlock}} {
+	for _, round := range []struct{ push, pop int }{{3, 3}, {endedBlock, 1}, {2*endedBlock + 5, 2*endedBlock + 4}, {0, endedBlock}} {
 		for range round.push {
-			q.push(dueEntry{until: next})
+			q.push(endedEntry{until: next})
 			next++
 		}
 		for range round.pop {

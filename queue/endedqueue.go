@@ -1,46 +1,46 @@
 package queue
 
-// dueQueue is a first-in first-out list of ended sessions and their times,
-// kept in blocks of dueBlock entries: it grows and shrinks a block at a
+// endedQueue is a first-in first-out list of ended sessions and their times,
+// kept in blocks of endedBlock entries: it grows and shrinks a block at a
 // time, so that no push ever copies the entries already there — as a
 // slice's doubling would, under the lock that reads of the set wait on.
-type dueQueue struct {
-	blocks [][]dueEntry
+type endedQueue struct {
+	blocks [][]endedEntry
 	head   int // entries of blocks[0] already popped
 }
 
-type dueEntry struct {
+type endedEntry struct {
 	id    string
 	until int64 // Unix nanoseconds
 }
 
-// dueBlock is 3 KiB of entries: small beside a shard's map, large enough
+// endedBlock is 3 KiB of entries: small beside a shard's map, large enough
 // that a block is allocated once in a while, not once an end.
-const dueBlock = 128
+const endedBlock = 128
 
-func (q *dueQueue) push(e dueEntry) {
+func (q *endedQueue) push(e endedEntry) {
 	n := len(q.blocks)
-	if n == 0 || len(q.blocks[n-1]) == dueBlock {
-		q.blocks = append(q.blocks, make([]dueEntry, 0, dueBlock))
+	if n == 0 || len(q.blocks[n-1]) == endedBlock {
+		q.blocks = append(q.blocks, make([]endedEntry, 0, endedBlock))
 		n++
 	}
 	q.blocks[n-1] = append(q.blocks[n-1], e)
 }
 
 // front returns the oldest entry; ok is false when the queue is empty.
-func (q *dueQueue) front() (e dueEntry, ok bool) {
+func (q *endedQueue) front() (e endedEntry, ok bool) {
 	if len(q.blocks) == 0 || q.head == len(q.blocks[0]) {
-		return dueEntry{}, false
+		return endedEntry{}, false
 	}
 	return q.blocks[0][q.head], true
 }
 
 // pop drops the oldest entry; the queue is not empty.
-func (q *dueQueue) pop() {
+func (q *endedQueue) pop() {
 	b := q.blocks[0]
-	b[q.head] = dueEntry{} // lets the id go
+	b[q.head] = endedEntry{} // lets the id go
 	q.head++
-	if q.head < dueBlock {
+	if q.head < endedBlock {
 		return
 	}
 	// A full block is drained: give it back. The slice of blocks loses its
