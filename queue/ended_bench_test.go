@@ -61,8 +61,8 @@ func benchSID(i int) string {
 	return hex.EncodeToString(b[:])
 }
 
-// benchSpareIDs is how far beyond n the pool of ids reaches: an id comes round
-// again benchSpareIDs ends after it was forgotten.
+// benchSpareIDs is how far beyond n the pool of ids reaches: an id comes
+// round again that many ends after the set forgot it.
 const benchSpareIDs = 1 << 14
 
 func newEndedBench(b *testing.B, n int) *endedBench {
