@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -41,7 +42,7 @@ func endedUntil(at time.Time, ttl time.Duration) time.Time {
 // again at the next tick.
 func (r *Room) End(ctx context.Context, sid string) error {
 	now := r.now()
-	r.markEnded([]Ended{{ID: sid, At: now}}, r.policy.Load().SessionTTL)
+	r.ended.add(sid, endedUntil(now, r.policy.Load().SessionTTL).UnixNano())
 	if err := r.store.End(ctx, r.name, sid, now); err != nil {
 		r.mu.Lock()
 		r.ends = append(r.ends, sid)
@@ -51,28 +52,11 @@ func (r *Room) End(ctx context.Context, sid string) error {
 	return nil
 }
 
-// markEnded adds sessions to the ended set, each until endedUntil, and
-// drops the ones whose tokens can no longer be valid. Copy-on-write: this
-// runs on a revoke or a tick, the reads on every request.
-func (r *Room) markEnded(es []Ended, ttl time.Duration) {
-	for {
-		old := r.ended.Load()
-		next := make(map[string]time.Time, len(*old)+len(es))
-		now := r.now()
-		for k, exp := range *old {
-			if exp.After(now) {
-				next[k] = exp
-			}
-		}
-		for _, e := range es {
-			if exp := endedUntil(e.At, ttl); exp.After(next[e.ID]) {
-				next[e.ID] = exp
-			}
-		}
-		if r.ended.CompareAndSwap(old, &next) {
-			return
-		}
-	}
+// forgetEnded drops the ended sessions whose tokens can no longer be
+// valid. It runs every tick, whether or not the store answers, so that
+// the set stays bounded through an outage.
+func (r *Room) forgetEnded(now time.Time) {
+	r.ended.sweep(now.UnixNano())
 }
 
 // learnEnded fetches the sessions other nodes ended since the last tick, so
@@ -90,23 +74,37 @@ func (r *Room) learnEnded(ctx context.Context, ttl time.Duration) error {
 		return nil
 	}
 	latest := since
-	fresh := es[:0]
-	ended := *r.ended.Load()
+	r.fetched.mu.Lock()
+	last, this := r.fetched.last, r.fetched.this
+	clear(this)
 	for _, e := range es {
 		latest = maxTime(latest, e.At)
-		// Most of es was heard at the last tick (the overlap fetches it
-		// again); only news is worth copying the set for.
-		if until, known := ended[e.ID]; !known || until.Before(endedUntil(e.At, ttl)) {
-			fresh = append(fresh, e)
+		until := endedUntil(e.At, ttl).UnixNano()
+		this[e.ID] = until
+		// Most of es came in the last fetch too (the overlap fetches it
+		// again): that small map says so without a look into the whole
+		// set, which a large sale has long left out of the CPU's caches.
+		if u, ok := last[e.ID]; !ok || u < until {
+			r.ended.add(e.ID, until)
 		}
 	}
-	if len(fresh) > 0 {
-		r.markEnded(fresh, ttl)
-	}
+	r.fetched.last, r.fetched.this = this, last
+	r.fetched.mu.Unlock()
 	r.mu.Lock()
 	r.endedCursor = maxTime(r.endedCursor, latest)
 	r.mu.Unlock()
 	return nil
+}
+
+// lastFetch is what the previous fetch of ended sessions returned, by
+// id, with the time each is refused through. An id fetched again needs
+// adding to the set only if it was not in the last fetch, or comes with a
+// later time. One the set has forgotten since can only be due: it needs no
+// adding either. Two maps take turns, so a tick allocates nothing once
+// they have grown to the size of a fetch.
+type lastFetch struct {
+	mu         sync.Mutex // one tick at a time
+	last, this map[string]int64
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -117,7 +115,8 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // Ended reports whether session sid was ended, on this node or another.
+// It is asked on every proxied request: one read-locked map lookup, in one
+// of endedShards shards.
 func (r *Room) Ended(sid string) bool {
-	_, ok := (*r.ended.Load())[sid]
-	return ok
+	return r.ended.has(sid)
 }

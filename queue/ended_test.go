@@ -2,6 +2,8 @@ package queue
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -72,8 +74,7 @@ func TestEndedOutlivesEveryToken(t *testing.T) {
 	}
 
 	clk.Set(last.Add(time.Second))
-	a.End(ctx, "other-4") // prunes
-	a.Tick(ctx)
+	a.Tick(ctx) // sweeps
 	if a.Ended(sid) {
 		t.Error("an ended session is remembered after every token of it has expired")
 	}
@@ -116,4 +117,47 @@ func forget(s *MemoryStore, room string) {
 	s.mu.Lock()
 	delete(s.rooms, room)
 	s.mu.Unlock()
+}
+
+// endedFeed is a store whose list of ended sessions the test writes.
+type endedFeed struct {
+	*MemoryStore
+	mu   sync.Mutex
+	list []Ended
+}
+
+func (f *endedFeed) EndedSince(context.Context, string, time.Time) ([]Ended, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.list), nil
+}
+
+// TestEndedFetchedAgainLater: a session the store lists again with a later
+// end — an end retried after an outage is stamped when it got through — is
+// refused until the later time, though the tick before heard of it already.
+func TestEndedFetchedAgainLater(t *testing.T) {
+	p := with(shop, func(p *Policy) { p.SessionTTL = 20 * time.Second })
+	clk := newClock()
+	feed := &endedFeed{MemoryStore: NewMemoryStore()}
+	r := NewRoom("shop", feed, Options{Policy: p, Now: clk.Now, Log: quiet})
+	ctx := context.Background()
+	first, later := start, start.Add(3*time.Second)
+	feed.list = []Ended{{ID: "x", At: first}}
+	r.Tick(ctx)
+	clk.Add(time.Second)
+	r.Tick(ctx) // fetched again, unchanged
+	feed.list = []Ended{{ID: "x", At: later}}
+	clk.Add(time.Second)
+	r.Tick(ctx)
+	clk.Set(endedUntil(first, p.SessionTTL).Add(time.Second))
+	r.Tick(ctx)
+	if !r.Ended("x") {
+		t.Errorf("at %v: forgotten at its first end's time, want refused through the later one's",
+			clk.Now().Sub(start))
+	}
+	clk.Set(endedUntil(later, p.SessionTTL).Add(time.Second))
+	r.Tick(ctx)
+	if r.Ended("x") {
+		t.Errorf("at %v: still refused after the later end's time", clk.Now().Sub(start))
+	}
 }

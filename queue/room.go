@@ -72,9 +72,12 @@ type Room struct {
 	opened      bool
 
 	// ended holds sessions ended, on this node or another, until no token
-	// of theirs can verify (endedUntil); copy-on-write, because it is read
-	// on every proxied request and written only on a revoke or a tick.
-	ended atomic.Pointer[map[string]time.Time]
+	// of theirs can verify (endedUntil). It is read on every proxied
+	// request and written on every revoke, leave and tick, in constant
+	// time at any sale size (endedset.go).
+	ended *endedSet
+	// fetched is what the tick last heard of ended sessions (ended.go).
+	fetched lastFetch
 }
 
 // snapshot is the cached view of the room that status polls are answered
@@ -120,8 +123,8 @@ func NewRoom(name string, store Store, o Options) *Room {
 	r.log = r.log.With("room", name)
 	r.SetPolicy(o.Policy, o.Schedule, o.PollInterval)
 	r.snap.Store(&snapshot{at: r.now()})
-	empty := map[string]time.Time{}
-	r.ended.Store(&empty)
+	r.ended = newEndedSet()
+	r.fetched.last, r.fetched.this = make(map[string]int64), make(map[string]int64)
 	return r
 }
 
@@ -209,6 +212,8 @@ func (r *Room) Tick(ctx context.Context) {
 	now := r.now()
 	p := r.policy.Load()
 	s := r.sched.Load()
+
+	r.forgetEnded(now)
 
 	r.mu.Lock()
 	seen, refresh, ends, confirms := r.seen, r.refresh, r.ends, r.confirms
