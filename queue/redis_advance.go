@@ -18,18 +18,19 @@ import (
 // computed from. The script uses them only while the opening is Redis's
 // and the places are S0+1 onwards; when it needs a number it was not given
 // (another node moved the counter, the batch ran out, this node has not
-// heard of the opening yet) it stops the walk where it is and replies
-// "more" with the current counters, and Advance runs again from there, at
-// the same instant. Each run is atomic and leaves a state MemoryStore could
+// heard of the opening yet), or has walked as many places as one run may,
+// it stops the walk where it is and replies "more" with the current
+// counters, and Advance runs again from there, at the same instant. Each run is atomic and leaves a state MemoryStore could
 // be in (it is the same walk, paused), so the sequence is as correct as one
 // run; a repeat at the same instant refills nothing and expires nothing.
 //
 // FIFO rooms, and random ones once the pre-queue is served, need no
-// numbers: a place is its number, and one run is enough.
+// numbers: a place is its number, and one run is enough unless the walk
+// is long.
 
 const (
 	advanceFirst = 32   // numbers sent at first: most ticks call few tickets
-	advanceMax   = 4096 // numbers sent at most in one run
+	advanceMax   = 1024 // numbers sent at most in one run: the places one run walks (WALK in luaAdvance)
 	advanceRuns  = 64   // runs in one Advance; the next tick goes on
 )
 

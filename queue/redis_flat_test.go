@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -158,5 +160,50 @@ func TestRedisLineCountMends(t *testing.T) {
 	// 11..20 last polled at 0 s, out of the window at 12 s; 1..10 at 5 s.
 	if c := mustAdvance(t, s, p, start.Add(12*time.Second)); c.Waiting != 10 {
 		t.Errorf("once the stamps the tally never saw left the window: Waiting %d, want 10", c.Waiting)
+	}
+}
+
+// TestRedisAdvanceWalksInPieces: walking past a long run of tickets that
+// stopped polling takes several short runs of the script, not one long
+// one, and ends where MemoryStore's one walk does.
+func TestRedisAdvanceWalksInPieces(t *testing.T) {
+	red := newRedisStore(t, startRedis(t), "walk", false)
+	ctx := context.Background()
+	p := with(roomy, func(p *Policy) { p.MaxActive, p.AbandonAfter = 5, time.Minute })
+	later := start.Add(2 * time.Minute)
+	var got [2]Counters
+	for i, s := range []Store{NewMemoryStore(), red} {
+		mustOpen(t, s, start)
+		// 10,000 tickets, of which only the last 10 still poll.
+		if err := s.Seen(ctx, rm, []uint64{10_000}, start); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Seen(ctx, rm, []uint64{9991, 9992, 9993, 9994, 9995, 9996, 9997, 9998, 9999, 10_000}, later); err != nil {
+			t.Fatal(err)
+		}
+		got[i] = mustAdvance(t, s, p, later)
+	}
+	got[0].Stock, got[1].Stock = Stock{}, Stock{}
+	if got[0] != got[1] {
+		t.Errorf("after the walk: memory %+v, redis %+v", got[0], got[1])
+	}
+	if got[1].Serving != 9995 || got[1].Called != 5 {
+		t.Errorf("got Serving %d Called %d, want 9995 and 5: the first five still polling called", got[1].Serving, got[1].Called)
+	}
+	stats, err := red.client.Info(ctx, "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Scripts run: EVAL, and EVALSHA but those refused as not loaded yet;
+	// two Seens and one Open besides the Advance's runs.
+	stat := func(cmd, field string) int {
+		_, line, _ := strings.Cut(stats, "cmdstat_"+cmd+":")
+		_, v, _ := strings.Cut(line, field+"=")
+		n, _ := strconv.Atoi(v[:strings.IndexAny(v, ",\r\n")])
+		return n
+	}
+	runs := stat("evalsha", "calls") - stat("evalsha", "failed_calls") + stat("eval", "calls") - 3
+	if runs < 10 {
+		t.Errorf("the walk past 9,990 places took %d runs, want at least 10 of at most 1024 places", runs)
 	}
 }
