@@ -123,18 +123,16 @@ local tdelta = {}
 local function tadd(t, d)
   if t ~= 0 and t ~= LEFT then tdelta[t] = (tdelta[t] or 0) + d end
 end
--- tflush writes tdelta into TICKS and wsum; ticks before wfloor are out
--- of the window and not kept.
+-- tflush writes tdelta into TICKS and r.wsum, which the caller saves;
+-- ticks before wfloor are out of the window and not kept.
 local function tflush(r)
-  local changed = false
   for t, d in pairs(tdelta) do
     if d ~= 0 and t >= r.wfloor then
-      r.wsum, changed = r.wsum + d, true
+      r.wsum = r.wsum + d
       if redis.call('HINCRBY', TICKS, fmt(t), fmt(d)) == 0 then redis.call('HDEL', TICKS, fmt(t)) end
     end
   end
   tdelta = {}
-  if changed then redis.call('HSET', C, 'wsum', fmt(r.wsum)) end
 end
 
 -- stamp sets ticket n's stamp to v and returns the one it had, in one
@@ -248,7 +246,7 @@ local n = math.max(r.issued, tonumber(ARGV[2])) + 1
 see(r, n, n, now)
 tflush(r)
 r.waiting = r.waiting + 1
-save(r, 'issued', 'base', 'last', 'waiting')
+save(r, 'issued', 'base', 'last', 'waiting', 'wsum')
 return n
 `
 
@@ -459,7 +457,7 @@ for i = 3, #ARGV, 2 do
   see(r, n, pos, now)
 end
 tflush(r)
-save(r, 'issued', 'base', 'last')
+save(r, 'issued', 'base', 'last', 'wsum')
 return {'ok'}
 `
 
@@ -469,8 +467,10 @@ return {'ok'}
 const luaLeave = luaPrelude + `
 local n = tonumber(ARGV[1])
 if n >= 1 and n <= slen() then
+  local r = load()
   stamp(n, LEFT)
-  tflush(load())
+  tflush(r)
+  save(r, 'wsum')
 end
 redis.call('ZREM', CALLS, ARGV[1])
 return 1
