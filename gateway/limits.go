@@ -121,9 +121,9 @@ func (sh *clientShard) makeRoom(max int, t time.Duration) {
 }
 
 // rotate drops the buckets untouched since the last rotation, once idle
-// has passed since it, and starts a new generation; when no request came
-// for idle, every bucket is full again and all are dropped.
-func (sh *clientShard) rotate(t, idle time.Duration) {
+// has passed since it, and starts a new generation in fresh; when no
+// request came for idle, every bucket is full again and all are dropped.
+func (sh *clientShard) rotate(t, idle time.Duration, fresh map[clientKey16]clientBucket) {
 	if t-sh.rotated < idle {
 		return
 	}
@@ -132,7 +132,7 @@ func (sh *clientShard) rotate(t, idle time.Duration) {
 	} else {
 		sh.old = sh.cur
 	}
-	sh.cur = make(map[clientKey16]clientBucket)
+	sh.cur = fresh
 	sh.rotated = t
 }
 
@@ -145,9 +145,12 @@ func (c *clientLimiter) sweepAll(now time.Time) {
 }
 
 func (c *clientLimiter) sweepShard(i int, now time.Time) {
+	// Made before the lock is taken, so that the allocation (at worst a
+	// page fault) is not something a request waits for.
+	fresh := make(map[clientKey16]clientBucket)
 	sh := &c.shards[i]
 	sh.mu.Lock()
-	sh.rotate(now.Sub(c.base), c.idle)
+	sh.rotate(now.Sub(c.base), c.idle, fresh)
 	sh.mu.Unlock()
 }
 

@@ -236,14 +236,18 @@ func (c *clientLimiter) forget(a netip.Addr) {
 	sh.mu.Unlock()
 }
 
-// sweepTimed is sweepAll, returning the longest it held a shard's lock
-// (timed around the lock, so a wait for it counts too).
+// sweepTimed is sweepAll, returning the longest it held a shard's lock:
+// sweepShard, with the time taken under the lock measured.
 func (c *clientLimiter) sweepTimed(now time.Time) time.Duration {
 	var longest time.Duration
 	for i := range c.shards {
+		fresh := make(map[clientKey16]clientBucket)
+		sh := &c.shards[i]
+		sh.mu.Lock()
 		t := time.Now()
-		c.sweepShard(i, now)
+		sh.rotate(now.Sub(c.base), c.idle, fresh)
 		longest = max(longest, time.Since(t))
+		sh.mu.Unlock()
 	}
 	return longest
 }
