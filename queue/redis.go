@@ -194,7 +194,7 @@ type redisRoom struct {
 	stocked bool
 }
 
-// The keys of a room, in the order every script takes them (KEYS[1..12]).
+// The keys of a room, in the order every script takes them (KEYS[1..13]).
 const (
 	keyCounters     = iota // hash: issued, serving, admitted, bucket, opening, stock_*, ...
 	keySeen                // string: a big-endian uint32 per ticket, like MemoryStore's Seen
@@ -208,11 +208,12 @@ const (
 	keyHoldsDue            // sorted set: live hold id by expiry
 	keyHoldsGone           // sorted set: ended hold id by when to forget its record
 	keyHoldsBought         // hash: session id -> units sold to it
+	keyTicks               // hash: tick -> tickets whose seen stamp it is, to count the line by
 	numKeys
 )
 
 var keyNames = [numKeys]string{"counters", "seen", "sessions", "ended", "calls", "claims", "claims_at",
-	"holds", "hold_sessions", "holds_due", "holds_gone", "holds_bought"}
+	"holds", "hold_sessions", "holds_due", "holds_gone", "holds_bought", "ticks"}
 
 // room returns this node's record of the named room.
 func (s *RedisStore) room(name string) *redisRoom {

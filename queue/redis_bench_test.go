@@ -52,8 +52,8 @@ func BenchmarkRedisClaim(b *testing.B) {
 
 // BenchmarkRedisAdvance is one tick's store work with 100k tickets waiting
 // for a full room of 500, as BenchmarkAdvance is for memory: expiry, the
-// bucket, and the waiting count (100k tickets' four bytes sent to Go and
-// counted there) at most once a second.
+// bucket, and the waiting count (from the tally of ticks, whatever the
+// line's length) at most once a second.
 func BenchmarkRedisAdvance(b *testing.B) {
 	for _, bc := range []struct {
 		name string

@@ -20,26 +20,30 @@ import "github.com/redis/go-redis/v9"
 // so every script here but join is safe to run twice with the same
 // arguments: claims are keyed by ticket number and direct admissions by
 // session id, so a second run returns the first one's answer; refreshes,
-// polls, leaves and ends set values rather than add to them; and a second
+// polls, leaves and ends set values rather than add to them (the tally of
+// ticks moves by what a stamp changed, so a second run moves it by
+// nothing); and a second
 // Advance at the same instant is just the next tick: it refills nothing and
 // calls only whom the limits allow. None admits anyone twice. The stock
 // scripts are keyed by hold id (redis_stock_scripts.go): none holds, sells
 // or returns a unit twice.
 //
-// Keys (KEYS[1..12], all with the room's hash tag): see keyNames.
+// Keys (KEYS[1..13], all with the room's hash tag): see keyNames.
 
 // luaPrelude is shared by every script; the stock's part of it is
 // luaStockPrelude (redis_stock_scripts.go).
 const luaPrelude = `
 local C, SEEN, SESS, ENDED, CALLS, CLAIMS, CLAIMAT = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local TICKS = KEYS[13]
 local U = 60000000 -- bucket parts per token
 local RECOVER = 3000000 -- µs without admissions after a restore: a dozen ticks of every node
+local WALK = 1024 -- places one Advance run walks at most (advanceMax in Go)
 
 local function fmt(x) return string.format('%d', x) end
 local function num(v) return tonumber(v) or 0 end
 ` + luaStockPrelude + `
 
-local FIELDS = {'issued', 'serving', 'admitted', 'tokens', 'tokens_at', 'opened', 'pq_end', 'random', 'base', 'waiting', 'waiting_at', 'last'}
+local FIELDS = {'issued', 'serving', 'admitted', 'tokens', 'tokens_at', 'opened', 'pq_end', 'random', 'base', 'waiting', 'waiting_at', 'last', 'wfloor', 'wsum'}
 
 -- load reads the room's numeric counters; a room never seen reads as zeros.
 local function load()
@@ -87,12 +91,6 @@ local function slen()
   if not seenlen then seenlen = redis.call('STRLEN', SEEN) / 4 end
   return seenlen
 end
-local function sget(n)
-  return redis.call('BITFIELD', SEEN, 'GET', 'u32', '#' .. fmt(n - 1))[1]
-end
-local function sset(n, v)
-  redis.call('BITFIELD', SEEN, 'SET', 'u32', '#' .. fmt(n - 1), fmt(v))
-end
 
 local function tick(r, now)
   local d = now - r.base
@@ -110,6 +108,75 @@ local function fresh(t, cur, abandon)
   return t ~= 0 and t ~= LEFT and (t >= cur or cur - t <= abandon)
 end
 
+-- Ticks: TICKS counts, for each tick from wfloor on, the tickets whose
+-- stamp it is (a hash, tick -> count), and wsum (in C) is its total: the
+-- tickets stamped at wfloor or after. So the line is counted by moving
+-- wfloor up to the abandon window's start and taking off the ticks it
+-- passes (count_line), rather than by reading every ticket's stamp. The
+-- count is exact whatever TICKS holds for ticks that left the window, so
+-- it also mends itself: stamps no tally saw (written before TICKS
+-- existed) only matter until they leave the window. A script gathers its
+-- changes in tdelta and writes them once, at the end (tflush): a batch of
+-- polls stamped at one tick from a few earlier ones is a few HINCRBYs,
+-- not two per poll.
+local tdelta = {}
+local function tadd(t, d)
+  if t ~= 0 and t ~= LEFT then tdelta[t] = (tdelta[t] or 0) + d end
+end
+-- tflush writes tdelta into TICKS and r.wsum, which the caller saves;
+-- ticks before wfloor are out of the window and not kept.
+local function tflush(r)
+  for t, d in pairs(tdelta) do
+    if d ~= 0 and t >= r.wfloor then
+      r.wsum = r.wsum + d
+      if redis.call('HINCRBY', TICKS, fmt(t), fmt(d)) == 0 then redis.call('HDEL', TICKS, fmt(t)) end
+    end
+  end
+  tdelta = {}
+end
+
+-- stamp sets ticket n's stamp to v and returns the one it had, in one
+-- BITFIELD (SET answers with the old value).
+local function stamp(n, v)
+  local old = redis.call('BITFIELD', SEEN, 'SET', 'u32', '#' .. fmt(n - 1), fmt(v))[1]
+  if old ~= v then
+    tadd(old, -1)
+    tadd(v, 1)
+  end
+  return old
+end
+
+-- count_line counts the tickets in line at tick cur: those stamped at
+-- cur - abandon or after (see fresh). It moves wfloor there, taking the
+-- ticks it passes off wsum: a tick or two each second, or, after a long
+-- time without a count, as many as TICKS holds.
+local function count_line(r, cur, abandon)
+  local floor = cur - abandon
+  if floor > r.wfloor then
+    local gone = {}
+    if floor - r.wfloor <= 64 then
+      for t = r.wfloor, floor - 1 do gone[#gone + 1] = fmt(t) end
+      for _, k in ipairs(redis.call('HMGET', TICKS, unpack(gone))) do
+        if k then r.wsum = r.wsum - tonumber(k) end
+      end
+    else
+      local v = redis.call('HGETALL', TICKS)
+      gone = {}
+      for i = 1, #v, 2 do
+        if tonumber(v[i]) < floor then
+          gone[#gone + 1] = v[i]
+          r.wsum = r.wsum - tonumber(v[i + 1])
+        end
+      end
+    end
+    for i = 1, #gone, 1000 do
+      redis.call('HDEL', TICKS, unpack(gone, i, math.min(i + 999, #gone)))
+    end
+    r.wfloor = floor
+  end
+  return math.max(r.wsum, 0)
+end
+
 -- see marks ticket n (at position pos) as polling now; numbers beyond the
 -- last issued raise it, and those in between count as polling too.
 local function see(r, n, pos, now)
@@ -121,9 +188,12 @@ local function see(r, n, pos, now)
   if len < n then
     -- This writes cur for n too, as MemoryStore's growing does.
     redis.call('APPEND', SEEN, string.rep(struct.pack('>I4', cur), n - len))
+    tadd(cur, n - len)
     seenlen = n
-  elseif (r.opened ~= 1 or pos > r.serving) and sget(n) ~= LEFT then
-    sset(n, cur) -- else its turn has passed, or it left: polling does not bring it back
+  elseif r.opened ~= 1 or pos > r.serving then
+    -- Else its turn has passed. One that left is put back as it was:
+    -- polling does not bring it back.
+    if stamp(n, cur) == LEFT then stamp(n, LEFT) end
   end
 end
 
@@ -174,8 +244,9 @@ touch(r, now)
 -- its data, a newcomer still queues behind every ticket handed out before.
 local n = math.max(r.issued, tonumber(ARGV[2])) + 1
 see(r, n, n, now)
+tflush(r)
 r.waiting = r.waiting + 1
-save(r, 'issued', 'base', 'last', 'waiting')
+save(r, 'issued', 'base', 'last', 'waiting', 'wsum')
 return n
 `
 
@@ -212,10 +283,16 @@ return counters()
 // the restored opening keeps InitStock from setting it from the
 // configuration.
 //
-// Replies {code, counters, lease, base, seen}: code "more" when the walk
-// stopped for want of numbers (Go computes them from the counters' opening
-// and serving and runs it again, at the same instant); lease 1 when this
-// call is to count the waiting tickets, from the seen bytes it returns.
+// Replies {code, counters}: code "more" when the walk stopped for want of
+// numbers (Go computes them from the counters' opening and serving and runs
+// it again, at the same instant) or after WALK places, so that no run holds
+// Redis for long whatever the line (a million tickets that stopped polling
+// took one run 1.6 s to walk past). At most once a second a run that
+// finishes the walk counts the line (count_line, from TICKS and wsum):
+// its work is the ticks the window moved past, not the tickets in line.
+// A room that lives through the upgrade to TICKS is counted short until
+// the stamps written before it leave the window; the count only shapes
+// the "ahead" estimate, never who is called.
 const luaAdvance = luaPrelude + `
 local now = tonumber(ARGV[1])
 local max_active, per_minute, burst = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -242,7 +319,16 @@ if r.opened == 1 and now >= num(redis.call('HGET', C, 'recover_until')) then
   local free = max_active - redis.call('ZCARD', SESS) - ncalls
   local cur = tick(r, now)
   local known = id == opening_id()
+  local walked = 0
   while free > 0 and r.tokens - ncalls * U >= U and r.serving < r.issued do
+    -- Redis serves nobody else while a script runs, and a run of tickets
+    -- that stopped polling is walked past without calling anyone: the
+    -- walk pauses after WALK places, as it does for want of numbers.
+    if walked == WALK then
+      code = 'more'
+      break
+    end
+    walked = walked + 1
     local pos = r.serving + 1
     local n = pos
     if r.random == 1 and pos <= r.pq_end then
@@ -254,37 +340,19 @@ if r.opened == 1 and now >= num(redis.call('HGET', C, 'recover_until')) then
       n = tonumber(arg)
     end
     r.serving = pos
-    if n >= 1 and n <= slen() then
-      if fresh(sget(n), cur, abandon) then
-        redis.call('ZADD', CALLS, fmt(now), fmt(n))
-        ncalls = ncalls + 1
-        free = free - 1
-      end
-      sset(n, 0)
+    if n >= 1 and n <= slen() and fresh(stamp(n, 0), cur, abandon) then
+      redis.call('ZADD', CALLS, fmt(now), fmt(n))
+      ncalls = ncalls + 1
+      free = free - 1
     end
   end
 end
-local lease, seen = 0, ''
+tflush(r)
 if code == 'ok' and now - r.waiting_at >= 1000000 then
-  -- This call counts the waiting tickets; Go scans the bytes, as
-  -- MemoryStore.countWaiting does, and writes the count with luaSetWaiting.
-  lease, r.waiting_at = 1, now
-  local from = 0
-  if r.random ~= 1 or r.serving >= r.pq_end then from = math.min(r.serving, slen()) end
-  seen = redis.call('GETRANGE', SEEN, fmt(from * 4), '-1')
+  r.waiting, r.waiting_at = count_line(r, tick(r, now), abandon), now
 end
-save(r, 'serving', 'tokens', 'tokens_at', 'last', 'waiting_at')
-return {code, counters(), lease, fmt(r.base), seen}
-`
-
-// luaSetWaiting: ARGV lease (the Advance's now), count, issued when the
-// seen bytes were read. Tickets joined since were counted by their join,
-// and are added back.
-const luaSetWaiting = luaPrelude + `
-if redis.call('HGET', C, 'waiting_at') ~= ARGV[1] then return 0 end
-local issued = num(redis.call('HGET', C, 'issued'))
-redis.call('HSET', C, 'waiting', fmt(tonumber(ARGV[2]) + math.max(0, issued - tonumber(ARGV[3]))))
-return 1
+save(r, 'serving', 'tokens', 'tokens_at', 'last', 'waiting', 'waiting_at', 'wfloor', 'wsum')
+return {code, counters()}
 `
 
 // luaClaim: ARGV now, ticket number, session id. Replies {1, sid} when
@@ -388,7 +456,8 @@ for i = 3, #ARGV, 2 do
   if r.random == 1 and n >= 1 and n <= r.pq_end then pos = tonumber(ARGV[i + 1]) end
   see(r, n, pos, now)
 end
-save(r, 'issued', 'base', 'last')
+tflush(r)
+save(r, 'issued', 'base', 'last', 'wsum')
 return {'ok'}
 `
 
@@ -397,7 +466,12 @@ return {'ok'}
 // not touched.
 const luaLeave = luaPrelude + `
 local n = tonumber(ARGV[1])
-if n >= 1 and n <= slen() then sset(n, LEFT) end
+if n >= 1 and n <= slen() then
+  local r = load()
+  stamp(n, LEFT)
+  tflush(r)
+  save(r, 'wsum')
+end
 redis.call('ZREM', CALLS, ARGV[1])
 return 1
 `
@@ -411,7 +485,6 @@ var (
 	scriptJoin        = redis.NewScript(luaJoin)
 	scriptOpen        = redis.NewScript(luaOpen)
 	scriptAdvance     = redis.NewScript(luaAdvance)
-	scriptSetWaiting  = redis.NewScript(luaSetWaiting)
 	scriptClaim       = redis.NewScript(luaClaim)
 	scriptAdmitDirect = redis.NewScript(luaAdmitDirect)
 	scriptRefresh     = redis.NewScript(luaRefresh)

@@ -7,8 +7,9 @@ import (
 )
 
 // DefaultCacheSize is the capacity NewSessionCache and NewTicketCache use
-// when given max <= 0. An entry costs about the token's length plus 200
-// bytes, so a full default cache of 300-byte tokens holds some 30 MB.
+// when given max <= 0. An entry costs about the token's length plus 250
+// bytes (BenchmarkSessionCacheScale reports it), so a full default cache
+// of 300-byte tokens holds some 36 MB.
 const DefaultCacheSize = 1 << 16
 
 // maxCacheShards spreads the locks of a cache so that two cores serving
@@ -21,10 +22,11 @@ const maxCacheShards = 64
 // token hits; a hit is still checked against now for expiry on every call,
 // and a lookup that hits does not allocate. Failed parses are not cached.
 //
-// The cache holds at most max tokens: when a shard is full its expired
-// entries are dropped, then random ones until it is half empty, so a flood of
-// valid tokens only turns hits into misses. A cache belongs to one Ring;
-// after a key change, build a new cache with the new ring.
+// The cache holds at most max tokens: an insert into a full shard drops the
+// expired entries among the few it looks at, or else one arbitrary entry, so
+// a flood of valid tokens only turns hits into misses, and no insert does
+// work that grows with the cache. A cache belongs to one Ring; after a key
+// change, build a new cache with the new ring.
 //
 // It is safe for concurrent use.
 type SessionCache struct {
@@ -166,41 +168,66 @@ func (c *verifiedCache[T]) put(tok []byte, v T, exp, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.m) >= c.perShard {
-		s.evict(now, c.perShard/2)
+		s.evict(now)
 	}
 	s.m[string(tok)] = cacheEntry[T]{v: v, exp: exp.Unix()}
 }
 
-// evict drops expired entries, then arbitrary ones (map order is random)
-// until at most keep remain. Dropping half at once keeps the cost per insert
-// constant on average; a dropped token is only verified again.
-func (s *cacheShard[T]) evict(now time.Time, keep int) {
+// evictLook is how many entries an insert into a full shard looks at.
+const evictLook = 8
+
+// evict makes room for one entry. It looks at a few entries from a random
+// place (each range over a map starts at a random one) and drops the
+// expired ones among them, or else the first: constant work, where
+// scanning the shard for expired entries would hold its lock, and the
+// requests behind it, for a time that grows with the cache. A dropped
+// token is only verified again.
+func (s *cacheShard[T]) evict(now time.Time) {
 	unix := now.Unix()
+	var first string
+	looked, dropped := 0, false
 	for k, e := range s.m {
+		if looked == 0 {
+			first = k
+		}
 		if unix >= e.exp {
 			delete(s.m, k)
+			dropped = true
 		}
-	}
-	for k := range s.m {
-		if len(s.m) <= keep {
+		if looked++; looked == evictLook {
 			break
 		}
-		delete(s.m, k)
+	}
+	if !dropped {
+		delete(s.m, first)
 	}
 }
 
+// each calls fn with every entry valid at now, a shard at a time. A shard's
+// entries are copied out under its read lock and fn runs after it is
+// released, so no caller's code runs under a lock that an insert (a
+// request's first use of a token) waits for.
 func (c *verifiedCache[T]) each(now time.Time, fn func(T)) {
-	unix := now.Unix()
+	buf := make([]T, 0, c.perShard)
 	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.RLock()
-		for _, e := range s.m {
-			if unix < e.exp {
-				fn(e.v)
-			}
+		buf = c.shards[i].valid(now, buf[:0])
+		for _, v := range buf {
+			fn(v)
 		}
-		s.mu.RUnlock()
 	}
+}
+
+// valid appends the shard's entries valid at now to buf.
+func (s *cacheShard[T]) valid(now time.Time, buf []T) []T {
+	unix := now.Unix()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, e := range s.m {
+		if unix < e.exp {
+			buf = append(buf, e.v)
+		}
+	}
+	return buf
 }
 
 func (c *verifiedCache[T]) forget(tok []byte) {

@@ -3,6 +3,7 @@ package token
 import (
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -181,6 +182,50 @@ func TestCacheEvictsExpiredFirst(t *testing.T) {
 	}
 }
 
+// TestCacheStaysFullWhenEvicting: an insert into a full shard whose
+// entries are all live drops one of them, not half, so the cache keeps
+// answering from as many as it may hold.
+func TestCacheStaysFullWhenEvicting(t *testing.T) {
+	c := verifiedCache[string]{seed: maphash.MakeSeed(), perShard: 100, shards: make([]cacheShard[string], 1)}
+	c.shards[0].m = make(map[string]cacheEntry[string])
+	for i := range 150 {
+		tok := fmt.Sprint("tok", i)
+		c.put([]byte(tok), tok, t0.Add(time.Hour), t0)
+		if want := min(i+1, 100); c.len() != want {
+			t.Fatalf("after %d inserts: %d cached, want %d", i+1, c.len(), want)
+		}
+		if _, ok, _ := c.get([]byte(tok), t0); !ok {
+			t.Fatalf("%s not cached right after its insert", tok)
+		}
+	}
+}
+
+// TestSessionCacheLive lists the sessions valid at now, each once.
+func TestSessionCacheLive(t *testing.T) {
+	r := mustRing(t, secret(1))
+	c := NewSessionCache(r, 1000)
+	want := map[string]bool{}
+	for i := range 300 {
+		s := Session{Room: "ps5", ID: fmt.Sprint("s", i), Expires: t0.Add(time.Duration(1+i%3) * time.Minute)}
+		if _, err := c.Parse([]byte(mustSign(t, r.SignSession, s)), t0); err != nil {
+			t.Fatal(err)
+		}
+		if i%3 != 0 {
+			want[s.ID] = true // still valid at t0+1m
+		}
+	}
+	got := map[string]bool{}
+	c.Live(t0.Add(time.Minute), func(s Session) {
+		if got[s.ID] {
+			t.Errorf("%s listed twice", s.ID)
+		}
+		got[s.ID] = true
+	})
+	if !maps.Equal(got, want) {
+		t.Errorf("Live listed %d sessions, want the %d valid ones", len(got), len(want))
+	}
+}
+
 func TestCacheForget(t *testing.T) {
 	r := mustRing(t, secret(1))
 	sc := NewSessionCache(r, 16)
@@ -304,4 +349,19 @@ func BenchmarkParseTicketCached(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// eachTimed is each, returning the longest it held a shard's lock.
+func (c *verifiedCache[T]) eachTimed(now time.Time, fn func(T)) time.Duration {
+	var longest time.Duration
+	buf := make([]T, 0, c.perShard)
+	for i := range c.shards {
+		t := time.Now()
+		buf = c.shards[i].valid(now, buf[:0])
+		longest = max(longest, time.Since(t))
+		for _, v := range buf {
+			fn(v)
+		}
+	}
+	return longest
 }
