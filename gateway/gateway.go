@@ -62,6 +62,8 @@ type room struct {
 	// fold matches paths case-insensitively; the patterns are folded.
 	fold bool
 	page *template.Template // nil: the built-in page
+	// texts are the page's words in every language, with the room's overrides.
+	texts *static.Texts
 	// Cookie names carry the room so that a shopper can wait in two rooms.
 	ticketCookie  string
 	sessionCookie string
@@ -196,6 +198,11 @@ func (g *Gateway) newRoom(rc config.Room) (*room, error) {
 	for _, h := range rc.Routes.Hosts {
 		r.hosts = append(r.hosts, []byte(h))
 	}
+	texts, err := static.NewTexts(rc.Page.Language, rc.Page.Strings)
+	if err != nil {
+		return nil, fmt.Errorf("rooms %s: %w", rc.Name, err)
+	}
+	r.texts = texts
 	if rc.Page.Template != "" {
 		t, err := static.ParseTemplate(rc.Page.Template)
 		if err != nil {

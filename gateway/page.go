@@ -43,6 +43,10 @@ func (g *Gateway) page(ctx *fasthttp.RequestCtx, r *room, st queue.Status, code 
 		Redirect:       back,
 		StatusURL:      "/.anteroom/status?room=" + url.QueryEscape(r.name) + "&return=" + url.QueryEscape(back),
 		Message:        st.Message,
+		Text:           r.texts.For(ctx.Request.Header.Peek("Accept-Language")),
+	}
+	if !r.texts.Fixed() {
+		ctx.Response.Header.Set("Vary", "Accept-Language")
 	}
 	ctx.SetContentType("text/html; charset=utf-8")
 	ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")

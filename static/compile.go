@@ -172,9 +172,28 @@ func (c *compiler) value(cmd *parse.CommandNode) (value, error) {
 			}
 			return value{append: func(dst []byte, _ *PageData) []byte { return append(dst, url...) }, constant: true}, nil
 		}
-	case id.Ident == "title" && len(args) == 1:
+	case id.Ident == "t" && len(args) == 2:
+		key, ok := args[1].(*parse.StringNode)
+		if _, dot := args[0].(*parse.DotNode); dot && ok {
+			i := slices.Index(keys, key.Text)
+			if i < 0 {
+				return value{}, c.errorf(cmd, "unknown text %q", key.Text)
+			}
+			return value{append: func(dst []byte, d *PageData) []byte { return append(dst, d.Text.words[i]...) }}, nil
+		}
+	case id.Ident == "num" && len(args) == 2:
+		f, ok := c.field(args[1])
+		if _, dot := args[0].(*parse.DotNode); dot && ok {
+			switch {
+			case f.uint != nil:
+				return value{append: func(dst []byte, d *PageData) []byte { return d.Text.num.appendNumber(dst, f.uint(d)) }}, nil
+			case f.int != nil:
+				return value{append: func(dst []byte, d *PageData) []byte { return d.Text.num.appendNumber(dst, uint64(max(f.int(d), 0))) }}, nil
+			}
+		}
+	case len(args) == 1 && dotFuncs[id.Ident] != nil:
 		if _, ok := args[0].(*parse.DotNode); ok {
-			return value{append: appendTitle}, nil
+			return value{append: dotFuncs[id.Ident]}, nil
 		}
 	case id.Ident == "live" && len(args) == 1:
 		if _, ok := args[0].(*parse.DotNode); ok {
@@ -197,6 +216,17 @@ func (c *compiler) value(cmd *parse.CommandNode) (value, error) {
 		}
 	}
 	return value{}, c.errorf(cmd, "not supported by the fast renderer")
+}
+
+// dotFuncs are the functions of one argument, the page data, that the fast renderer
+// calls directly.
+var dotFuncs = map[string]func(dst []byte, d *PageData) []byte{
+	"title":     appendTitle,
+	"wait":      appendWait,
+	"pct":       appendPct,
+	"countdown": appendCountdown,
+	"lang":      func(dst []byte, d *PageData) []byte { return append(dst, d.Text.lang...) },
+	"dir":       func(dst []byte, d *PageData) []byte { return append(dst, d.Text.dir...) },
 }
 
 // cond compiles the pipeline of an {{if}}: a field's truth, "not" of it, or a string

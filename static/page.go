@@ -26,6 +26,7 @@ type PageData struct {
 	Redirect        string // where to go when admitted (a same-site path like "/ps5?x=1")
 	StatusURL       string // "/.anteroom/status" (plus query if any)
 	Message         string // extra honest text, e.g. "Our queue service is unavailable; you keep your place."
+	Text            *Text  // the page's language and words (Texts.For); nil means the built-in English
 }
 
 // The states a page can be in.
@@ -139,6 +140,13 @@ func samples() []PageData {
 func normalize(d PageData) PageData {
 	if d.Title == "" {
 		d.Title = defaultTitle
+	}
+	if d.Text == nil {
+		d.Text = english
+	}
+	// The engine's own messages are written in English; say them in the page's language.
+	if i, ok := englishMessages[d.Message]; ok {
+		d.Message = d.Text.words[i]
 	}
 	switch d.State {
 	case "":

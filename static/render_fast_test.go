@@ -195,14 +195,18 @@ func TestRenderConcurrent(t *testing.T) {
 // that a new field used in waiting.html compiles.
 func TestFieldsCoverPageData(t *testing.T) {
 	typ := reflect.TypeFor[PageData]()
-	if len(fields) != typ.NumField() {
-		t.Errorf("fields has %d entries, PageData %d fields", len(fields), typ.NumField())
+	// Text is not printed: the functions t, num, wait… read it.
+	if len(fields) != typ.NumField()-1 {
+		t.Errorf("fields has %d entries, PageData %d fields besides Text", len(fields), typ.NumField()-1)
 	}
 	d := PageData{Title: "t", Room: "r", State: "s", Position: 1, Ahead: 2, Ticket: 8, ETALow: 3, ETAHigh: 4, Progress: 5,
 		PollAfterMS: 6, OpensInSeconds: 7, Redirect: "/r", StatusURL: "/s", Message: "m"}
 	v := reflect.ValueOf(d)
 	for i := range typ.NumField() {
 		name := typ.Field(i).Name
+		if name == "Text" {
+			continue
+		}
 		f, ok := fields[name]
 		if !ok {
 			t.Errorf("fields lacks %s", name)

@@ -249,6 +249,15 @@ type Page struct {
 	// Template is a Go html/template file replacing the built-in page.
 	// Default empty (the built-in page).
 	Template string `yaml:"template"`
+	// Language fixes the page's language: one of en, de, fr, es, it, pt,
+	// nl, pl, sv, tr, ja, ko, zh-Hans, ar. Default empty: each shopper's
+	// Accept-Language chooses, English when none of theirs is spoken.
+	Language string `yaml:"language"`
+	// Strings overrides the page's texts per language: language → key →
+	// text, e.g. {de: {waiting_h: "Du bist dabei"}}. Keys are those of
+	// static/lang/en.json; a text with a count is set per plural category
+	// ("eta_min.one", "eta_min.other"). Default empty.
+	Strings map[string]map[string]string `yaml:"strings"`
 }
 
 // Routes is what a room's hosts and path patterns become once parsed
