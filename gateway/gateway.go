@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -64,6 +65,11 @@ type room struct {
 	page *template.Template // nil: the built-in page
 	// texts are the page's words in every language, with the room's overrides.
 	texts *static.Texts
+	// The room's look (page.logo_file, page.accent_color), and the page's CSP,
+	// which allows the accent's <style> by its hash.
+	logo  template.URL
+	style template.HTML
+	csp   string
 	// Cookie names carry the room so that a shopper can wait in two rooms.
 	ticketCookie  string
 	sessionCookie string
@@ -203,6 +209,19 @@ func (g *Gateway) newRoom(rc config.Room) (*room, error) {
 		return nil, fmt.Errorf("rooms %s: %w", rc.Name, err)
 	}
 	r.texts = texts
+	r.csp = pageCSP
+	if rc.Page.LogoFile != "" {
+		if r.logo, err = static.LoadLogo(rc.Page.LogoFile); err != nil {
+			return nil, fmt.Errorf("rooms %s: page: %w", rc.Name, err)
+		}
+	}
+	if rc.Page.AccentColor != "" {
+		var src string
+		if r.style, src, err = static.AccentStyle(rc.Page.AccentColor); err != nil {
+			return nil, fmt.Errorf("rooms %s: page accent_color: %w", rc.Name, err)
+		}
+		r.csp = strings.Replace(pageCSP, "style-src 'self'", "style-src 'self' "+src, 1)
+	}
 	if rc.Page.Template != "" {
 		t, err := static.ParseTemplate(rc.Page.Template)
 		if err != nil {

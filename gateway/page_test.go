@@ -2,6 +2,10 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -113,6 +117,10 @@ rooms:
           wating_h: "x"
           eta_min.other: "bald"
         xx: { tag: "x" }
+      logo_file: /nonexistent/logo.png
+      accent_color: "blue"
+      message: "two\nlines"
+      home_url: "javascript:alert(1)"
 `
 	_, err := config.Parse([]byte(src), "anteroom.yaml")
 	if err == nil {
@@ -124,9 +132,44 @@ rooms:
 		`line 12: rooms[0].page.strings.de.wating_h: unknown text "wating_h"`,
 		`line 13: rooms[0].page.strings.de.eta_min.other: text "eta_min.other" must contain {n}`,
 		`line 14: rooms[0].page.strings.xx: must be one of en`,
+		`line 15: rooms[0].page.logo_file: reading logo: open /nonexistent/logo.png`,
+		`line 16: rooms[0].page.accent_color: must be a colour like "#1d4ed8"`,
+		`line 17: rooms[0].page.message: must be one line of plain text`,
+		`line 18: rooms[0].page.home_url: must be an absolute http or https URL`,
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("problems lack %q; got:\n%s", want, all)
 		}
+	}
+}
+
+// TestPageLook: the shop's logo, accent, message and home link reach the page, and
+// the CSP allows the accent's one <style> element by its hash, and nothing else.
+func TestPageLook(t *testing.T) {
+	logo := filepath.Join(t.TempDir(), "logo.svg")
+	if err := os.WriteFile(logo, []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4" fill="#c00"/></svg>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := fullRoom(t, func(r *config.Room) {
+		r.Page.LogoFile, r.Page.AccentColor = logo, "#ff0"
+		r.Page.Message, r.Page.HomeURL = "One per customer <3", "https://shop.example/"
+	})
+	resp, page := newShopper(t).get(g.URL + "/item")
+	for _, want := range []string{`<img class="logo" src="data:image/svg&#43;xml;base64,`, `<p class="notice">One per customer &lt;3</p>`, "<style>:root{--accent:#"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	css := regexp.MustCompile(`<style>(.*?)</style>`).FindStringSubmatch(page)
+	if css == nil {
+		t.Fatal("no <style> element")
+	}
+	sum := sha256.Sum256([]byte(css[1]))
+	csp := resp.Header.Get("Content-Security-Policy")
+	if want := "style-src 'self' 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "';"; !strings.Contains(csp, want) {
+		t.Errorf("CSP %q lacks %q", csp, want)
+	}
+	if strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "script-src 'self';") {
+		t.Errorf("CSP %q is not strict", csp)
 	}
 }

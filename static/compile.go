@@ -102,13 +102,22 @@ func (c *compiler) action(n *parse.ActionNode) (step, error) {
 		chain = append(chain, id.Ident)
 	}
 	h := hole{value: v.append}
-	switch strings.Join(chain, " | ") {
-	case "_html_template_htmlescaper", "_html_template_rcdataescaper", "_html_template_attrescaper":
-		// For anything but template.HTML, which no value here is, the three agree.
+	joined := strings.Join(chain, " | ")
+	switch {
+	case v.safe == safeHTML && joined == "_html_template_htmlescaper":
+		// template.HTML in HTML text is printed as it is (h.escape stays nil).
+	case v.safe == safeHTML:
+		return nil, c.errorf(n, "a template.HTML field may stand only in HTML text")
+	case v.safe == safeURL && joined == "_html_template_urlfilter | _html_template_urlnormalizer | _html_template_attrescaper":
+		h.escape = appendURLNormalized // the filter trusts a template.URL
+	case v.safe == safeURL:
+		return nil, c.errorf(n, "a template.URL field may stand only in a URL attribute")
+	case joined == "_html_template_htmlescaper" || joined == "_html_template_rcdataescaper" || joined == "_html_template_attrescaper":
+		// For anything but template.HTML, the three agree.
 		h.escape = appendHTMLEscaped
-	case "_html_template_urlfilter | _html_template_urlnormalizer | _html_template_attrescaper":
+	case joined == "_html_template_urlfilter | _html_template_urlnormalizer | _html_template_attrescaper":
 		h.escape = appendURLAttr
-	case "_html_template_htmlnamefilter":
+	case joined == "_html_template_htmlnamefilter":
 		// Attributes between a tag's name and its '>': only a template.HTMLAttr is
 		// printed as it is, anything else would be filtered.
 		if !v.attr {
@@ -126,15 +135,16 @@ func (c *compiler) action(n *parse.ActionNode) (step, error) {
 // A value is what an action prints before escaping.
 type value struct {
 	append   func(dst []byte, d *PageData) []byte
-	attr     bool // a template.HTMLAttr: html/template prints it unfiltered in a tag
-	constant bool // does not depend on the page data, so it is computed once
+	attr     bool     // a template.HTMLAttr: html/template prints it unfiltered in a tag
+	constant bool     // does not depend on the page data, so it is computed once
+	safe     safeKind // a field of a type html/template trusts
 }
 
 // value compiles the command that computes an action's value: a field, or one of the
 // functions in funcs applied to fields and literals.
 func (c *compiler) value(cmd *parse.CommandNode) (value, error) {
 	if f, ok := c.field(cmd.Args[0]); ok && len(cmd.Args) == 1 {
-		return value{append: f.appendTo}, nil
+		return value{append: f.appendTo, safe: f.safe}, nil
 	}
 	id, ok := cmd.Args[0].(*parse.IdentifierNode)
 	if !ok {
@@ -272,7 +282,17 @@ type field struct {
 	str  func(*PageData) string
 	int  func(*PageData) int
 	uint func(*PageData) uint64
+	safe safeKind // a string type html/template trusts
 }
+
+// safeKind says which of html/template's trusted string types a field has.
+type safeKind int
+
+const (
+	safeNone safeKind = iota
+	safeURL           // template.URL: the URL filter lets it through
+	safeHTML          // template.HTML: printed as it is in HTML text
+)
 
 // fields lists every field of PageData; a test checks that none is missing.
 var fields = map[string]field{
@@ -290,6 +310,10 @@ var fields = map[string]field{
 	"Redirect":       {str: func(d *PageData) string { return d.Redirect }},
 	"StatusURL":      {str: func(d *PageData) string { return d.StatusURL }},
 	"Message":        {str: func(d *PageData) string { return d.Message }},
+	"Notice":         {str: func(d *PageData) string { return d.Notice }},
+	"HomeURL":        {str: func(d *PageData) string { return d.HomeURL }},
+	"Logo":           {str: func(d *PageData) string { return string(d.Logo) }, safe: safeURL},
+	"Style":          {str: func(d *PageData) string { return string(d.Style) }, safe: safeHTML},
 }
 
 // appendTo appends the field as text/template prints it (fmt.Sprint).

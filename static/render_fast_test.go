@@ -101,12 +101,13 @@ func TestRenderMatchesTemplate(t *testing.T) {
 		}
 		for _, s := range hostileStrings {
 			d := waitingData()
-			d.State, d.Title, d.Room, d.Message = state, s, s, s
+			d.State, d.Title, d.Room, d.Message, d.Notice = state, s, s, s, s
 			cases = append(cases, d)
 		}
 		for _, p := range hostilePaths {
 			d := waitingData()
 			d.State, d.Redirect, d.StatusURL = state, p, p
+			d.HomeURL, d.Logo = "https://shop.example"+p, template.URL("data:image/svg+xml;base64,"+p)
 			cases = append(cases, d)
 		}
 	}

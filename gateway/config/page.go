@@ -13,6 +13,24 @@ func (pg *Page) validate(v *validator, p string) {
 			v.add(p+".page.language", "%v", err)
 		}
 	}
+	if pg.LogoFile != "" {
+		if _, err := static.LoadLogo(pg.LogoFile); err != nil {
+			v.add(p+".page.logo_file", "%v", err)
+		}
+	}
+	if pg.AccentColor != "" {
+		if err := static.CheckAccent(pg.AccentColor); err != nil {
+			v.add(p+".page.accent_color", "%v", err)
+		}
+	}
+	if err := static.CheckNotice(pg.Message); err != nil {
+		v.add(p+".page.message", "%v", err)
+	}
+	if pg.HomeURL != "" {
+		if err := static.CheckHomeURL(pg.HomeURL); err != nil {
+			v.add(p+".page.home_url", "%v", err)
+		}
+	}
 	for _, lang := range sortedKeys(pg.Strings) {
 		lp := p + ".page.strings." + lang
 		if err := static.CheckLanguage(lang); err != nil {
