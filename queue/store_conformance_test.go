@@ -60,6 +60,7 @@ func testStore(t *testing.T, newStore func(t *testing.T) Store) {
 		{"StockPerSessionRules", storeStockPerSessionRules},
 		{"StockConcurrentHoldsPerSession", storeStockConcurrentHoldsPerSession},
 		{"StockExpiryRace", storeStockExpiryRace},
+		{"OutcomesCount", storeOutcomesCount},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore) })
