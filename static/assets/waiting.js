@@ -95,6 +95,24 @@
     each('a[data-field="redirect"]', function (el) { el.setAttribute('href', target()); });
   }
 
+  // A screen reader hears only what matters (data-field="say", a small live region of
+  // its own): a change of state, a move of the place in line by a tenth or more since
+  // it was last told, or a wait that now reads differently. Every poll would be noise.
+  var said = { state: s.state, place: s.position, eta: eta(s.lo, s.hi) };
+  function announce() {
+    var e = eta(s.lo, s.hi), text = '', place = s.position && PLACE.indexOf(s.state) >= 0;
+    var line = place && T.say ? T.say.replace('{place}', fmt(s.position)).replace('{eta}', e) : '';
+    if (s.state !== said.state) {
+      var h = document.querySelector('section[data-show="' + s.state + '"] h2');
+      text = (h ? h.textContent : '') + (line ? ' ' + line : '');
+    } else if (line && (Math.abs(said.place - s.position) >= 0.1 * said.place || e !== said.eta)) {
+      text = line;
+    }
+    if (!text) return;
+    said = { state: s.state, place: s.position, eta: e };
+    set('say', text);
+  }
+
   function message(text) {
     each('[data-field="message"]', function (el) {
       if (el.textContent !== text) el.textContent = text;
@@ -176,6 +194,7 @@
     if ('opens_in_seconds' in j) countdown(num(j.opens_in_seconds));
     if (s.state === 'admitted') s.progress = 100;
     render();
+    announce();
     if (s.state === 'admitted') {
       clearTimeout(timer);
       location.replace(target());
