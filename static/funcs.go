@@ -240,9 +240,9 @@ func appendLive(dst []byte, d *PageData) []byte {
 		dst = strconv.AppendUint(dst, f.v, 10)
 	}
 	// How waiting.js says numbers and waits in the page's language: escaped already.
-	dst = append(dst, `" data-text="`...)
+	dst = append(dst, `" data-text='`...)
 	dst = append(dst, textOf(d).script...)
-	return append(dst, '"')
+	return append(dst, '\'')
 }
 
 // show renders data-show="states", plus hidden unless state is one of the

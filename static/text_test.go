@@ -208,11 +208,20 @@ func TestOverrides(t *testing.T) {
 	if got := string(de.appendETA(nil, 180, 300)); got != "ca. 3–5 Min." {
 		t.Errorf("de eta: got %q", got)
 	}
-	if !strings.Contains(de.script, html.EscapeString(`"ca. {n} Min."`)) {
+	if !strings.Contains(de.script, `"ca. {n} Min."`) {
 		t.Errorf("waiting.js does not get the override: %s", de.script)
 	}
 	if got := ts.For(nil).Word("say"); got != "Place {place}, wait {eta}" {
 		t.Errorf("en say: got %q", got)
+	}
+	// The texts for waiting.js sit in a single-quoted attribute: an override cannot
+	// leave it.
+	hostile, err := NewTexts("", map[string]map[string]string{"en": {"say": `'><script>x</script>&{place}"{eta}`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := hostile.For(nil).script; strings.ContainsAny(s, "'<>") || !strings.Contains(s, `&#39;\u003e\u003cscript`) {
+		t.Errorf("script attribute not escaped: %s", s)
 	}
 	// The built-in texts are shared: another room must not see the override.
 	if got := catalogue["de"].Word("waiting_h"); got != "Sie sind in der Warteschlange" {
@@ -271,7 +280,7 @@ func TestRenderInEveryLanguage(t *testing.T) {
 			for _, want := range []string{
 				`<html lang="` + l + `" dir="` + text.Dir() + `">`,
 				"<h2>" + html.EscapeString(text.Word(heading)) + "</h2>",
-				`data-text="` + text.script + `"`,
+				`data-text='` + text.script + `'`,
 			} {
 				if !strings.Contains(page, want) {
 					t.Errorf("%s %s: page lacks %q", l, state, want)
