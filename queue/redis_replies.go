@@ -78,6 +78,8 @@ func decodeCounters(v any) (Counters, error) {
 		Admitted: uint64(f.int("admitted")),
 		Stock: Stock{Set: f.int("stock_set") == 1, Units: int(f.int("stock_units")),
 			Held: int(f.int("stock_held")), Sold: int(f.int("stock_sold"))},
+		Outcomes: Outcomes{Forfeited: uint64(f.int("forfeited")), Abandoned: uint64(f.int("abandoned")),
+			Left: uint64(f.int("left"))},
 	}
 	if f.int("opened") == 1 {
 		// The instant (ns) and the seed do not fit a Lua number: the

@@ -80,12 +80,13 @@ end
 -- decodeCounters (redis_replies.go) reads by name; the stock is as of the
 -- latest time a caller passed.
 local function counters()
-  local v = redis.call('HMGET', C, 'issued', 'serving', 'waiting', 'admitted', 'opened', 'opened_at', 'pq_end', 'random', 'seed', 'last')
+  local v = redis.call('HMGET', C, 'issued', 'serving', 'waiting', 'admitted', 'opened', 'opened_at', 'pq_end', 'random', 'seed', 'last', 'forfeited', 'abandoned', 'left')
   local st = stock_at(num(v[10]))
   return {'issued', num(v[1]), 'serving', num(v[2]), 'active', redis.call('ZCARD', SESS), 'called', redis.call('ZCARD', CALLS),
     'waiting', num(v[3]), 'admitted', num(v[4]), 'opened', num(v[5]), 'opened_at', v[6] or '', 'pq_end', num(v[7]),
     'random', num(v[8]), 'seed', v[9] or '0',
-    'stock_set', st[1], 'stock_units', st[2], 'stock_held', st[3], 'stock_sold', st[4]}
+    'stock_set', st[1], 'stock_units', st[2], 'stock_held', st[3], 'stock_sold', st[4],
+    'forfeited', num(v[11]), 'abandoned', num(v[12]), 'left', num(v[13])}
 end
 
 -- Seen: four bytes per ticket number n at offset 4(n-1), big-endian, the
@@ -240,7 +241,8 @@ end
 local function expire(now, life, ended_life, window)
   redis.call('ZREMRANGEBYSCORE', SESS, '-inf', '(' .. fmt(now - life))
   redis.call('ZREMRANGEBYSCORE', ENDED, '-inf', '(' .. fmt(now - ended_life))
-  redis.call('ZREMRANGEBYSCORE', CALLS, '-inf', '(' .. fmt(now - window))
+  local forfeited = redis.call('ZREMRANGEBYSCORE', CALLS, '-inf', '(' .. fmt(now - window))
+  if forfeited > 0 then redis.call('HINCRBY', C, 'forfeited', forfeited) end
   -- A claim is kept while its session lives, and for twice the claim
   -- window at least. Its score is when to look again, less 2·window: a
   -- claim whose session is alive is looked at next when that session
@@ -380,6 +382,7 @@ expire(now, life, ended_life, window)
 expire_holds(now)
 refill(r, now, per_minute, burst)
 local code = 'ok'
+local abandoned = 0
 if r.opened == 1 and now >= num(redis.call('HGET', C, 'recover_until')) then
   local ncalls = redis.call('ZCARD', CALLS)
   local free = max_active - redis.call('ZCARD', SESS) - ncalls
@@ -406,22 +409,27 @@ if r.opened == 1 and now >= num(redis.call('HGET', C, 'recover_until')) then
       n = tonumber(arg)
     end
     r.serving = pos
-    local old = n >= 1 and n <= slen() and stamp(n, 0)
-    if old and pending(old) and cur - tickof(old) <= math.min(GRACE, abandon) then
+    local old = 0
+    if n >= 1 and n <= slen() then old = stamp(n, 0) end
+    if pending(old) and cur - tickof(old) <= math.min(GRACE, abandon) then
       -- Handed out a moment ago and not yet confirmed by its node: wait
       -- here (the next tick goes on). Past the grace, its reply was lost
-      -- and nobody holds it: it is skipped below, and no slot is held.
+      -- and nobody holds it: it is skipped below as abandoned, and no slot
+      -- is held.
       stamp(n, old)
       r.serving = pos - 1
       break
     end
-    if old and not pending(old) and fresh(old, cur, abandon) then
+    if not pending(old) and fresh(old, cur, abandon) then
       redis.call('ZADD', CALLS, fmt(now), fmt(n))
       ncalls = ncalls + 1
       free = free - 1
+    elseif old ~= LEFT then
+      abandoned = abandoned + 1 -- one that left was counted when it did
     end
   end
 end
+if abandoned > 0 then redis.call('HINCRBY', C, 'abandoned', abandoned) end
 tflush(r)
 if code == 'ok' and now - r.waiting_at >= 1000000 then
   r.waiting, r.waiting_at = count_line(r, tick(r, now), abandon), now
@@ -542,13 +550,22 @@ return {'code', 'ok'}
 // not touched.
 const luaLeave = luaPrelude + `
 local n = tonumber(ARGV[1])
+local called = redis.call('ZREM', CALLS, ARGV[1]) == 1
+local left = called
 if n >= 1 and n <= slen() then
   local r = load()
-  stamp(n, LEFT)
+  -- Still in line: its turn has not come. A ticket of a random pre-queue
+  -- is taken as in line until the walk has passed the whole pre-queue (its
+  -- place needs the permutation, which Go holds); one passed before that
+  -- was stamped 0 when its turn came, and is not counted.
+  local old = stamp(n, LEFT)
+  local inline = r.opened ~= 1 or n > r.serving
+  if r.opened == 1 and r.random == 1 and n <= r.pq_end then inline = r.serving < r.pq_end and old ~= 0 end
+  if old ~= LEFT and inline then left = true end
   tflush(r)
   save(r, 'wsum')
 end
-redis.call('ZREM', CALLS, ARGV[1])
+if left then redis.call('HINCRBY', C, 'left', 1) end
 return 1
 `
 
