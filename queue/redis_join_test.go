@@ -279,3 +279,25 @@ func mustCounters(t testing.TB, s Store) Counters {
 	}
 	return c
 }
+
+// TestRedisJoinConfirmLeavesOtherStamps: a batch's ticket that left (or
+// polled) before its node confirmed the batch keeps that stamp; the others
+// are confirmed and called.
+func TestRedisJoinConfirmLeavesOtherStamps(t *testing.T) {
+	s := newRedisJoinStore(t, startRedis(t), "mixed", 50*time.Millisecond)
+	s.confirmIdle = time.Hour // confirmed only by the Advance below
+	ctx := context.Background()
+	got := joinAll(t, s, 3)
+	slices.Sort(got)
+	if !slices.Equal(got, []uint64{1, 2, 3}) {
+		t.Fatalf("numbers %v, want 1, 2, 3", got)
+	}
+	if err := s.Leave(ctx, rm, 2); err != nil {
+		t.Fatal(err)
+	}
+	mustOpen(t, s, start)
+	c := mustAdvance(t, s, roomy, start)
+	if got := called(t, s); !slices.Equal(got, []uint64{1, 3}) || c.Serving != 3 {
+		t.Errorf("called %v, serving %d; want [1 3] and 3 (2 left before the confirmation)", got, c.Serving)
+	}
+}
