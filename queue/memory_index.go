@@ -117,6 +117,7 @@ func (r *memRoom) expire(p Policy, now time.Time) {
 			return 0, false
 		case ns-at > window:
 			r.uncall(n)
+			r.Forfeited++
 			return 0, false
 		}
 		return at, true

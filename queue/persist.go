@@ -32,6 +32,12 @@ func (s *MemoryStore) Save(path string) error {
 	for name, r := range rooms {
 		file.Rooms[name] = saveRoom(r)
 	}
+	for name, o := range s.copyOverrides() {
+		if file.Overrides == nil {
+			file.Overrides = make(map[string]*savedOverrides)
+		}
+		file.Overrides[name] = &savedOverrides{Version: o.Version, Values: o.Values}
+	}
 	err := gob.NewEncoder(&buf).Encode(file)
 	release()
 	if err != nil {
@@ -146,6 +152,14 @@ func loadState(data []byte) (*MemoryStore, error) {
 			return nil, &StateError{Room: name, Field: err.field, Problem: err.problem}
 		}
 		s.rooms[name] = r
+	}
+	if err := s.restoreOverrides(convertMap(st.Overrides, func(o *savedOverrides) *memOverrides {
+		if o == nil {
+			return nil
+		}
+		return &memOverrides{Version: o.Version, Values: o.Values}
+	})); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -24,21 +24,32 @@ const stateVersion = 3
 type stateFile struct {
 	Version int
 	Rooms   map[string]*savedRoom
+	// Overrides are operators' live changes (overrides.go); a file
+	// written before they existed has none, and gob needs no new version
+	// for a field added.
+	Overrides map[string]*savedOverrides
+}
+
+// savedOverrides is one room's overrides (memOverrides).
+type savedOverrides struct {
+	Version uint64
+	Values  map[string]string
 }
 
 // savedRoom is one room of a state file; memRoom says what each field
 // means. Times are Unix nanoseconds.
 type savedRoom struct {
-	Issued, Serving, Admitted uint64
-	Opening                   savedOpening
-	Tokens                    float64
-	TokensAt                  int64
-	Sessions                  map[string]int64
-	Ended                     map[string]int64
-	Calls                     map[uint64]int64
-	Claims                    map[uint64]savedClaim
-	Polls                     savedPolls
-	Base                      int64
+	Issued, Serving, Admitted  uint64
+	Opening                    savedOpening
+	Forfeited, Abandoned, Left uint64
+	Tokens                     float64
+	TokensAt                   int64
+	Sessions                   map[string]int64
+	Ended                      map[string]int64
+	Calls                      map[uint64]int64
+	Claims                     map[uint64]savedClaim
+	Polls                      savedPolls
+	Base                       int64
 	// Seen is the poll record of versions 1 and 2: per ticket, the second
 	// it last polled at since Base plus one, 0 for gone, ^0 for left.
 	Seen            []uint32
@@ -94,6 +105,7 @@ func saveRoom(r *memRoom) *savedRoom {
 	o := r.Opening
 	return &savedRoom{
 		Issued: r.Issued, Serving: r.Serving, Admitted: r.Admitted,
+		Forfeited: r.Forfeited, Abandoned: r.Abandoned, Left: r.Left,
 		Opening: savedOpening{Opened: o.Opened, At: o.At, PrequeueEnd: o.PrequeueEnd, Random: o.Random, Seed: o.Seed},
 		Tokens:  r.Tokens, TokensAt: r.TokensAt,
 		Sessions: r.Sessions, Ended: r.Ended, Calls: r.Calls,
@@ -126,6 +138,7 @@ func (sr *savedRoom) room(version int) (*memRoom, *fieldError) {
 	o := sr.Opening
 	r := &memRoom{
 		Issued: sr.Issued, Serving: sr.Serving, Admitted: sr.Admitted,
+		Forfeited: sr.Forfeited, Abandoned: sr.Abandoned, Left: sr.Left,
 		Opening: Opening{Opened: o.Opened, At: o.At, PrequeueEnd: o.PrequeueEnd, Random: o.Random, Seed: o.Seed},
 		Tokens:  sr.Tokens, TokensAt: sr.TokensAt,
 		Sessions: sr.Sessions, Ended: sr.Ended, Calls: sr.Calls,

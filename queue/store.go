@@ -146,6 +146,22 @@ type Counters struct {
 	Opening Opening
 	// Stock is the room's inventory, when it sells limited stock.
 	Stock Stock
+	// Outcomes counts the tickets whose turn came to nothing.
+	Outcomes Outcomes
+}
+
+// Outcomes counts, since the room began, the tickets that left the line
+// without an admission. With Admitted, Waiting and Called they account for
+// every ticket whose turn has been decided; operators read them, the
+// engine decides nothing from them.
+type Outcomes struct {
+	// Forfeited were called and not claimed within the claim window.
+	Forfeited uint64
+	// Abandoned stopped polling and were skipped when their turn came.
+	Abandoned uint64
+	// Left were taken out of the line by their holder (the leave
+	// endpoint) while waiting or called; each ticket counts once.
+	Left uint64
 }
 
 // Errors a claim can end in. Anything else is the store failing.

@@ -76,6 +76,7 @@ func Run(t *testing.T, b Backend) {
 		{"StockConcurrentHoldsPerSession", storeStockConcurrentHoldsPerSession},
 		{"StockExpiryRace", storeStockExpiryRace},
 		{"StockTwoNodesExpireOnce", storeStockTwoNodesExpireOnce},
+		{"OutcomesCount", storeOutcomesCount},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, b) })
