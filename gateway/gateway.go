@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -112,7 +113,11 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	}
 	// Validation also parses the rooms' routes into the form requests
 	// are matched on; it is cheap, and a configuration built in code gets
-	// the same checks as a file.
+	// the same checks as a file. It runs on a copy: validating writes the
+	// rooms' routes, and the caller may start other nodes from cfg.
+	own := *cfg
+	own.Rooms = slices.Clone(cfg.Rooms)
+	cfg = &own
 	if problems := cfg.Validate(); len(problems) > 0 {
 		return nil, &config.Errors{Problems: problems}
 	}

@@ -217,23 +217,36 @@ func (g *Gateway) syncOverrides(ctx context.Context) error {
 const overrideEvery = 200 * time.Millisecond
 
 // syncOverridesEvery runs syncOverrides until ctx ends, logging when the
-// store stops answering and when it answers again.
+// store stops answering and when it answers again. While it fails it
+// asks less and less often (up to every overrideBackoff): the rooms' own
+// sync keeps trying, and each failed dial here would count towards the
+// Redis client's limit of dial errors, past which it stops dialling for a
+// while even once Redis is back.
 func (g *Gateway) syncOverridesEvery(ctx context.Context) {
-	t := time.NewTicker(overrideEvery)
+	t := time.NewTimer(overrideEvery)
 	defer t.Stop()
-	failing := false
+	wait := overrideEvery
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			err := g.syncOverrides(ctx)
-			if err != nil && !failing {
-				g.log.Warn("reading live overrides from the store: the last ones read still hold", "err", err)
-			} else if err == nil && failing {
-				g.log.Info("reading live overrides works again")
-			}
-			failing = err != nil
 		}
+		err := g.syncOverrides(ctx)
+		switch {
+		case err != nil && wait == overrideEvery:
+			g.log.Warn("reading live overrides from the store: the last ones read still hold", "err", err)
+			wait = time.Second
+		case err != nil:
+			wait = min(2*wait, overrideBackoff)
+		case wait != overrideEvery:
+			g.log.Info("reading live overrides works again")
+			wait = overrideEvery
+		}
+		t.Reset(wait)
 	}
 }
+
+// overrideBackoff is the longest wait between two reads of the overrides
+// while the store fails.
+const overrideBackoff = 5 * time.Second
