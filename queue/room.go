@@ -57,6 +57,8 @@ type Room struct {
 
 	snap atomic.Pointer[snapshot]
 
+	events events // what this node did, for operators (overview.go)
+
 	mu      sync.Mutex
 	seen    []uint64 // polls not yet sent to the store
 	refresh []string // session refreshes not yet sent
@@ -376,6 +378,7 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 		if err != nil {
 			return Arrival{}, r.down(err)
 		}
+		r.events.arrivals.Add(1)
 		return Arrival{State: StatePrequeue, Number: n, Prequeue: true, OpensInSeconds: secondsUntil(s.OpensAt, now)}, nil
 	}
 	// Past opens_at, the pre-queue is frozen before anyone joins behind it,
@@ -400,6 +403,8 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 			return Arrival{}, r.down(err)
 		}
 		if ok {
+			r.events.arrivals.Add(1)
+			r.events.immediate.Add(1)
 			return Arrival{State: StateAdmitted, SessionID: sid}, nil
 		}
 	}
@@ -407,6 +412,7 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 	if err != nil {
 		return Arrival{}, r.down(err)
 	}
+	r.events.arrivals.Add(1)
 	state := StateWaiting
 	if r.paused.Load() {
 		state = StatePaused
@@ -497,9 +503,13 @@ func (r *Room) Status(ctx context.Context, t Ticket) (Status, error) {
 const unavailableMessage = "We can't reach our queue service right now. You keep your place; this page will carry on by itself."
 
 func (r *Room) claim(ctx context.Context, t Ticket, st Status, now time.Time) (Status, error) {
-	sid, err := r.store.Claim(ctx, r.name, t.Number, NewSessionID(), now)
+	fresh := NewSessionID()
+	sid, err := r.store.Claim(ctx, r.name, t.Number, fresh, now)
 	switch {
 	case err == nil:
+		if sid == fresh { // else a retry, given the first claim's session
+			r.events.claimed.Add(1)
+		}
 		st.State = StateAdmitted
 		st.SessionID = sid
 		st.Ahead = 0
@@ -521,6 +531,7 @@ func (r *Room) claim(ctx context.Context, t Ticket, st Status, now time.Time) (S
 		if jerr != nil {
 			return r.unreachable(st), nil // the next poll tries again
 		}
+		r.events.arrivals.Add(1)
 		r.log.Debug("ticket forfeited its turn", "ticket", t.Number, "new", n)
 		st = Status{Room: r.name, State: r.waitingState(), Requeued: true, Number: n, PollAfterMS: r.pollAfter(0),
 			Message: "Your turn came while you were away, so you have a new place at the back of the line."}

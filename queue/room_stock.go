@@ -137,6 +137,7 @@ func (r *Room) Release(ctx context.Context, hid string) error {
 	if err := r.store.Release(ctx, r.name, hid, r.now()); err != nil {
 		return fmt.Errorf("releasing a hold (it will expire on its own): %w", err)
 	}
+	r.events.released.Add(1)
 	return nil
 }
 
