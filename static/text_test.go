@@ -289,3 +289,20 @@ func TestRenderInEveryLanguage(t *testing.T) {
 		}
 	}
 }
+
+// FuzzChooseLanguage: any Accept-Language header picks one of the page's languages.
+func FuzzChooseLanguage(f *testing.F) {
+	f.Add("de-DE,de;q=0.9,en;q=0.8")
+	f.Add("ar;q=0.5, *;q=0.1")
+	f.Add(";;;===,,,q=")
+	f.Add(strings.Repeat("zh-Hant-TW-x-", 40))
+	ts, err := NewTexts("", nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		if l := ts.For([]byte(header)).Lang(); !slices.Contains(Languages, l) {
+			t.Errorf("Accept-Language %q: got %q", header, l)
+		}
+	})
+}
