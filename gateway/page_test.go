@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/anteroom/anteroom/gateway/config"
+	"github.com/anteroom/anteroom/static"
 )
 
 // fullRoom starts a gateway whose one slot a first shopper takes, so that the next
@@ -171,5 +172,26 @@ func TestPageLook(t *testing.T) {
 	}
 	if strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "script-src 'self';") {
 		t.Errorf("CSP %q is not strict", csp)
+	}
+}
+
+// TestEngineMessagesAreTranslatable: the engine's fixed messages are the English
+// texts the page translates (static/lang msg_* keys), so they reach shoppers in their
+// language; a reworded message in queue/ fails here.
+func TestEngineMessagesAreTranslatable(t *testing.T) {
+	g := fullRoom(t, nil)
+	e := g.rooms.Load().list[0].engine
+	texts, err := static.NewTexts("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := texts.For(nil)
+	for key, msg := range map[string]string{
+		"msg_unavailable": e.UnavailableStatus().Message,
+		"msg_sold_out":    e.SoldOutStatus().Message,
+	} {
+		if msg != en.Word(key) {
+			t.Errorf("engine says %q; static/lang/en.json %s is %q", msg, key, en.Word(key))
+		}
 	}
 }
