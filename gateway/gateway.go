@@ -46,6 +46,13 @@ type Gateway struct {
 
 	server    *fasthttp.Server
 	tickEvery time.Duration
+
+	// What operators read: metrics, charts' history, the sale's log.
+	tele      *telemetry
+	history   *histories
+	errors    *errorLog
+	limited   limitedClients
+	summaries summaries
 }
 
 // room is a configured room: its engine, its routes and its page.
@@ -83,6 +90,9 @@ type Options struct {
 	// TickEvery is how often rooms sync with the store; 200ms when zero.
 	// Tests set it high and tick by hand.
 	TickEvery time.Duration
+	// Version names the build in anteroom_build_info; the module's
+	// version when empty.
+	Version string
 }
 
 // Limits of what a client may send: enough for any real shop request, small
@@ -158,6 +168,9 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	if g.log == nil {
 		g.log = slog.Default()
 	}
+	g.tele, g.history, g.errors = newTelemetry(), newHistories(), newErrorLog(g.log)
+	g.store = newMeteredStore(g.store, g.tele, g.errors)
+	g.registerMetrics(o.Version)
 	for _, rc := range cfg.Rooms {
 		r, err := g.newRoom(rc)
 		if err != nil {

@@ -25,6 +25,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener, drain time.Duratio
 		wg.Go(func() { r.engine.Run(bg, g.tickEvery) })
 	}
 	wg.Go(func() { g.sweepClients(bg) })
+	wg.Go(func() { g.watch(bg) })
 
 	errc := make(chan error, 1)
 	go func() {
