@@ -53,6 +53,9 @@ type Gateway struct {
 	errors    *errorLog
 	limited   limitedClients
 	summaries summaries
+	// watchEvery is how often the history is sampled (historyEvery);
+	// tests stop it to sample by hand.
+	watchEvery time.Duration
 }
 
 // room is a configured room: its engine, its routes and its page.
@@ -169,6 +172,7 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		g.log = slog.Default()
 	}
 	g.tele, g.history, g.errors = newTelemetry(), newHistories(), newErrorLog(g.log)
+	g.watchEvery = historyEvery
 	g.store = newMeteredStore(g.store, g.tele, g.errors)
 	g.registerMetrics(o.Version)
 	for _, rc := range cfg.Rooms {

@@ -9,7 +9,7 @@ import (
 // sample of each room for the dashboard's charts, every minute the log's
 // summaries and the counts of errors it held back.
 func (g *Gateway) watch(ctx context.Context) {
-	t := time.NewTicker(historyEvery)
+	t := time.NewTicker(g.watchEvery)
 	defer t.Stop()
 	lastMinute := g.now()
 	for {
