@@ -13,7 +13,8 @@ import (
 type MemoryStore struct {
 	mu     sync.Mutex
 	rooms  map[string]*memRoom
-	saveMu sync.Mutex // one Save at a time
+	saveMu sync.Mutex  // one Save at a time
+	ov     overrideSet // operators' live changes (overrides.go)
 
 	// held, when set (by benchmarks), is told how long the lock was held
 	// by each slice of work that Save and batched calls split theirs into.

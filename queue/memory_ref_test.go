@@ -73,14 +73,14 @@ func (r *refRoom) refill(p Policy, ns int64) {
 }
 
 func (r *refRoom) expire(p Policy, ns int64) {
-	life := int64(p.SessionTTL + sessionGrace)
+	life := int64(p.SessionTTL + SessionGrace)
 	for sid, at := range r.sessions {
 		if ns-at > life {
 			delete(r.sessions, sid)
 		}
 	}
 	for sid, at := range r.ended {
-		if ns-at > int64(p.SessionTTL+endedSlack) {
+		if ns-at > int64(p.SessionTTL+EndedSlack) {
 			delete(r.ended, sid)
 		}
 	}

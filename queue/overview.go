@@ -93,7 +93,7 @@ func (r *Room) Overview() Overview {
 		AdmittedPerSecond: snap.rate,
 		Policy:            *r.policy.Load(),
 		Schedule:          *r.sched.Load(),
-		Stocked:           r.units > 0,
+		Stocked:           r.units.Load() > 0,
 	}
 	o.State = r.roomState(&o.Schedule, snap)
 	if ahead := snap.Waiting + snap.Called; ahead > 0 {

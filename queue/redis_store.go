@@ -128,11 +128,11 @@ func (s *RedisStore) AdmitDirect(ctx context.Context, room, sid string, p Policy
 
 // sessionLife is how long the store keeps a session after its last
 // refresh, in microseconds.
-func sessionLife(p Policy) int64 { return (p.SessionTTL + sessionGrace).Microseconds() }
+func sessionLife(p Policy) int64 { return (p.SessionTTL + SessionGrace).Microseconds() }
 
 // endedLife is how long the store keeps an ended session, in microseconds:
 // as long as a token of it could be valid.
-func endedLife(p Policy) int64 { return (p.SessionTTL + endedSlack).Microseconds() }
+func endedLife(p Policy) int64 { return (p.SessionTTL + EndedSlack).Microseconds() }
 
 // Refresh implements Store.
 func (s *RedisStore) Refresh(ctx context.Context, room string, sids []string, now time.Time) error {

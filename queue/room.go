@@ -45,9 +45,10 @@ type Room struct {
 	now   func() time.Time
 	log   *slog.Logger
 	live  func() []string
-	units int // configured stock; 0: none
-	// perSession is the units one session may hold or buy, at least 1.
-	perSession int
+	// units is the configured stock, 0: none; perSession is the units one
+	// session may hold or buy, at least 1. A reload may change both.
+	units      atomic.Int64
+	perSession atomic.Int64
 
 	policy atomic.Pointer[Policy]
 	sched  atomic.Pointer[Schedule]
@@ -114,8 +115,8 @@ type Options struct {
 
 // NewRoom returns the engine of the named room over store.
 func NewRoom(name string, store Store, o Options) *Room {
-	r := &Room{name: name, store: store, now: o.Now, log: o.Log, live: o.LiveSessions, units: o.Stock}
-	r.perSession = max(o.PerSession, 1)
+	r := &Room{name: name, store: store, now: o.Now, log: o.Log, live: o.LiveSessions}
+	r.SetInventory(o.Stock, o.PerSession)
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -149,6 +150,16 @@ func (r *Room) Policy() Policy { return *r.policy.Load() }
 // Pause stops admissions (the line keeps its order); Resume starts them.
 func (r *Room) Pause()  { r.setPaused(true) }
 func (r *Room) Resume() { r.setPaused(false) }
+
+// Paused reports whether admissions are paused.
+func (r *Room) Paused() bool { return r.paused.Load() }
+
+// Schedule returns the room's current schedule.
+func (r *Room) Schedule() Schedule { return *r.sched.Load() }
+
+// Closed reports whether the room is past its closing time: no new
+// arrivals.
+func (r *Room) Closed() bool { return r.sched.Load().phase(r.now()) == phaseClosed }
 
 func (r *Room) setPaused(p bool) {
 	if r.paused.Swap(p) != p {
@@ -238,7 +249,7 @@ func (r *Room) Tick(ctx context.Context) {
 			c, err = r.store.Advance(ctx, r.name, *p, now)
 		} else {
 			c, err = r.store.Counters(ctx, r.name)
-			if err == nil && r.units > 0 {
+			if err == nil && r.sellsStock() {
 				// Counters only reads; Stock expires due holds, which is
 				// how a sold-out room learns that units came back.
 				c.Stock, err = r.store.Stock(ctx, r.name, now)

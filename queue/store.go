@@ -36,7 +36,7 @@ type Store interface {
 	// now, or at the latest time the store heard of if that is later, so
 	// that ends are listed in the order EndedSince reads them. The store
 	// remembers it while a token of the session could be valid (the
-	// session's life plus endedSlack), so a refresh that arrives later does
+	// session's life plus EndedSlack), so a refresh that arrives later does
 	// not count it again and a node that hears late still hears of it.
 	End(ctx context.Context, room, sid string, now time.Time) error
 	// Seen records that tickets are still polling. A number beyond the last

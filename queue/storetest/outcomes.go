@@ -1,18 +1,20 @@
-package queue
+package storetest
 
 import (
 	"context"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
 // storeOutcomesCount: every ticket whose turn came to nothing is counted
 // once, under the one outcome that befell it — the figures operators add
 // up against arrivals.
-func storeOutcomesCount(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.MaxActive, p.ClaimWindow, p.AbandonAfter = 3, 10*time.Second, time.Minute })
-	s := newStore(t)
+func storeOutcomesCount(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.ClaimWindow, p.AbandonAfter = 3, 10*time.Second, time.Minute })
+	s := b.New(t)
 	ctx := context.Background()
 	joinN(t, s, 6, start)
 	mustOpen(t, s, start)
@@ -28,7 +30,7 @@ func storeOutcomesCount(t *testing.T, newStore func(*testing.T) Store) {
 		s.Seen(ctx, rm, []uint64{3, 4, 5, 6}, start.Add(time.Duration(sec)*time.Second))
 	}
 	mustAdvance(t, s, p, start.Add(70*time.Second))
-	if got := called(t, s); !slices.Equal(got, []uint64{3, 4, 5}) {
+	if got := b.called(t, s); !slices.Equal(got, []uint64{3, 4, 5}) {
 		t.Fatalf("called: got %v, want [3 4 5]", got)
 	}
 	now := start.Add(71 * time.Second)
@@ -38,7 +40,7 @@ func storeOutcomesCount(t *testing.T, newStore func(*testing.T) Store) {
 	mustLeave(4) // claimed: not in line any more
 	// 3 lets its claim window pass; its slot goes to 6.
 	c := mustAdvance(t, s, p, now.Add(p.ClaimWindow+time.Second))
-	want := Outcomes{Forfeited: 1, Abandoned: 1, Left: 2}
+	want := queue.Outcomes{Forfeited: 1, Abandoned: 1, Left: 2}
 	if c.Outcomes != want {
 		t.Errorf("outcomes: got %+v, want %+v", c.Outcomes, want)
 	}
