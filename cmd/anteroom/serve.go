@@ -102,7 +102,7 @@ func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, disca
 		return err
 	}
 	defer store.Close()
-	g, err := gateway.New(cfg, gateway.Options{Store: store, Secrets: secrets, PurchaseKeys: purchaseKeys, Log: log})
+	g, err := gateway.New(cfg, gateway.Options{Store: store, Secrets: secrets, PurchaseKeys: purchaseKeys, Log: log, Version: buildVersion})
 	if err != nil {
 		return err
 	}
@@ -129,6 +129,7 @@ func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, disca
 		}
 	}()
 	log.Info("anteroom serving", "listen", ln.Addr().String(), "admin", aln.Addr().String(), "origin", cfg.Origin.URL, "rooms", g.Rooms(), "store", cfg.Store.Backend)
+	g.LogLimits()
 	if save != nil {
 		go saveEvery(ctx, save, log)
 	}
