@@ -62,14 +62,13 @@ func (g *Gateway) forwardWith(ctx *fasthttp.RequestCtx, r *room, sid, purchaseTo
 	}
 
 	a := answerPool.Get().(*answer)
-	start := time.Now()
+	start := originStart()
 	if err := g.roundTrip(req, &a.resp); err != nil {
 		a.release()
 		g.originError(ctx, err)
 		return orders{}
 	}
-	g.tele.originLatency.Observe(time.Since(start).Seconds())
-	g.tele.count(outProxied)
+	g.tele.proxied(start)
 	streamBody(&a.resp)
 	a.relay(&ctx.Response)
 	o := stripResponseHop(&ctx.Response.Header, &f.hop)

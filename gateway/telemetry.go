@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -86,10 +88,33 @@ func newTelemetry() *telemetry {
 }
 
 // count notes one request's outcome.
-func (t *telemetry) count(o outcome) { t.requests[o].Inc() }
+func (t *telemetry) count(o outcome) {
+	if metricsOn {
+		t.requests[o].Inc()
+	}
+}
+
+// originStart is when a round trip to the origin began, for proxied.
+func originStart() time.Time {
+	if metricsOn {
+		return time.Now()
+	}
+	return time.Time{}
+}
+
+// proxied notes a request the origin answered, begun at start.
+func (t *telemetry) proxied(start time.Time) {
+	if metricsOn {
+		t.originLatency.Observe(time.Since(start).Seconds())
+		t.requests[outProxied].Inc()
+	}
+}
 
 // countCode notes an answer of the gateway's own by its status code.
 func (t *telemetry) countCode(code int) {
+	if !metricsOn {
+		return
+	}
 	switch {
 	case code == 429:
 		t.count(outLimited)
