@@ -85,6 +85,10 @@ type Store interface {
 	// counts the holds due by the latest time the store heard of as
 	// returned.
 	Counters(ctx context.Context, room string) (Counters, error)
+	// Commit stores c as the room's lottery commitment (lottery.go) unless
+	// the room has one, and returns the one it has: the first call's, on
+	// every node and across restarts. c.At must be set. Safe to retry.
+	Commit(ctx context.Context, room string, c Commitment) (Commitment, error)
 	// Ping reports whether the store can be reached.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.
