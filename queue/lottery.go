@@ -55,17 +55,18 @@ func (s Seed) Hash() string {
 	return hex.EncodeToString(h[:])
 }
 
-// drawLabel separates the key's hash from every other use of SHA-256, the
-// published commitment first of all: the key must not be the hash.
-const drawLabel = "anteroom lottery v1"
+// DrawLabel names the draw function, as the lottery endpoint says which
+// one a room uses, and starts the key's hash: it sets it apart from every
+// other use of SHA-256, the published commitment first of all.
+const DrawLabel = "anteroom lottery v1"
 
 // key is the 64-bit key of the permutation (shuffle.go) that orders the
 // pre-queue of the named room: the first 8 bytes, big-endian, of
-// SHA-256(drawLabel || 0x00 || room || 0x00 || seed). A room name never
+// SHA-256(DrawLabel || 0x00 || room || 0x00 || seed). A room name never
 // holds a zero byte (ValidRoomName), so no two inputs run together.
 func (s Seed) key(room string) uint64 {
 	h := sha256.New()
-	h.Write([]byte(drawLabel))
+	h.Write([]byte(DrawLabel))
 	h.Write([]byte{0})
 	h.Write([]byte(room))
 	h.Write([]byte{0})
