@@ -77,6 +77,7 @@ func Run(t *testing.T, b Backend) {
 		{"StockExpiryRace", storeStockExpiryRace},
 		{"StockTwoNodesExpireOnce", storeStockTwoNodesExpireOnce},
 		{"OutcomesCount", storeOutcomesCount},
+		{"CommitKeepsTheFirst", storeCommitKeepsTheFirst},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, b) })
