@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/anteroom/anteroom/gateway/config"
+	"github.com/anteroom/anteroom/queue"
 )
 
 // lotteryBody is the lottery endpoint's answer as a client reads it.
@@ -58,6 +59,8 @@ func TestLotteryCommitThenReveal(t *testing.T) {
 	o := newOrigin(t, nil)
 	clk := newClock()
 	cfg := randomRoomConfig(o.URL, clk)
+	cfg.Rooms[0].MaxActiveUsers = 1
+	cfg.Rooms[0].AbandonAfter = time.Hour // the crowd waits for the opening without polling
 	g := startGateway(t, cfg, nil, clk)
 
 	resp, early, earlyRaw := getLottery(t, g.URL, "?room=shop")
@@ -80,8 +83,10 @@ func TestLotteryCommitThenReveal(t *testing.T) {
 
 	clk.Advance(2 * time.Minute)
 	var raws []string
+	var crowd []*shopper // crowd[i] holds ticket i+1
 	for i := range 7 {
 		s := newShopper(t)
+		crowd = append(crowd, s)
 		if resp, body := s.get(g.URL+"/item", "Accept", "application/json"); resp.StatusCode != http.StatusOK || isShopPage(body) {
 			t.Fatalf("pre-queue arrival %d: %d %q", i, resp.StatusCode, body)
 		}
@@ -124,6 +129,43 @@ func TestLotteryCommitThenReveal(t *testing.T) {
 	}
 	if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=60" {
 		t.Errorf("Cache-Control after the opening: got %q, want public, max-age=60", cc)
+	}
+
+	// The room admits one at a time, in the order the revealed seed gives.
+	var s queue.Seed
+	copy(s[:], seed)
+	draw := queue.Draw{Room: "shop", Seed: s, Tickets: 7}
+	var order []uint64
+	waiting := map[uint64]*shopper{}
+	for i, sh := range crowd {
+		waiting[uint64(i+1)] = sh
+	}
+	for turn := 0; len(waiting) > 0; turn++ {
+		if turn > 100 {
+			t.Fatalf("%d shoppers still waiting", len(waiting))
+		}
+		clk.Advance(time.Second)
+		g.Tick(context.Background())
+		for tk := uint64(1); tk <= 7; tk++ {
+			sh := waiting[tk]
+			if sh == nil {
+				continue
+			}
+			st := sh.status(g.URL)
+			if st.State == "waiting" && st.Position != draw.Place(tk) {
+				t.Fatalf("ticket %d is told place %d; the draw gives %d", tk, st.Position, draw.Place(tk))
+			}
+			if st.State == "admitted" {
+				order = append(order, tk)
+				leaveRoom(sh, g.URL)
+				delete(waiting, tk)
+			}
+		}
+	}
+	for i, tk := range order {
+		if want := draw.Ticket(uint64(i + 1)); tk != want {
+			t.Fatalf("admitted tickets %v; the revealed draw puts %d at place %d", order, want, i+1)
+		}
 	}
 }
 
