@@ -258,3 +258,21 @@ func TestMemoryStoreKeepsTheCommitment(t *testing.T) {
 		t.Errorf("after a restart: got %+v, %v; want %+v", got, err, first)
 	}
 }
+
+// FuzzParseSeed: any text either parses to a seed that prints back as the
+// same hex (in lower case), or is refused; nothing panics.
+func FuzzParseSeed(f *testing.F) {
+	f.Add(strings.Repeat("0f", 32))
+	f.Add(strings.Repeat("AB", 32))
+	f.Add("")
+	f.Add(strings.Repeat("g", 64))
+	f.Fuzz(func(t *testing.T, h string) {
+		s, err := ParseSeed(h)
+		if err != nil {
+			return
+		}
+		if s.String() != strings.ToLower(h) {
+			t.Fatalf("ParseSeed(%q) prints back as %q", h, s.String())
+		}
+	})
+}
