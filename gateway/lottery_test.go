@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/anteroom/anteroom/gateway/config"
+	"github.com/anteroom/anteroom/internal/redistest"
 	"github.com/anteroom/anteroom/queue"
 )
 
@@ -224,5 +225,67 @@ func TestLotteryHostileQueries(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, g.URL+"/.anteroom/lottery?room=shop", nil)
 	if resp, _ := newShopper(t).do(req); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
 		t.Errorf("POST: got %d, Allow %q; want 405, GET, HEAD", resp.StatusCode, resp.Header.Get("Allow"))
+	}
+}
+
+// TestLotteryThreeNodesOneRedis: three gateways on one Redis publish one
+// commitment and reveal one seed; while Redis does not answer, the seed
+// is not shown and the answer says why.
+func TestLotteryThreeNodesOneRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	o := newOrigin(t, nil)
+	cfg := randomRoomConfig(o.URL, newClock())
+	cfg.Rooms[0].AbandonAfter = time.Hour
+	cfg.Store.Timeout = 200 * time.Millisecond
+	nodes := redisNodes(t, cfg, []string{srv.Addr}, 3)
+	clk := nodes[0].clock
+	_, first, _ := getLottery(t, nodes[0].URL, "?room=shop")
+	for i, n := range nodes {
+		resp, l, raw := getLottery(t, n.URL, "?room=shop")
+		if resp.StatusCode != http.StatusOK || l.SeedSHA256 != first.SeedSHA256 || len(l.SeedSHA256) != 64 || l.Revealed {
+			t.Fatalf("node %d: %d %s; want node 0's commitment %s, hidden", i, resp.StatusCode, raw, first.SeedSHA256)
+		}
+	}
+	clk.Advance(2 * time.Minute)
+	for i := range 6 {
+		s := newShopper(t)
+		if resp, body := s.get(nodes[i%3].URL+"/item", "Accept", "application/json"); resp.StatusCode != http.StatusOK || isShopPage(body) {
+			t.Fatalf("pre-queue arrival %d: %d %q", i, resp.StatusCode, body)
+		}
+	}
+	clk.Advance(8 * time.Minute)
+
+	// Redis holds every command: the pre-queue cannot be frozen, so the
+	// seed cannot be shown.
+	if _, err := srv.Do("CLIENT", "PAUSE", "1500", "ALL"); err != nil {
+		t.Fatal(err)
+	}
+	resp, down, raw := getLottery(t, nodes[1].URL, "?room=shop")
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || down.Seed != "" || !strings.Contains(down.Error, "cannot be reached") {
+		t.Fatalf("with Redis paused: %d %s; want 503 with Retry-After and no seed", resp.StatusCode, raw)
+	}
+	// The pause runs out in Redis's own time.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if resp, _, _ := getLottery(t, nodes[1].URL, "?room=shop"); resp.StatusCode == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the lottery still fails 10 s after Redis's pause ended")
+		}
+	}
+
+	var seed string
+	for i, n := range nodes {
+		resp, l, raw := getLottery(t, n.URL, "?room=shop")
+		if resp.StatusCode != http.StatusOK || !l.Revealed || l.Tickets == nil || *l.Tickets != 6 || l.SeedSHA256 != first.SeedSHA256 {
+			t.Fatalf("node %d at the opening: %d %s; want the seed of %s and 6 tickets", i, resp.StatusCode, raw, first.SeedSHA256)
+		}
+		if seed == "" {
+			seed = l.Seed
+		}
+		b, _ := hex.DecodeString(l.Seed)
+		if sum := sha256.Sum256(b); l.Seed != seed || hex.EncodeToString(sum[:]) != first.SeedSHA256 {
+			t.Fatalf("node %d reveals %s, node 0 %s; the commitment is %s", i, l.Seed, seed, first.SeedSHA256)
+		}
 	}
 }
