@@ -31,6 +31,12 @@ func (g *Gateway) endpoint(ctx *fasthttp.RequestCtx, name []byte, now time.Time)
 			return
 		}
 		g.leave(ctx, now)
+	case "lottery":
+		if !ctx.IsGet() && !ctx.IsHead() {
+			g.methodNotAllowed(ctx, "GET, HEAD")
+			return
+		}
+		g.lottery(ctx, now)
 	case "jwks.json":
 		// Shops fetch this to verify purchase tokens; keys change rarely.
 		ctx.Response.Header.Set("Cache-Control", "public, max-age=300")

@@ -73,6 +73,11 @@ type Room struct {
 	rate        rateMeter
 	wasDown     bool
 	opened      bool
+	opening     Opening // the store's answer to open, once opened
+
+	// lottery is the seed commitment the store returned, once heard
+	// (room_lottery.go); it never changes.
+	lottery atomic.Pointer[Commitment]
 
 	// ended holds sessions ended, on this node or another, until no token
 	// of theirs can verify (endedUntil). It is read on every proxied
@@ -240,6 +245,11 @@ func (r *Room) Tick(ctx context.Context) {
 	if err == nil {
 		err = r.initStock(ctx, now)
 	}
+	if err == nil && s.Random {
+		// Committed as soon as a node runs, before the pre-queue takes
+		// anyone; after the first answer this costs nothing.
+		_, err = r.commitment(ctx, now)
+	}
 	var c Counters
 	if err == nil && s.phase(now) >= phaseOpen && !r.isOpened() {
 		err = r.open(ctx, s, now)
@@ -283,6 +293,7 @@ func (r *Room) Tick(ctx context.Context) {
 	// the network.
 	if old := r.snap.Load(); lostData(old.Counters, c) {
 		r.recount(ctx, now)
+		r.recommit(ctx)
 		r.log.Error("queue store lost data: tickets keep their numbers and newcomers queue behind them, but sessions, calls and claims it forgot are gone",
 			"issued_before", old.Issued, "issued_now", c.Issued,
 			"serving_before", old.Serving, "serving_now", c.Serving,
@@ -307,12 +318,21 @@ func (r *Room) isOpened() bool {
 
 // open freezes the pre-queue, once per room whatever the number of nodes.
 func (r *Room) open(ctx context.Context, s *Schedule, now time.Time) error {
-	o, err := r.store.Open(ctx, r.name, s.Random, randomSeed(), now)
+	seed := randomSeed() // a fifo room's opening is only named by it
+	if s.Random {
+		c, err := r.commitment(ctx, now)
+		if err != nil {
+			return err
+		}
+		seed = c.Seed.key(r.name)
+	}
+	o, err := r.store.Open(ctx, r.name, s.Random, seed, now)
 	if err != nil {
 		return err
 	}
 	r.mu.Lock()
 	r.opened = true
+	r.opening = o
 	r.mu.Unlock()
 	if o.PrequeueEnd > 0 {
 		r.log.Info("room opened", "prequeue", o.PrequeueEnd, "random", o.Random)
@@ -374,6 +394,12 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 	case phaseEarly:
 		return Arrival{State: StatePrequeue, OpensInSeconds: secondsUntil(s.PrequeueFrom, now)}, nil
 	case phasePrequeue:
+		if s.Random {
+			// No pre-queue ticket before the seed is committed.
+			if _, err := r.commitment(ctx, now); err != nil {
+				return Arrival{}, r.down(err)
+			}
+		}
 		n, err := r.store.Join(ctx, r.name, now)
 		if err != nil {
 			return Arrival{}, r.down(err)
