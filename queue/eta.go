@@ -50,6 +50,11 @@ const (
 	etaMinErrors = 12
 	etaMinLow    = 0.85
 	etaMinHigh   = 1.2
+	// Slots freeing as sessions end drift more than the recent errors
+	// show (sessions started together end together, no-shows hold slots
+	// for the claim window): a range bound by them is at least this wide.
+	etaCapLow  = 0.8
+	etaCapHigh = 1.3
 )
 
 // etaShort is the shortest wait an error is learnt from, and half the
@@ -104,7 +109,6 @@ type etaModel struct {
 	active  ewma // sessions alive
 	ends    ewma // sessions ending per second
 	perPos  ewma // admissions per place passed, while a line stood
-	posRate ewma // places passed per second, while a line stood
 	endSeen uint64
 
 	probes []probe
@@ -123,8 +127,6 @@ type etaView struct {
 	life float64
 	// perPos is the share of places that become admissions; 0: unknown.
 	perPos float64
-	// posRate is the places passed per second while a line stood.
-	posRate float64
 	// low and high scale the estimate into the range shown, once learnt.
 	low, high float64
 	learnt    bool
@@ -157,9 +159,6 @@ func (m *etaModel) sample(now time.Time, c Counters, p Policy, paused bool) (eta
 				passed := float64(s.serving - m.last.serving)
 				got := float64(s.admitted - m.last.admitted)
 				m.perPos.add(min(got/passed, 1), dt*min(passed, 10)/10)
-			}
-			if m.last.backlog && s.backlog {
-				m.posRate.add(float64(s.serving-m.last.serving)/dt, dt)
 			}
 		}
 	}
@@ -211,9 +210,6 @@ func (m *etaModel) view(p Policy) etaView {
 	if q, ok := m.perPos.value(); ok {
 		v.perPos = q
 	}
-	if q, ok := m.posRate.value(); ok && m.posRate.weight > 0.3 {
-		v.posRate = q
-	}
 	if len(m.errs) >= etaMinErrors {
 		errs := slices.Sorted(slices.Values(m.errs))
 		lo := math.Exp(quantile(errs, 0.04))
@@ -256,7 +252,8 @@ func (v etaView) wait(c Counters, p Policy, places uint64, liveShare float64) (s
 		if life == 0 {
 			life = (p.SessionTTL + sessionGrace + 30*time.Second).Seconds()
 		}
-		if tc := (need - free) * life / float64(p.MaxActive); tc > t {
+		tc := (need - free) * life / float64(p.MaxActive)
+		if tc > t {
 			t, capacity = tc, true
 		}
 	}
@@ -272,6 +269,9 @@ func (v etaView) etaRange(mid float64, capacity bool) (lo, hi int) {
 		if capacity {
 			low, high = etaPriorLow, etaPriorHigh
 		}
+	}
+	if capacity && v.learnt {
+		low, high = min(low, etaCapLow), max(high, etaCapHigh)
 	}
 	lo = max(int(math.Floor(mid*low))-2, 0)
 	hi = int(math.Ceil(mid*high)) + 3
