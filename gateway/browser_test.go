@@ -214,6 +214,7 @@ func (b *tab) open(t *testing.T, u string) *network.Response {
 // view is what the shopper sees.
 type view struct {
 	Path     string   `json:"path"`
+	Title    string   `json:"title"` // the tab's title
 	HTML     string   `json:"html"`
 	Text     string   `json:"text"`     // the rendered text, hidden parts left out
 	State    string   `json:"state"`    // the waiting page's data-state; "" elsewhere
@@ -236,6 +237,7 @@ const viewScript = `(() => {
   const root = q('#anteroom'), pos = q('[data-field="position"]'), cd = q('[data-field="countdown"]');
   return {
     path: location.pathname,
+    title: document.title,
     html: document.documentElement.outerHTML,
     text: document.body ? document.body.innerText : '',
     state: root ? root.getAttribute('data-state') : '',
@@ -382,8 +384,11 @@ func checkWaiting(t *testing.T, v view, pos string) {
 	if v.State != "waiting" || !slices.Equal(v.Sections, []string{"waiting"}) {
 		t.Fatalf("state %q, visible sections %q; want the waiting page\n%s", v.State, v.Sections, v.Text)
 	}
-	if v.Position != pos || !strings.Contains(v.Text, "You are number "+pos+" in line") {
-		t.Errorf("position %q; want number %s in line\n%s", v.Position, pos, v.Text)
+	if v.Position != pos || !strings.Contains(v.Text, "Your place in line") {
+		t.Errorf("position %q; want place %s in line\n%s", v.Position, pos, v.Text)
+	}
+	if want := "(" + pos + ") "; !strings.HasPrefix(v.Title, want) {
+		t.Errorf("tab title %q, want it to start with the place, %q", v.Title, want)
 	}
 	if !v.PositionLive {
 		t.Error("the place in line is not inside an aria-live region")

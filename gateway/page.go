@@ -22,12 +22,19 @@ func (g *Gateway) page(ctx *fasthttp.RequestCtx, r *room, st queue.Status, code 
 		return
 	}
 	back := string(ctx.URI().RequestURI())
+	// The status's Position is the ticket's place in the opening order, which
+	// never changes; the shopper's place in line is the people still ahead, plus one.
+	var place uint64
+	if st.Position > 0 {
+		place = st.Ahead + 1
+	}
 	d := static.PageData{
 		Title:          r.cfg.Page.Title,
 		Room:           r.name,
 		State:          string(st.State),
-		Position:       st.Position,
+		Position:       place,
 		Ahead:          st.Ahead,
+		Ticket:         st.Position,
 		ETALow:         st.ETALow,
 		ETAHigh:        st.ETAHigh,
 		Progress:       st.Progress,

@@ -27,6 +27,10 @@ const stateVersion = 3
 type savedState struct {
 	Version int
 	Rooms   map[string]*memRoom
+	// Overrides are operators' live changes (overrides.go); a file
+	// written before they existed has none, and gob needs no new version
+	// for a field added.
+	Overrides map[string]*memOverrides
 }
 
 // Save writes the store's state to path atomically. The state is copied
@@ -39,7 +43,7 @@ func (s *MemoryStore) Save(path string) error {
 	defer s.saveMu.Unlock()
 	var buf bytes.Buffer
 	rooms, release := s.copyState()
-	err := gob.NewEncoder(&buf).Encode(savedState{Version: stateVersion, Rooms: rooms})
+	err := gob.NewEncoder(&buf).Encode(savedState{Version: stateVersion, Rooms: rooms, Overrides: s.copyOverrides()})
 	release()
 	if err != nil {
 		return fmt.Errorf("saving queue state: %w", err)
@@ -146,6 +150,9 @@ func loadState(data []byte) (*MemoryStore, error) {
 			return nil, &StateError{Room: name, Field: err.field, Problem: err.problem}
 		}
 		s.rooms[name] = r
+	}
+	if err := s.restoreOverrides(st.Overrides); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -239,15 +239,20 @@ func (r *redisRoom) joined(n uint64) {
 // break the tag (empty, or holding a brace) is hex-encoded behind a "{",
 // which a plain name cannot contain.
 func roomKeys(prefix, room string) []string {
+	keys := make([]string, numKeys)
+	for i, what := range keyNames {
+		keys[i] = roomKey(prefix, room, what)
+	}
+	return keys
+}
+
+// roomKey names one key of a room, "<prefix>:{<room>}:<what>" (roomKeys).
+func roomKey(prefix, room, what string) string {
 	tag := room
 	if room == "" || strings.ContainsAny(room, "{}") {
 		tag = "{" + hex.EncodeToString([]byte(room))
 	}
-	keys := make([]string, numKeys)
-	for i, what := range keyNames {
-		keys[i] = prefix + ":{" + tag + "}:" + what
-	}
-	return keys
+	return prefix + ":{" + tag + "}:" + what
 }
 
 // view returns the opening, serving counter and Issued this node last

@@ -78,10 +78,11 @@ end
 -- counters is the reply shape parseCounters reads; the stock is as of
 -- the latest time a caller passed.
 local function counters()
-  local v = redis.call('HMGET', C, 'issued', 'serving', 'waiting', 'admitted', 'opened', 'opened_at', 'pq_end', 'random', 'seed', 'last')
+  local v = redis.call('HMGET', C, 'issued', 'serving', 'waiting', 'admitted', 'opened', 'opened_at', 'pq_end', 'random', 'seed', 'last', 'forfeited', 'abandoned', 'left')
   local st = stock_at(num(v[10]))
   return {num(v[1]), num(v[2]), redis.call('ZCARD', SESS), redis.call('ZCARD', CALLS), num(v[3]), num(v[4]),
-    num(v[5]), v[6] or '', num(v[7]), num(v[8]), v[9] or '0', st[1], st[2], st[3], st[4]}
+    num(v[5]), v[6] or '', num(v[7]), num(v[8]), v[9] or '0', st[1], st[2], st[3], st[4],
+    num(v[11]), num(v[12]), num(v[13])}
 end
 
 -- Seen: four bytes per ticket number n at offset 4(n-1), big-endian, the
@@ -202,7 +203,8 @@ end
 local function expire(now, life, ended_life, window)
   redis.call('ZREMRANGEBYSCORE', SESS, '-inf', '(' .. fmt(now - life))
   redis.call('ZREMRANGEBYSCORE', ENDED, '-inf', '(' .. fmt(now - ended_life))
-  redis.call('ZREMRANGEBYSCORE', CALLS, '-inf', '(' .. fmt(now - window))
+  local forfeited = redis.call('ZREMRANGEBYSCORE', CALLS, '-inf', '(' .. fmt(now - window))
+  if forfeited > 0 then redis.call('HINCRBY', C, 'forfeited', forfeited) end
   -- A claim is kept while its session lives, and for twice the claim
   -- window at least. Its score is when to look again, less 2·window: a
   -- claim whose session is alive is looked at next when that session
@@ -314,6 +316,7 @@ expire(now, life, ended_life, window)
 expire_holds(now)
 refill(r, now, per_minute, burst)
 local code = 'ok'
+local abandoned = 0
 if r.opened == 1 and now >= num(redis.call('HGET', C, 'recover_until')) then
   local ncalls = redis.call('ZCARD', CALLS)
   local free = max_active - redis.call('ZCARD', SESS) - ncalls
@@ -340,13 +343,18 @@ if r.opened == 1 and now >= num(redis.call('HGET', C, 'recover_until')) then
       n = tonumber(arg)
     end
     r.serving = pos
-    if n >= 1 and n <= slen() and fresh(stamp(n, 0), cur, abandon) then
+    local old = 0
+    if n >= 1 and n <= slen() then old = stamp(n, 0) end
+    if fresh(old, cur, abandon) then
       redis.call('ZADD', CALLS, fmt(now), fmt(n))
       ncalls = ncalls + 1
       free = free - 1
+    elseif old ~= LEFT then
+      abandoned = abandoned + 1 -- one that left was counted when it did
     end
   end
 end
+if abandoned > 0 then redis.call('HINCRBY', C, 'abandoned', abandoned) end
 tflush(r)
 if code == 'ok' and now - r.waiting_at >= 1000000 then
   r.waiting, r.waiting_at = count_line(r, tick(r, now), abandon), now
@@ -466,13 +474,22 @@ return {'ok'}
 // not touched.
 const luaLeave = luaPrelude + `
 local n = tonumber(ARGV[1])
+local called = redis.call('ZREM', CALLS, ARGV[1]) == 1
+local left = called
 if n >= 1 and n <= slen() then
   local r = load()
-  stamp(n, LEFT)
+  -- Still in line: its turn has not come. A ticket of a random pre-queue
+  -- is taken as in line until the walk has passed the whole pre-queue (its
+  -- place needs the permutation, which Go holds); one passed before that
+  -- was stamped 0 when its turn came, and is not counted.
+  local old = stamp(n, LEFT)
+  local inline = r.opened ~= 1 or n > r.serving
+  if r.opened == 1 and r.random == 1 and n <= r.pq_end then inline = r.serving < r.pq_end and old ~= 0 end
+  if old ~= LEFT and inline then left = true end
   tflush(r)
   save(r, 'wsum')
 end
-redis.call('ZREM', CALLS, ARGV[1])
+if left then redis.call('HINCRBY', C, 'left', 1) end
 return 1
 `
 

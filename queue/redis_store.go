@@ -128,11 +128,11 @@ func (s *RedisStore) AdmitDirect(ctx context.Context, room, sid string, p Policy
 
 // sessionLife is how long the store keeps a session after its last
 // refresh, in microseconds.
-func sessionLife(p Policy) int64 { return (p.SessionTTL + sessionGrace).Microseconds() }
+func sessionLife(p Policy) int64 { return (p.SessionTTL + SessionGrace).Microseconds() }
 
 // endedLife is how long the store keeps an ended session, in microseconds:
 // as long as a token of it could be valid.
-func endedLife(p Policy) int64 { return (p.SessionTTL + endedSlack).Microseconds() }
+func endedLife(p Policy) int64 { return (p.SessionTTL + EndedSlack).Microseconds() }
 
 // Refresh implements Store.
 func (s *RedisStore) Refresh(ctx context.Context, room string, sids []string, now time.Time) error {
@@ -263,7 +263,7 @@ func boolArg(b bool) int {
 // parseCounters reads the reply of the scripts' counters().
 func parseCounters(v any) (Counters, error) {
 	a, ok := v.([]any)
-	if !ok || len(a) != 15 {
+	if !ok || len(a) != 18 {
 		return Counters{}, fmt.Errorf("unexpected counters %v", v)
 	}
 	var bad error
@@ -301,5 +301,6 @@ func parseCounters(v any) (Counters, error) {
 		c.Opening = Opening{Opened: true, At: time.Unix(0, at).UTC(), PrequeueEnd: uint64(i(8)), Random: i(9) == 1, Seed: seed}
 	}
 	c.Stock = Stock{Set: i(11) == 1, Units: int(i(12)), Held: int(i(13)), Sold: int(i(14))}
+	c.Outcomes = Outcomes{Forfeited: uint64(i(15)), Abandoned: uint64(i(16)), Left: uint64(i(17))}
 	return c, bad
 }

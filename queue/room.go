@@ -45,9 +45,10 @@ type Room struct {
 	now   func() time.Time
 	log   *slog.Logger
 	live  func() []string
-	units int // configured stock; 0: none
-	// perSession is the units one session may hold or buy, at least 1.
-	perSession int
+	// units is the configured stock, 0: none; perSession is the units one
+	// session may hold or buy, at least 1. A reload may change both.
+	units      atomic.Int64
+	perSession atomic.Int64
 
 	policy atomic.Pointer[Policy]
 	sched  atomic.Pointer[Schedule]
@@ -55,6 +56,8 @@ type Room struct {
 	paused atomic.Bool
 
 	snap atomic.Pointer[snapshot]
+
+	events events // what this node did, for operators (overview.go)
 
 	mu      sync.Mutex
 	seen    []uint64 // polls not yet sent to the store
@@ -112,8 +115,8 @@ type Options struct {
 
 // NewRoom returns the engine of the named room over store.
 func NewRoom(name string, store Store, o Options) *Room {
-	r := &Room{name: name, store: store, now: o.Now, log: o.Log, live: o.LiveSessions, units: o.Stock}
-	r.perSession = max(o.PerSession, 1)
+	r := &Room{name: name, store: store, now: o.Now, log: o.Log, live: o.LiveSessions}
+	r.SetInventory(o.Stock, o.PerSession)
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -147,6 +150,16 @@ func (r *Room) Policy() Policy { return *r.policy.Load() }
 // Pause stops admissions (the line keeps its order); Resume starts them.
 func (r *Room) Pause()  { r.setPaused(true) }
 func (r *Room) Resume() { r.setPaused(false) }
+
+// Paused reports whether admissions are paused.
+func (r *Room) Paused() bool { return r.paused.Load() }
+
+// Schedule returns the room's current schedule.
+func (r *Room) Schedule() Schedule { return *r.sched.Load() }
+
+// Closed reports whether the room is past its closing time: no new
+// arrivals.
+func (r *Room) Closed() bool { return r.sched.Load().phase(r.now()) == phaseClosed }
 
 func (r *Room) setPaused(p bool) {
 	if r.paused.Swap(p) != p {
@@ -236,7 +249,7 @@ func (r *Room) Tick(ctx context.Context) {
 			c, err = r.store.Advance(ctx, r.name, *p, now)
 		} else {
 			c, err = r.store.Counters(ctx, r.name)
-			if err == nil && r.units > 0 {
+			if err == nil && r.sellsStock() {
 				// Counters only reads; Stock expires due holds, which is
 				// how a sold-out room learns that units came back.
 				c.Stock, err = r.store.Stock(ctx, r.name, now)
@@ -373,6 +386,7 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 		if err != nil {
 			return Arrival{}, r.down(err)
 		}
+		r.events.arrivals.Add(1)
 		return Arrival{State: StatePrequeue, Number: n, Prequeue: true, OpensInSeconds: secondsUntil(s.OpensAt, now)}, nil
 	}
 	// Past opens_at, the pre-queue is frozen before anyone joins behind it,
@@ -397,6 +411,8 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 			return Arrival{}, r.down(err)
 		}
 		if ok {
+			r.events.arrivals.Add(1)
+			r.events.immediate.Add(1)
 			return Arrival{State: StateAdmitted, SessionID: sid}, nil
 		}
 	}
@@ -404,6 +420,7 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 	if err != nil {
 		return Arrival{}, r.down(err)
 	}
+	r.events.arrivals.Add(1)
 	state := StateWaiting
 	if r.paused.Load() {
 		state = StatePaused
@@ -498,9 +515,13 @@ func (r *Room) Status(ctx context.Context, t Ticket) (Status, error) {
 const unavailableMessage = "We can't reach our queue service right now. You keep your place; this page will carry on by itself."
 
 func (r *Room) claim(ctx context.Context, t Ticket, st Status, now time.Time) (Status, error) {
-	sid, err := r.store.Claim(ctx, r.name, t.Number, NewSessionID(), now)
+	fresh := NewSessionID()
+	sid, err := r.store.Claim(ctx, r.name, t.Number, fresh, now)
 	switch {
 	case err == nil:
+		if sid == fresh { // else a retry, given the first claim's session
+			r.events.claimed.Add(1)
+		}
 		st.State = StateAdmitted
 		st.SessionID = sid
 		st.Ahead = 0
@@ -522,6 +543,7 @@ func (r *Room) claim(ctx context.Context, t Ticket, st Status, now time.Time) (S
 		if jerr != nil {
 			return r.unreachable(st), nil // the next poll tries again
 		}
+		r.events.arrivals.Add(1)
 		r.log.Debug("ticket forfeited its turn", "ticket", t.Number, "new", n)
 		st = Status{Room: r.name, State: r.waitingState(), Requeued: true, Number: n, PollAfterMS: r.pollAfter(0),
 			Message: "Your turn came while you were away, so you have a new place at the back of the line."}

@@ -36,7 +36,7 @@ type Store interface {
 	// now, or at the latest time the store heard of if that is later, so
 	// that ends are listed in the order EndedSince reads them. The store
 	// remembers it while a token of the session could be valid (the
-	// session's life plus endedSlack), so a refresh that arrives later does
+	// session's life plus EndedSlack), so a refresh that arrives later does
 	// not count it again and a node that hears late still hears of it.
 	End(ctx context.Context, room, sid string, now time.Time) error
 	// Seen records that tickets are still polling. A number beyond the last
@@ -118,6 +118,22 @@ type Counters struct {
 	Opening Opening
 	// Stock is the room's inventory, when it sells limited stock.
 	Stock Stock
+	// Outcomes counts the tickets whose turn came to nothing.
+	Outcomes Outcomes
+}
+
+// Outcomes counts, since the room began, the tickets that left the line
+// without an admission. With Admitted, Waiting and Called they account for
+// every ticket whose turn has been decided; operators read them, the
+// engine decides nothing from them.
+type Outcomes struct {
+	// Forfeited were called and not claimed within the claim window.
+	Forfeited uint64
+	// Abandoned stopped polling and were skipped when their turn came.
+	Abandoned uint64
+	// Left were taken out of the line by their holder (the leave
+	// endpoint) while waiting or called; each ticket counts once.
+	Left uint64
 }
 
 // Errors a claim can end in. Anything else is the store failing.

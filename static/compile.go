@@ -172,6 +172,10 @@ func (c *compiler) value(cmd *parse.CommandNode) (value, error) {
 			}
 			return value{append: func(dst []byte, _ *PageData) []byte { return append(dst, url...) }, constant: true}, nil
 		}
+	case id.Ident == "title" && len(args) == 1:
+		if _, ok := args[0].(*parse.DotNode); ok {
+			return value{append: appendTitle}, nil
+		}
 	case id.Ident == "live" && len(args) == 1:
 		if _, ok := args[0].(*parse.DotNode); ok {
 			return value{append: appendLive, attr: true}, nil
@@ -247,6 +251,7 @@ var fields = map[string]field{
 	"State":          {str: func(d *PageData) string { return d.State }},
 	"Position":       {uint: func(d *PageData) uint64 { return d.Position }},
 	"Ahead":          {uint: func(d *PageData) uint64 { return d.Ahead }},
+	"Ticket":         {uint: func(d *PageData) uint64 { return d.Ticket }},
 	"ETALow":         {int: func(d *PageData) int { return d.ETALow }},
 	"ETAHigh":        {int: func(d *PageData) int { return d.ETAHigh }},
 	"Progress":       {int: func(d *PageData) int { return d.Progress }},

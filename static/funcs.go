@@ -18,6 +18,7 @@ var funcs = template.FuncMap{
 	"clock":   clock,
 	"seconds": seconds,
 	"asset":   assetURL,
+	"title":   title,
 	"live":    live,
 	"show":    show,
 }
@@ -145,10 +146,35 @@ func seconds(ms int) int {
 	return max((ms+999)/1000, 1)
 }
 
+// title is the page's title: while the shopper has a place in line, the place comes
+// first, "(12) PS5 drop", so that a tab in the background shows the line moving.
+// waiting.js keeps it current the same way.
+func title(d PageData) string {
+	return string(appendTitle(nil, &d))
+}
+
+func appendTitle(dst []byte, d *PageData) []byte {
+	if d.Position > 0 && placeShown(d.State) {
+		dst = append(dst, '(')
+		dst = appendGroupDigits(dst, d.Position)
+		dst = append(dst, ") "...)
+	}
+	return append(dst, d.Title...)
+}
+
+// placeShown reports whether the page shows the shopper's place in line in state.
+func placeShown(state string) bool {
+	switch state {
+	case StatePrequeue, StateWaiting, StatePaused, StateUnavailable:
+		return true
+	}
+	return false
+}
+
 // live renders the attributes that hand the page's state to waiting.js. The values are
 // escaped here because html/template passes a template.HTMLAttr through unchanged.
 func live(d PageData) template.HTMLAttr {
-	return template.HTMLAttr(appendLive(make([]byte, 0, 256+len(d.StatusURL)+len(d.Redirect)), &d))
+	return template.HTMLAttr(appendLive(make([]byte, 0, 256+len(d.StatusURL)+len(d.Redirect)+len(d.Title)), &d))
 }
 
 // appendLive appends live(*d); the built-in page calls it directly so as not to
@@ -162,12 +188,15 @@ func appendLive(dst []byte, d *PageData) []byte {
 	dst = appendEscapedString(dst, d.StatusURL)
 	dst = append(dst, `" data-redirect="`...)
 	dst = appendEscapedString(dst, d.Redirect)
+	dst = append(dst, `" data-title="`...)
+	dst = appendEscapedString(dst, d.Title)
 	for _, f := range [...]struct {
 		name string
 		v    uint64
 	}{
 		{`" data-position="`, d.Position},
 		{`" data-ahead="`, d.Ahead},
+		{`" data-ticket="`, d.Ticket},
 		{`" data-eta-low="`, uint64(max(d.ETALow, 0))},
 		{`" data-eta-high="`, uint64(max(d.ETAHigh, 0))},
 		{`" data-progress="`, uint64(max(d.Progress, 0))},

@@ -16,8 +16,9 @@ type PageData struct {
 	Title           string // room's page title, e.g. "PS5 drop"
 	Room            string
 	State           string // "prequeue" | "waiting" | "admitted" | "sold_out" | "closed" | "paused" | "unavailable" (store down: honest message)
-	Position        uint64 // 1-based place in line (0 if unknown / not applicable)
+	Position        uint64 // place in line: people ahead still waiting + 1 (0 if unknown / not applicable)
 	Ahead           uint64 // people ahead still waiting
+	Ticket          uint64 // the ticket's number: shown small and labelled, since it never changes (0 if unknown)
 	ETALow, ETAHigh int    // seconds, ETA range; both 0 = unknown
 	Progress        int    // 0..100 how far through the line since the ticket was taken
 	PollAfterMS     int    // when to ask again
@@ -125,7 +126,7 @@ func samples() []PageData {
 	for i, s := range states {
 		out[i] = PageData{
 			Title: "Sample drop", Room: "sample", State: s,
-			Position: 1234, Ahead: 1233, ETALow: 180, ETAHigh: 300, Progress: 42,
+			Position: 1234, Ahead: 1233, Ticket: 1280, ETALow: 180, ETAHigh: 300, Progress: 42,
 			PollAfterMS: 5000, OpensInSeconds: 754, Redirect: "/sample?x=1",
 			StatusURL: defaultStatusURL, Message: "Sample message.",
 		}

@@ -22,7 +22,7 @@ func render(t *testing.T, d PageData) string {
 func waitingData() PageData {
 	return PageData{
 		Title: "PS5 drop", Room: "ps5", State: StateWaiting,
-		Position: 1234, Ahead: 1233, ETALow: 180, ETAHigh: 300, Progress: 42,
+		Position: 1234, Ahead: 1233, Ticket: 1280, ETALow: 180, ETAHigh: 300, Progress: 42,
 		PollAfterMS: 2500, Redirect: "/ps5?x=1", StatusURL: "/.anteroom/status",
 	}
 }
@@ -38,7 +38,9 @@ func TestRenderStates(t *testing.T) {
 			name: "waiting",
 			want: []string{
 				"<h2>You're in line</h2>",
-				`You are number <strong data-field="position">1,234</strong> in line`,
+				"<title>(1,234) PS5 drop</title>",
+				`<p class="pos"><span>Your place in line</span> <strong data-field="position">1,234</strong></p>`,
+				`<p class="ticket" data-need="ticket">Ticket number <span data-field="ticket">1,280</span></p>`,
 				`<dd data-field="ahead">1,233</dd>`,
 				`<dd data-field="eta">about 3–5 minutes</dd>`,
 				`<progress id="anteroom-progress" max="100" value="42" aria-labelledby="anteroom-progress-label"`,
@@ -53,6 +55,7 @@ func TestRenderStates(t *testing.T) {
 			modify: func(d *PageData) { d.Position, d.Ahead, d.ETALow, d.ETAHigh = 0, 0, 0, 0 },
 			want: []string{
 				`<div data-need="position" hidden>`,
+				"<title>PS5 drop</title>",
 				`<div class="bar" data-need="position" hidden>`,
 				"We&#39;ll update this as the line moves",
 			},
@@ -67,31 +70,32 @@ func TestRenderStates(t *testing.T) {
 				`<p id="anteroom-opens">Opens in</p>`,
 				`role="timer" aria-labelledby="anteroom-opens" data-field="countdown">01:02:03</p>`,
 				`data-opens-in="3723"`,
+				"<title>PS5 drop</title>",
 				`<noscript><meta http-equiv="refresh" content="10"></noscript>`,
 			},
 		},
 		{
 			name:   "admitted",
 			modify: func(d *PageData) { d.State = StateAdmitted },
-			want:   []string{"It's your turn", `<a class="btn" href="/ps5?x=1" data-field="redirect">`},
+			want:   []string{"It's your turn", `<a class="btn" href="/ps5?x=1" data-field="redirect">`, "<title>PS5 drop</title>"},
 		},
 		{
 			name:   "sold out",
 			modify: func(d *PageData) { d.State = StateSoldOut },
 			// Stock may come back as holds expire: keep looking.
-			want: []string{"Sold out — all units have been claimed. We're sorry.", `<noscript><meta http-equiv="refresh" content="3"></noscript>`},
+			want: []string{"Sold out — all units have been claimed. We're sorry.", `<noscript><meta http-equiv="refresh" content="3"></noscript>`, "<title>PS5 drop</title>"},
 		},
 		{
 			name:   "closed",
 			modify: func(d *PageData) { d.State = StateClosed },
-			want:   []string{"This sale has ended", "The sale is closed"},
+			want:   []string{"This sale has ended", "The sale is closed", "<title>PS5 drop</title>"},
 			// Closing is final: a page without JavaScript stops reloading.
 			absent: []string{`http-equiv="refresh"`},
 		},
 		{
 			name:   "paused",
 			modify: func(d *PageData) { d.State = StatePaused },
-			want:   []string{"The line is paused for a moment; you keep your place."},
+			want:   []string{"The line is paused for a moment; you keep your place.", "<title>(1,234) PS5 drop</title>"},
 		},
 		{
 			name: "unavailable with message",
@@ -100,6 +104,7 @@ func TestRenderStates(t *testing.T) {
 			},
 			want: []string{
 				"We're having trouble",
+				"<title>(1,234) PS5 drop</title>",
 				`<p class="note" data-field="message">Our queue service is unavailable; you keep your place.</p>`,
 			},
 		},
@@ -114,7 +119,6 @@ func TestRenderStates(t *testing.T) {
 			common := []string{
 				`<html lang="en">`,
 				`<meta name="viewport" content="width=device-width, initial-scale=1">`,
-				"<title>PS5 drop</title>",
 				"<h1>PS5 drop</h1>",
 				`<main id="anteroom" data-state="` + d.State + `"`,
 				`<div aria-live="polite">`,
@@ -175,7 +179,7 @@ func TestRenderEscapes(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"<title>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</title>",
+		"<title>(1,234) &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</title>",
 		"<h1>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</h1>",
 		`data-room="&#34;&gt;&lt;img src=x&gt;"`,
 		"&lt;b&gt;hi&lt;/b&gt; &amp; bye",

@@ -198,7 +198,7 @@ func TestFieldsCoverPageData(t *testing.T) {
 	if len(fields) != typ.NumField() {
 		t.Errorf("fields has %d entries, PageData %d fields", len(fields), typ.NumField())
 	}
-	d := PageData{Title: "t", Room: "r", State: "s", Position: 1, Ahead: 2, ETALow: 3, ETAHigh: 4, Progress: 5,
+	d := PageData{Title: "t", Room: "r", State: "s", Position: 1, Ahead: 2, Ticket: 8, ETALow: 3, ETAHigh: 4, Progress: 5,
 		PollAfterMS: 6, OpensInSeconds: 7, Redirect: "/r", StatusURL: "/s", Message: "m"}
 	v := reflect.ValueOf(d)
 	for i := range typ.NumField() {
@@ -220,7 +220,7 @@ func TestFieldsCoverPageData(t *testing.T) {
 func TestCompiledTemplateMatches(t *testing.T) {
 	src := `<title>{{.Room}} {{.Position}}</title>
 <p title="{{.Message}}" data-x="{{comma .ETALow}}" data-y="{{.StatusURL}}">{{.Redirect}} {{.ETAHigh}} {{comma .Ahead}}</p>
-<a href="{{.StatusURL}}">{{clock .ETAHigh}}</a><img src="{{.Title}}" alt="{{eta .Progress .OpensInSeconds}}">
+<a href="{{.StatusURL}}">{{clock .ETAHigh}} {{title .}} {{comma .Ticket}}</a><img src="{{.Title}}" alt="{{eta .Progress .OpensInSeconds}}">
 {{if eq .State "waiting"}}W{{else if .Message}}M{{.Message}}{{else if not .Ahead}}A{{else}}{{seconds .ETALow}}{{end}}
 {{if .Progress}}P{{end}}{{if ne .Room "x"}}{{asset "waiting.js"}}{{end}}<div {{show .State "closed sold_out"}} {{live .}}></div>`
 	tmpl := template.Must(template.New("t").Funcs(funcs).Parse(src))

@@ -14,11 +14,14 @@
   function jitter(ms) { return ms * (0.8 + Math.random() * 0.4); }
 
   var s = {
-    state: data.state, position: num(data.position), ahead: num(data.ahead),
+    state: data.state, position: num(data.position), ahead: num(data.ahead), ticket: num(data.ticket),
     lo: num(data.etaLow), hi: num(data.etaHigh), progress: Math.min(100, num(data.progress)),
     poll: Math.max(1000, num(data.pollAfterMs) || 5000), redirect: data.redirect || '/'
   };
   var statusURL = data.statusUrl || '/.anteroom/status';
+  var title = data.title || document.title;
+  // The states in which the page shows a place in line, and the tab's title leads with it.
+  var PLACE = ['prequeue', 'waiting', 'paused', 'unavailable'];
   // How many were ahead when the ticket was taken, so the bar keeps moving between renders.
   var start = s.progress < 100 ? s.ahead / (1 - s.progress / 100) : 0;
   var timer = 0, due = 0, fails = 0, tick = 0, deadline = 0;
@@ -66,6 +69,9 @@
     });
     set('position', fmt(s.position));
     set('ahead', fmt(s.ahead));
+    set('ticket', fmt(s.ticket));
+    var t = (s.position && PLACE.indexOf(s.state) >= 0 ? '(' + fmt(s.position) + ') ' : '') + title;
+    if (document.title !== t) document.title = t;
     set('eta', eta(s.lo, s.hi));
     if (start < s.ahead) start = s.ahead;
     if (start > 0) s.progress = Math.max(s.progress, Math.min(100, Math.round(100 * (1 - s.ahead / start))));
@@ -142,8 +148,11 @@
     }
     var changed = STATES.indexOf(j.state) >= 0 && j.state !== s.state;
     if (changed) s.state = j.state;
-    if ('position' in j) s.position = num(j.position);
+    // The status's position is the ticket's number; the place in line is the people
+    // still ahead, plus one.
+    if ('position' in j) s.ticket = num(j.position);
     if ('ahead' in j) s.ahead = num(j.ahead);
+    s.position = s.ticket ? s.ahead + 1 : 0;
     if ('eta_seconds' in j) { var e = j.eta_seconds || []; s.lo = num(e[0]); s.hi = num(e[1]); }
     if (num(j.poll_after_ms)) s.poll = Math.max(1000, num(j.poll_after_ms));
     if (typeof j.redirect === 'string' && j.redirect) s.redirect = j.redirect;
