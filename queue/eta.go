@@ -106,6 +106,7 @@ type etaModel struct {
 	slot  int64 // the etaEvery slot of the last sample
 	ready bool
 
+	admits  ewma // admissions per second
 	active  ewma // sessions alive
 	ends    ewma // sessions ending per second
 	perPos  ewma // admissions per place passed, while a line stood
@@ -125,6 +126,8 @@ const (
 type etaView struct {
 	// life is the mean session life in seconds; 0: none ended yet.
 	life float64
+	// admitRate is the admissions per second, smoothed; 0: unknown.
+	admitRate float64
 	// perPos is the share of places that become admissions; 0: unknown.
 	perPos float64
 	// low and high scale the estimate into the range shown, once learnt.
@@ -150,6 +153,7 @@ func (m *etaModel) sample(now time.Time, c Counters, p Policy, paused bool) (eta
 	if m.ready && !paused && !m.last.wasPaused && s.admitted >= m.last.admitted && s.ended >= m.last.ended {
 		dt := now.Sub(m.last.at).Seconds()
 		if dt > 0 {
+			m.admits.add(float64(s.admitted-m.last.admitted)/dt, dt)
 			m.active.add(float64(c.Active), dt)
 			m.ends.add(float64(s.ended-m.last.ended)/dt, dt)
 			m.endSeen += s.ended - m.last.ended
@@ -207,6 +211,9 @@ func (m *etaModel) view(p Policy) etaView {
 			v.life = act / e
 		}
 	}
+	if a, ok := m.admits.value(); ok && m.admits.weight > 0.1 {
+		v.admitRate = a
+	}
 	if q, ok := m.perPos.value(); ok {
 		v.perPos = q
 	}
@@ -250,7 +257,7 @@ func (v etaView) wait(c Counters, p Policy, places uint64, liveShare float64) (s
 	if need > free && p.MaxActive > 0 {
 		life := v.life
 		if life == 0 {
-			life = (p.SessionTTL + sessionGrace + 30*time.Second).Seconds()
+			life = (p.SessionTTL + SessionGrace + 30*time.Second).Seconds()
 		}
 		tc := (need - free) * life / float64(p.MaxActive)
 		if tc > t {

@@ -60,18 +60,23 @@ func (r *Room) probe(c Counters, p Policy, v etaView, now time.Time) {
 }
 
 // NewcomerETA is the range, in seconds, a shopper joining the line now
-// would be shown; ok is false when the room would admit them at once or
-// cannot tell.
+// would be shown; ok is false when nobody waits (a newcomer may be let in
+// at once) or the room cannot tell.
 func (r *Room) NewcomerETA() (low, high int, ok bool) {
-	snap := r.snap.Load()
-	if !snap.Opening.Opened || snap.Serving >= snap.Issued || snap.err != nil {
+	mid, capacity, ok := r.newcomerWait(r.snap.Load())
+	if !ok {
 		return 0, 0, false
 	}
-	places := snap.Issued - snap.Serving
-	mid, capacity := snap.eta.wait(snap.Counters, *r.policy.Load(), places, liveShare(snap.Counters))
-	if mid <= 0 {
-		return 0, 0, false
-	}
-	low, high = snap.eta.etaRange(mid, capacity)
+	low, high = r.snap.Load().eta.etaRange(mid, capacity)
 	return low, high, true
+}
+
+// newcomerWait is the estimated wait of a shopper joining the line now,
+// behind everyone in it.
+func (r *Room) newcomerWait(snap *snapshot) (mid float64, capacity, ok bool) {
+	if !snap.Opening.Opened || snap.Serving >= snap.Issued || snap.err != nil {
+		return 0, false, false
+	}
+	mid, capacity = snap.eta.wait(snap.Counters, *r.policy.Load(), snap.Issued-snap.Serving, liveShare(snap.Counters))
+	return mid, capacity, mid > 0
 }
