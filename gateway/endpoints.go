@@ -125,7 +125,7 @@ func (g *Gateway) status(ctx *fasthttp.RequestCtx, now time.Time) {
 			g.setSession(ctx, r, st.SessionID, now)
 			g.clearCookie(ctx, r.ticketCookie)
 		case st.Requeued:
-			g.setTicket(ctx, r, st.Number, false, now)
+			g.setTicket(ctx, r, st.Number, false, st.Line, now)
 		}
 		g.writeStatus(ctx, r, st)
 		return

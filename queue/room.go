@@ -70,7 +70,7 @@ type Room struct {
 	noStock   bool // the store has no stock figure (logged once)
 	// endedCursor is the latest end time heard from the store.
 	endedCursor time.Time
-	rate        rateMeter
+	eta         etaModel
 	wasDown     bool
 	opened      bool
 	opening     Opening // the store's answer to open, once opened
@@ -92,9 +92,9 @@ type Room struct {
 // from.
 type snapshot struct {
 	Counters
-	at   time.Time
-	rate float64 // measured admissions per second; 0: not known yet
-	err  error   // the store's last failure, nil when it answered
+	at  time.Time
+	eta etaView // the ETA model as last sampled (eta.go)
+	err error   // the store's last failure, nil when it answered
 }
 
 // Options configure a Room.
@@ -285,7 +285,7 @@ func (r *Room) Tick(ctx context.Context) {
 			r.wasDown = true
 		}
 		old := r.snap.Load()
-		r.snap.Store(&snapshot{Counters: old.Counters, at: old.at, rate: old.rate, err: err})
+		r.snap.Store(&snapshot{Counters: old.Counters, at: old.at, eta: old.eta, err: err})
 		return
 	}
 	// The recount calls the store, so it runs without r.mu, as every store
@@ -307,7 +307,12 @@ func (r *Room) Tick(ctx context.Context) {
 		r.wasDown = false
 	}
 	r.noteStock(c.Stock)
-	r.snap.Store(&snapshot{Counters: c, at: now, rate: r.rate.add(now, c.Admitted)})
+	view := r.snap.Load().eta
+	if v, ok := r.eta.sample(now, c, *p, r.paused.Load()); ok {
+		view = v
+		r.probe(c, *p, view, now)
+	}
+	r.snap.Store(&snapshot{Counters: c, at: now, eta: view})
 }
 
 func (r *Room) isOpened() bool {
@@ -378,6 +383,9 @@ type Arrival struct {
 	// Number is the new ticket's number, 0 when none was issued.
 	Number   uint64
 	Prequeue bool
+	// Line is the serving counter when the ticket was issued, for its
+	// Ticket.Line.
+	Line uint64
 	// OpensInSeconds counts down to the opening (or to the pre-queue).
 	OpensInSeconds int
 }
@@ -443,7 +451,7 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 	if r.paused.Load() {
 		state = StatePaused
 	}
-	return Arrival{State: state, Number: n}, nil
+	return Arrival{State: state, Number: n, Line: snap.Serving}, nil
 }
 
 func (r *Room) down(err error) error {
@@ -476,6 +484,10 @@ type Ticket struct {
 	Number   uint64
 	Prequeue bool
 	IssuedAt time.Time
+	// Line is the serving counter when the ticket was issued (Arrival's
+	// Line); 0 for a pre-queue ticket, or when not known. Progress counts
+	// from it, so that it is the same on every node and never goes back.
+	Line uint64
 }
 
 // Status answers a waiting shopper's poll. When the ticket's turn has come
@@ -562,7 +574,9 @@ func (r *Room) claim(ctx context.Context, t Ticket, st Status, now time.Time) (S
 		st = Status{Room: r.name, State: r.waitingState(), Requeued: true, Number: n, PollAfterMS: r.pollAfter(0),
 			Message: "Your turn came while you were away, so you have a new place at the back of the line."}
 		st.Position = n
-		r.estimate(&st, r.snap.Load(), Ticket{Number: n, IssuedAt: now}, now)
+		snap := r.snap.Load()
+		st.Line = snap.Serving
+		r.estimate(&st, snap, Ticket{Number: n, IssuedAt: now, Line: snap.Serving}, now)
 		return st, nil
 	default:
 		r.see(t.Number)
@@ -591,41 +605,6 @@ func (r *Room) see(n uint64) {
 	r.mu.Lock()
 	r.seen = append(r.seen, n)
 	r.mu.Unlock()
-}
-
-// estimate fills in people ahead, the ETA range and the progress from the
-// cached counters. Tickets that stopped polling are not counted ahead: the
-// share of tickets past the serving counter that still poll scales the
-// distance.
-func (r *Room) estimate(st *Status, snap *snapshot, t Ticket, now time.Time) {
-	pos := st.Position
-	if pos <= snap.Serving {
-		return
-	}
-	behind := snap.Issued - snap.Serving
-	dist := pos - snap.Serving - 1
-	ahead := dist
-	if behind > 0 && uint64(snap.Waiting) < behind {
-		ahead = uint64(float64(dist) * float64(snap.Waiting) / float64(behind))
-	}
-	st.Ahead = ahead
-	rate := snap.rate
-	if rate == 0 {
-		rate = float64(r.policy.Load().PerMinute) / 60
-	}
-	if rate > 0 {
-		mid := float64(ahead+1) / rate
-		st.ETALow = int(mid * 0.75)
-		st.ETAHigh = int(math.Ceil(mid * 1.35))
-		waited := now.Sub(t.IssuedAt).Seconds()
-		if waited > 0 && !t.IssuedAt.IsZero() {
-			st.Progress = int(100 * waited / (waited + mid))
-		}
-	}
-	st.PollAfterMS = r.pollAfter(ahead)
-	if rate > 0 && float64(ahead)/rate < 2*time.Duration(r.poll.Load()).Seconds() {
-		st.PollAfterMS = r.pollAfter(1)
-	}
 }
 
 // pollAfter is the interval a page should wait: the room's poll interval,
