@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"context"
 	"math"
 	"sync/atomic"
 	"time"
@@ -34,11 +35,13 @@ type Events struct {
 	Immediate, Claimed uint64
 	// Released are holds returned to stock by the origin's answer.
 	Released uint64
+	// Revoked are sessions the origin ended (X-Anteroom-Command: revoke).
+	Revoked uint64
 }
 
 // events is Events as the engine counts them.
 type events struct {
-	arrivals, immediate, claimed, released atomic.Uint64
+	arrivals, immediate, claimed, released, revoked atomic.Uint64
 }
 
 // Events returns what this node counted for the room.
@@ -48,7 +51,14 @@ func (r *Room) Events() Events {
 		Immediate: r.events.immediate.Load(),
 		Claimed:   r.events.claimed.Load(),
 		Released:  r.events.released.Load(),
+		Revoked:   r.events.revoked.Load(),
 	}
+}
+
+// Revoke ends a session because the origin said so: End, counted.
+func (r *Room) Revoke(ctx context.Context, sid string) error {
+	r.events.revoked.Add(1)
+	return r.End(ctx, sid)
 }
 
 // Overview is the room as operators see it, from the counters the last
@@ -60,12 +70,12 @@ type Overview struct {
 	// store's last failure, nil when it answered.
 	At  time.Time
 	Err error
-	// AdmittedPerSecond is the admission rate measured over the last
-	// minute; 0 while less than ten seconds are known.
+	// AdmittedPerSecond is the admission rate, smoothed over about a
+	// minute and a half (eta.go); 0 while not known.
 	AdmittedPerSecond float64
-	// ETASeconds is how long a newcomer would wait now: everyone in line
-	// and called, at the measured rate (the configured one until it is
-	// known); 0 when nobody waits.
+	// ETASeconds is how long a newcomer would wait now: the middle of the
+	// range the waiting page would show them (eta.go); 0 when nobody
+	// waits.
 	ETASeconds int
 	Policy     Policy
 	Schedule   Schedule
@@ -80,20 +90,14 @@ func (r *Room) Overview() Overview {
 		Counters:          snap.Counters,
 		At:                snap.at,
 		Err:               snap.err,
-		AdmittedPerSecond: snap.rate,
+		AdmittedPerSecond: snap.eta.admitRate,
 		Policy:            *r.policy.Load(),
 		Schedule:          *r.sched.Load(),
 		Stocked:           r.units.Load() > 0,
 	}
 	o.State = r.roomState(&o.Schedule, snap)
-	if ahead := snap.Waiting + snap.Called; ahead > 0 {
-		rate := snap.rate
-		if rate == 0 {
-			rate = float64(o.Policy.PerMinute) / 60
-		}
-		if rate > 0 {
-			o.ETASeconds = int(math.Ceil(float64(ahead+1) / rate))
-		}
+	if mid, _, ok := r.newcomerWait(snap); ok {
+		o.ETASeconds = int(math.Ceil(mid))
 	}
 	return o
 }
