@@ -20,6 +20,9 @@ WARMUP=${WARMUP:-2s}
 STORE=${STORE:-memory}
 REDIS_ADDR=${REDIS_ADDR:-127.0.0.1:6379}
 KEEP_TMP=${KEEP_TMP:-0}
+SCENARIOS=${SCENARIOS:-a b c}
+ANTEROOM_BIN=${ANTEROOM_BIN:-}
+ANTEROOM_ENV=${ANTEROOM_ENV:-}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -57,6 +60,13 @@ command -v go >/dev/null || die "go not found; it builds anteroom"
 duration_s=$(seconds "$DURATION") && ((duration_s > 0)) || die "DURATION must be like 10s, 2m; got '$DURATION'"
 warmup_s=$(seconds "$WARMUP") || die "WARMUP must be like 2s, or 0; got '$WARMUP'"
 case $STORE in memory | redis) ;; *) die "STORE must be memory or redis, got '$STORE'" ;; esac
+for sc in $SCENARIOS; do
+	case $sc in a | b | c) ;; *) die "SCENARIOS must list a, b and/or c; got '$SCENARIOS'" ;; esac
+done
+[[ -z $ANTEROOM_BIN || -x $ANTEROOM_BIN ]] || die "ANTEROOM_BIN '$ANTEROOM_BIN' is not an executable"
+for kv in $ANTEROOM_ENV; do
+	[[ $kv =~ ^(GOGC|GOMEMLIMIT|GOMAXPROCS|GODEBUG)=[^[:space:]]+$ ]] || die "ANTEROOM_ENV takes GOGC=, GOMEMLIMIT=, GOMAXPROCS= or GODEBUG= settings; got '$kv'"
+done
 
 # ---- processes and cleanup --------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/anteroom-bench.XXXXXX")
@@ -124,7 +134,12 @@ wait_http() {
 
 # ---- 2. build ---------------------------------------------------------------
 say "building anteroom and the bench helper in $tmp"
-"$root/scripts/build.sh" "$tmp/anteroom" bench >&2 || die "scripts/build.sh failed"
+if [[ -n $ANTEROOM_BIN ]]; then
+	# Another build (an older commit, say), to compare two builds run by run.
+	cp "$ANTEROOM_BIN" "$tmp/anteroom"
+else
+	"$root/scripts/build.sh" "$tmp/anteroom" bench >&2 || die "scripts/build.sh failed"
+fi
 (cd "$root" && CGO_ENABLED=0 go build -o "$tmp/helper" ./bench/helper) || die "building bench/helper failed"
 helper=$tmp/helper
 
@@ -265,8 +280,10 @@ rooms:
     session_duration: 24h
 EOF
 secret=$("$tmp/anteroom" keygen)
-# Go's defaults: GOMAXPROCS is every core, as nginx's worker_processes auto.
-env -u GOMAXPROCS -u GOGC -u GOMEMLIMIT -u GODEBUG ANTEROOM_SECRET="$secret" \
+# Go's defaults: GOMAXPROCS is every core, as nginx's worker_processes auto;
+# ANTEROOM_ENV may set the runtime's knobs to measure them.
+# shellcheck disable=SC2086 # ANTEROOM_ENV is a list of checked NAME=VALUE words
+env -u GOMAXPROCS -u GOGC -u GOMEMLIMIT -u GODEBUG ANTEROOM_SECRET="$secret" $ANTEROOM_ENV \
 	"$tmp/anteroom" serve -config "$tmp/anteroom.yaml" >"$tmp/anteroom.log" 2>&1 &
 ar_pid=$!
 pids+=("$ar_pid")
@@ -395,12 +412,16 @@ scenario() { # key title anteroom-url anteroom-header
 
 say "rounds: $ROUNDS x $DURATION per side (warm-up $WARMUP), wrk -t$THREADS -c$CONNECTIONS, store $STORE"
 rss_before=-1 rss_after=-1
-scenario a "admitted: GET / with a session cookie, vs nginx proxy GET /" "$ar/" "Cookie: $session_cookie"
-scenario b "waiting: GET /.anteroom/status with a ticket cookie, vs nginx proxy GET /" "$ar/.anteroom/status?room=full" "Cookie: $ticket_cookie"
-scenario c "arrivals: GET /full/ without cookies (full room), vs nginx proxy GET /" "$ar/full/" ""
+for sc in $SCENARIOS; do
+	case $sc in
+	a) scenario a "admitted: GET / with a session cookie, vs nginx proxy GET /" "$ar/" "Cookie: $session_cookie" ;;
+	b) scenario b "waiting: GET /.anteroom/status with a ticket cookie, vs nginx proxy GET /" "$ar/.anteroom/status?room=full" "Cookie: $ticket_cookie" ;;
+	c) scenario c "arrivals: GET /full/ without cookies (full room), vs nginx proxy GET /" "$ar/full/" "" ;;
+	esac
+done
 
 # ---- the report ---------------------------------------------------------------
-echo "$("$tmp/anteroom" version 2>&1 | head -n 1) (store $STORE, GOMAXPROCS unset) vs $("$NGINX" -v 2>&1 | sed 's/^nginx version: //') (worker_processes auto); origin nginx, 1 worker, 1 KiB page"
+echo "$("$tmp/anteroom" version 2>&1 | head -n 1) (store $STORE, GOMAXPROCS unset${ANTEROOM_ENV:+, $ANTEROOM_ENV}) vs $("$NGINX" -v 2>&1 | sed 's/^nginx version: //') (worker_processes auto); origin nginx, 1 worker, 1 KiB page"
 echo "$(nproc) cores; $ROUNDS interleaved rounds of $DURATION per side; wrk -t$THREADS -c$CONNECTIONS; medians"
 echo
 rc=0
