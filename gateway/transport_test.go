@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttputil"
 )
 
 // scriptedOrigin is an origin that reads each request's header block and
@@ -317,5 +318,53 @@ func TestAdmittedRequestDoesNotAllocate(t *testing.T) {
 	serve() // fill the pools
 	if allocs := testing.AllocsPerRun(500, serve); allocs > 0 {
 		t.Errorf("an admitted request allocates %v times, want 0", allocs)
+	}
+}
+
+// BenchmarkOriginAnswer is the round trip alone, for answers of each kind:
+// read whole (small, with a length), and streamed (large, or chunked). The
+// origin is a fasthttp server on an in-memory listener.
+func BenchmarkOriginAnswer(b *testing.B) {
+	for _, tc := range []struct {
+		name    string
+		size    int
+		chunked bool
+	}{
+		{"whole/1KiB", 1 << 10, false},
+		{"streamed/256KiB", 256 << 10, false},
+		{"streamed/chunked-1KiB", 1 << 10, true},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			body := bytes.Repeat([]byte("x"), tc.size)
+			ln := fasthttputil.NewInmemoryListener()
+			origin := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+				if tc.chunked {
+					ctx.SetBodyStream(bytes.NewReader(body), -1)
+					return
+				}
+				ctx.SetBody(body)
+			}}
+			go origin.Serve(ln)
+			b.Cleanup(func() { origin.Shutdown(); ln.Close() })
+			hc, err := newOriginClient(testConfig("http://origin.test").Origin)
+			if err != nil {
+				b.Fatal(err)
+			}
+			hc.Dial = func(string) (net.Conn, error) { return ln.Dial() }
+			var req fasthttp.Request
+			req.SetRequestURI("http://origin.test/x")
+			var resp fasthttp.Response
+			b.SetBytes(int64(tc.size))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := roundTripOrigin(hc, &req, &resp, time.Now().Add(time.Second), time.Second); err != nil {
+					b.Fatal(err)
+				}
+				if err := resp.BodyWriteTo(io.Discard); err != nil {
+					b.Fatal(err)
+				}
+				resp.Reset() // ends a stream: the connection goes back
+			}
+		})
 	}
 }
