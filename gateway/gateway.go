@@ -283,11 +283,13 @@ func newOriginClient(o config.Origin) (*fasthttp.HostClient, error) {
 		ReadBufferSize: 32 << 10,
 		// Each read after the headers gets the timeout anew, so a large
 		// answer to a slow client is not cut off at origin.timeout.
-		Dial:                     originDialer(o.Timeout),
-		ReadTimeout:              o.Timeout,
-		WriteTimeout:             o.Timeout,
-		MaxConnWaitTimeout:       o.Timeout,
-		StreamResponseBody:       true,
+		Dial:               originDialer(o.Timeout),
+		ReadTimeout:        o.Timeout,
+		WriteTimeout:       o.Timeout,
+		MaxConnWaitTimeout: o.Timeout,
+		// Small answers are read whole, large ones streamed, by our own
+		// round trip (transport.go).
+		Transport:                originTransport{},
 		DisablePathNormalizing:   true,
 		NoDefaultUserAgentHeader: true,
 		// Headers go to the origin as the client spelled them.
