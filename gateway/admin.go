@@ -39,10 +39,12 @@ func (g *Gateway) readiness(ctx context.Context) []readyReason {
 	var reasons []readyReason
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := g.store.Ping(pctx); err != nil {
+	// Every room's engine is over the gateway's one store: asking through
+	// the first asks the store once.
+	if err := g.roomList()[0].engine.Ping(pctx); err != nil {
 		reasons = append(reasons, readyReason{"store unreachable", err})
 	}
-	for _, r := range g.rooms {
+	for _, r := range g.roomList() {
 		if _, err := r.engine.Counters(); err != nil {
 			reasons = append(reasons, readyReason{"room " + r.name + ": store unreachable", err})
 		} else if err := r.engine.StockProblem(); err != nil {
@@ -126,6 +128,9 @@ func (g *Gateway) adminHandler(token string) fasthttp.RequestHandler {
 		if !authorized(ctx) {
 			ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="anteroom admin"`)
 			g.plainError(ctx, fasthttp.StatusUnauthorized, "Missing or wrong bearer token.")
+			return
+		}
+		if g.serveSteer(ctx) {
 			return
 		}
 		g.plainError(ctx, fasthttp.StatusNotFound, "Not found.")
