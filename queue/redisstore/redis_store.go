@@ -1,4 +1,4 @@
-package queue
+package redisstore
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/anteroom/anteroom/queue"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -74,15 +75,15 @@ func notRun(err error) bool {
 }
 
 // Open implements Store.
-func (s *RedisStore) Open(ctx context.Context, room string, random bool, seed uint64, now time.Time) (Opening, error) {
+func (s *RedisStore) Open(ctx context.Context, room string, random bool, seed uint64, now time.Time) (queue.Opening, error) {
 	r := s.room(room)
 	v, err := scriptOpen.Run(ctx, s.client, r.keys, now.UnixMicro(), now.UnixNano(), boolArg(random), seed).Result()
 	if err != nil {
-		return Opening{}, fmt.Errorf("opening room %s: %w", room, err)
+		return queue.Opening{}, fmt.Errorf("opening room %s: %w", room, err)
 	}
 	c, err := parseCounters(v)
 	if err != nil {
-		return Opening{}, fmt.Errorf("opening room %s: %w", room, err)
+		return queue.Opening{}, fmt.Errorf("opening room %s: %w", room, err)
 	}
 	r.heard(c)
 	return c.Opening, nil
@@ -100,7 +101,7 @@ func (s *RedisStore) Claim(ctx context.Context, room string, n uint64, sid strin
 		got, _ := v[1].(string)
 		return got, nil
 	case code == 2:
-		return "", ErrForfeited // its session has ended since
+		return "", queue.ErrForfeited // its session has ended since
 	case code == 3 && len(v) == 2:
 		c, err := parseCounters(v[1])
 		if err != nil {
@@ -108,15 +109,15 @@ func (s *RedisStore) Claim(ctx context.Context, room string, n uint64, sid strin
 		}
 		r.heard(c)
 		if !c.Opening.Opened || c.Opening.Position(n) > c.Serving {
-			return "", ErrNotCalled
+			return "", queue.ErrNotCalled
 		}
-		return "", ErrForfeited
+		return "", queue.ErrForfeited
 	}
 	return "", fmt.Errorf("claiming ticket %d of room %s: unexpected reply %v", n, room, v)
 }
 
 // AdmitDirect implements Store.
-func (s *RedisStore) AdmitDirect(ctx context.Context, room, sid string, p Policy, now time.Time) (bool, error) {
+func (s *RedisStore) AdmitDirect(ctx context.Context, room, sid string, p queue.Policy, now time.Time) (bool, error) {
 	r := s.room(room)
 	ok, err := scriptAdmitDirect.Run(ctx, s.client, r.keys, now.UnixMicro(), sid, p.MaxActive, p.PerMinute, p.Burst,
 		sessionLife(p), p.ClaimWindow.Microseconds(), endedLife(p)).Int64()
@@ -128,11 +129,11 @@ func (s *RedisStore) AdmitDirect(ctx context.Context, room, sid string, p Policy
 
 // sessionLife is how long the store keeps a session after its last
 // refresh, in microseconds.
-func sessionLife(p Policy) int64 { return (p.SessionTTL + SessionGrace).Microseconds() }
+func sessionLife(p queue.Policy) int64 { return (p.SessionTTL + queue.SessionGrace).Microseconds() }
 
 // endedLife is how long the store keeps an ended session, in microseconds:
 // as long as a token of it could be valid.
-func endedLife(p Policy) int64 { return (p.SessionTTL + EndedSlack).Microseconds() }
+func endedLife(p queue.Policy) int64 { return (p.SessionTTL + queue.EndedSlack).Microseconds() }
 
 // Refresh implements Store.
 func (s *RedisStore) Refresh(ctx context.Context, room string, sids []string, now time.Time) error {
@@ -213,7 +214,7 @@ func (s *RedisStore) Leave(ctx context.Context, room string, n uint64) error {
 
 // EndedSince implements Store: a plain read of the ended set, which the
 // scripts keep ordered by when each session ended.
-func (s *RedisStore) EndedSince(ctx context.Context, room string, since time.Time) ([]Ended, error) {
+func (s *RedisStore) EndedSince(ctx context.Context, room string, since time.Time) ([]queue.Ended, error) {
 	r := s.room(room)
 	zs, err := s.client.ZRangeByScoreWithScores(ctx, r.keys[keyEnded], &redis.ZRangeBy{
 		Min: fmt.Sprintf("%d", since.UnixMicro()),
@@ -222,23 +223,23 @@ func (s *RedisStore) EndedSince(ctx context.Context, room string, since time.Tim
 	if err != nil {
 		return nil, fmt.Errorf("listing ended sessions of room %s: %w", room, err)
 	}
-	out := make([]Ended, len(zs))
+	out := make([]queue.Ended, len(zs))
 	for i, z := range zs {
-		out[i] = Ended{ID: z.Member.(string), At: time.UnixMicro(int64(z.Score))}
+		out[i] = queue.Ended{ID: z.Member.(string), At: time.UnixMicro(int64(z.Score))}
 	}
 	return out, nil
 }
 
 // Counters implements Store.
-func (s *RedisStore) Counters(ctx context.Context, room string) (Counters, error) {
+func (s *RedisStore) Counters(ctx context.Context, room string) (queue.Counters, error) {
 	r := s.room(room)
 	v, err := scriptCounters.Run(ctx, s.client, r.keys).Result()
 	if err != nil {
-		return Counters{}, fmt.Errorf("reading counters of room %s: %w", room, err)
+		return queue.Counters{}, fmt.Errorf("reading counters of room %s: %w", room, err)
 	}
 	c, err := parseCounters(v)
 	if err != nil {
-		return Counters{}, fmt.Errorf("reading counters of room %s: %w", room, err)
+		return queue.Counters{}, fmt.Errorf("reading counters of room %s: %w", room, err)
 	}
 	r.heard(c)
 	return c, nil
@@ -246,7 +247,7 @@ func (s *RedisStore) Counters(ctx context.Context, room string) (Counters, error
 
 // openingID names an opening as the scripts do: its instant and its seed.
 // An opening never changes, unless Redis lost it and the room opened again.
-func openingID(o Opening) string {
+func openingID(o queue.Opening) string {
 	if !o.Opened {
 		return ""
 	}
@@ -261,10 +262,10 @@ func boolArg(b bool) int {
 }
 
 // parseCounters reads the reply of the scripts' counters().
-func parseCounters(v any) (Counters, error) {
+func parseCounters(v any) (queue.Counters, error) {
 	a, ok := v.([]any)
 	if !ok || len(a) != 18 {
-		return Counters{}, fmt.Errorf("unexpected counters %v", v)
+		return queue.Counters{}, fmt.Errorf("unexpected counters %v", v)
 	}
 	var bad error
 	i := func(k int) int64 {
@@ -281,7 +282,7 @@ func parseCounters(v any) (Counters, error) {
 		}
 		return s
 	}
-	c := Counters{
+	c := queue.Counters{
 		Issued:   uint64(i(0)),
 		Serving:  uint64(i(1)),
 		Active:   int(i(2)),
@@ -292,15 +293,15 @@ func parseCounters(v any) (Counters, error) {
 	if i(6) == 1 {
 		at, err := strconv.ParseInt(str(7), 10, 64)
 		if err != nil {
-			return Counters{}, fmt.Errorf("unexpected opening instant %q", str(7))
+			return queue.Counters{}, fmt.Errorf("unexpected opening instant %q", str(7))
 		}
 		seed, err := strconv.ParseUint(str(10), 10, 64)
 		if err != nil {
-			return Counters{}, fmt.Errorf("unexpected opening seed %q", str(10))
+			return queue.Counters{}, fmt.Errorf("unexpected opening seed %q", str(10))
 		}
-		c.Opening = Opening{Opened: true, At: time.Unix(0, at).UTC(), PrequeueEnd: uint64(i(8)), Random: i(9) == 1, Seed: seed}
+		c.Opening = queue.Opening{Opened: true, At: time.Unix(0, at).UTC(), PrequeueEnd: uint64(i(8)), Random: i(9) == 1, Seed: seed}
 	}
-	c.Stock = Stock{Set: i(11) == 1, Units: int(i(12)), Held: int(i(13)), Sold: int(i(14))}
-	c.Outcomes = Outcomes{Forfeited: uint64(i(15)), Abandoned: uint64(i(16)), Left: uint64(i(17))}
+	c.Stock = queue.Stock{Set: i(11) == 1, Units: int(i(12)), Held: int(i(13)), Sold: int(i(14))}
+	c.Outcomes = queue.Outcomes{Forfeited: uint64(i(15)), Abandoned: uint64(i(16)), Left: uint64(i(17))}
 	return c, bad
 }
