@@ -14,6 +14,7 @@ import (
 
 	"github.com/anteroom/anteroom/internal/redistest"
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/redisstore"
 	"github.com/anteroom/anteroom/token"
 )
 
@@ -30,7 +31,7 @@ func benchGateway(b *testing.B, maxActive int) *Gateway {
 func benchStores(b *testing.B, run func(b *testing.B, store queue.Store)) {
 	b.Run("store=memory", func(b *testing.B) { run(b, queue.NewMemoryStore()) })
 	b.Run("store=redis", func(b *testing.B) {
-		s, err := queue.NewRedisStore(context.Background(), queue.RedisOptions{Addrs: []string{redistest.Start(b).Addr}})
+		s, err := redisstore.NewRedisStore(context.Background(), redisstore.RedisOptions{Addrs: []string{redistest.Start(b).Addr}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/internal/redistest"
-	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/redisstore"
 )
 
 // redisNodes starts n gateway nodes on loopback, each with its own
@@ -21,7 +21,7 @@ func redisNodes(t *testing.T, cfg *config.Config, addrs []string, n int) []*test
 	prefix := "t" + strings.ReplaceAll(t.Name(), "/", "-")
 	nodes := make([]*testGateway, n)
 	for i := range nodes {
-		store, err := queue.NewRedisStore(context.Background(), queue.RedisOptions{
+		store, err := redisstore.NewRedisStore(context.Background(), redisstore.RedisOptions{
 			Addrs: addrs, KeyPrefix: prefix,
 			// A stopped Redis refuses connections at once; these bound a
 			// hung one, and leave room for a machine under load.

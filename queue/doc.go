@@ -20,18 +20,19 @@
 // called, when a session or a call expires, the admission bucket, the stock
 // — are written twice, because they must run where the state is: in Go
 // under MemoryStore's lock (memory.go, memory_index.go, waiting.go,
-// stock_memory.go), and in Lua inside Redis (redis_scripts.go,
-// redis_stock_scripts.go), where one script run is one atomic step; a Go
-// copy of the rule run between Redis round trips would let another node's
-// step come in between. The exceptions stay in Go alone: the lottery's
-// permutation needs 64-bit integers Lua does not have, so RedisStore.Advance
-// sends the ticket numbers it needs (redis_advance.go); and the lengths of
-// time every store must agree on (SessionGrace, EndedSlack, HoldKeep) are
-// Go constants that the Redis store passes to its scripts or checks its
-// scripts against. One rule is the Redis store's alone: a ticket handed
-// out is pending until its node confirms a shopper got it, because Redis
-// arrivals are group-committed and a lost reply must not leave tickets
-// that hold slots (redis_join.go); the memory store cannot lose a reply.
+// stock_memory.go), and in Lua inside Redis (package redisstore:
+// redis_scripts.go, redis_stock_scripts.go), where one script run is one
+// atomic step; a Go copy of a rule run between Redis round trips would let
+// another node's step come in between. The exceptions stay in Go alone: the
+// lottery's permutation needs 64-bit integers Lua does not have, so the
+// Redis store's Advance sends the ticket numbers it needs
+// (redisstore/redis_advance.go); and the lengths of time every store must
+// agree on (SessionGrace, EndedSlack, HoldKeep) are Go constants that the
+// Redis store passes to its scripts or checks its scripts against.
+// One rule is the Redis store's alone: a ticket handed out is pending until
+// its node confirms a shopper got it, because Redis arrivals are
+// group-committed and a lost reply must not leave tickets that hold slots
+// (redisstore/redis_join.go); the memory store cannot lose a reply.
 //
 // So that the two copies cannot drift, each rule is stated once and run
 // against both stores, in package storetest: the conformance cases, and for
@@ -39,8 +40,8 @@
 // bucket's refill, and how long sessions, ended sessions, calls and holds
 // last — one table of boundary cases each (storetest/rules.go). The counts
 // kept by different means on each side are held together by differential
-// tests (the line's count in redis_flat_test.go, the memory store against a
-// plain reference in memory_ref_test.go).
+// tests (the line's count in redisstore/redis_flat_test.go, the memory
+// store against a plain reference in memory_ref_test.go).
 //
 // The memory store's save file has a format of its own (stateformat.go),
 // versioned and checked field by field on load (statecheck.go), so that

@@ -29,7 +29,6 @@ type OverrideStore interface {
 
 var (
 	_ OverrideStore = (*MemoryStore)(nil)
-	_ OverrideStore = (*RedisStore)(nil)
 	_ OverrideStore = (*bounded)(nil)
 )
 
@@ -39,11 +38,11 @@ var (
 const (
 	MaxOverrideKey   = 64
 	MaxOverrideValue = 1024
-	maxOverrides     = 64 // keys per room
+	MaxOverrides     = 64 // keys per room
 )
 
-// checkOverride refuses a key or value no gateway writes.
-func checkOverride(key, value string) error {
+// CheckOverride refuses a key or value no gateway writes.
+func CheckOverride(key, value string) error {
 	switch {
 	case key == "" || len(key) > MaxOverrideKey || strings.ContainsAny(key, "~ \t\r\n"):
 		return fmt.Errorf("override key %q: empty, longer than %d bytes, or holding \"~\" or a space", key, MaxOverrideKey)
@@ -81,7 +80,7 @@ func (s *MemoryStore) Overrides(_ context.Context, room string) (map[string]stri
 // SetOverrides implements OverrideStore.
 func (s *MemoryStore) SetOverrides(_ context.Context, room string, set map[string]string, del []string) (uint64, error) {
 	for k, v := range set {
-		if err := checkOverride(k, v); err != nil {
+		if err := CheckOverride(k, v); err != nil {
 			return 0, err
 		}
 	}
@@ -101,8 +100,8 @@ func (s *MemoryStore) SetOverrides(_ context.Context, room string, set map[strin
 	for k, v := range set {
 		o.Values[k] = v
 	}
-	if len(o.Values) > maxOverrides {
-		return 0, fmt.Errorf("room %s: more than %d overrides", room, maxOverrides)
+	if len(o.Values) > MaxOverrides {
+		return 0, fmt.Errorf("room %s: more than %d overrides", room, MaxOverrides)
 	}
 	o.Version++
 	return o.Version, nil
@@ -144,11 +143,11 @@ func (s *MemoryStore) restoreOverrides(saved map[string]*memOverrides) error {
 			return &StateError{Room: name, Field: "Overrides", Problem: "not a room name"}
 		case o == nil:
 			continue
-		case len(o.Values) > maxOverrides:
-			return &StateError{Room: name, Field: "Overrides", Problem: fmt.Sprintf("%d keys, more than %d", len(o.Values), maxOverrides)}
+		case len(o.Values) > MaxOverrides:
+			return &StateError{Room: name, Field: "Overrides", Problem: fmt.Sprintf("%d keys, more than %d", len(o.Values), MaxOverrides)}
 		}
 		for k, v := range o.Values {
-			if err := checkOverride(k, v); err != nil {
+			if err := CheckOverride(k, v); err != nil {
 				return &StateError{Room: name, Field: "Overrides", Problem: err.Error()}
 			}
 		}

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // testOverrides runs the same cases on every OverrideStore.
@@ -53,17 +52,6 @@ func testOverrides(t *testing.T, s OverrideStore) {
 }
 
 func TestMemoryOverrides(t *testing.T) { testOverrides(t, NewMemoryStore()) }
-
-func TestRedisOverrides(t *testing.T) {
-	testOverrides(t, newRedisStore(t, startRedis(t), t.Name(), false))
-}
-
-// TestBoundedOverrides: the timeout wrapper the gateway puts on every
-// store passes the overrides through.
-func TestBoundedOverrides(t *testing.T) {
-	s := Bounded(newRedisStore(t, startRedis(t), t.Name(), false), time.Second).(OverrideStore)
-	testOverrides(t, s)
-}
 
 // TestOverridesSurviveRestart: the memory store's overrides are saved
 // with its state, so they outlive a node's restart.

@@ -3,7 +3,6 @@ package queue
 import (
 	"context"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -12,12 +11,6 @@ import (
 // on a stock too large to run out.
 
 func BenchmarkMemoryHold(b *testing.B) { benchHold(b, NewMemoryStore()) }
-
-// BenchmarkRedisHold is one round trip to a real Redis over loopback plus
-// the hold script's work.
-func BenchmarkRedisHold(b *testing.B) {
-	benchHold(b, newRedisStore(b, startRedis(b), "bench", false))
-}
 
 func benchHold(b *testing.B, s Store) {
 	ctx := context.Background()
@@ -34,31 +27,5 @@ func benchHold(b *testing.B, s Store) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "holds/s")
-}
-
-// BenchmarkRedisHoldParallel is the same from many goroutines at once, as
-// a busy gateway sends them: what one Redis serves, rather than one
-// round trip's latency.
-func BenchmarkRedisHoldParallel(b *testing.B) {
-	s := newRedisStore(b, startRedis(b), "bench", false)
-	ctx := context.Background()
-	if _, err := s.InitStock(ctx, rm, 1<<40, start); err != nil {
-		b.Fatal(err)
-	}
-	exp := start.Add(10 * time.Minute)
-	var next atomic.Int64
-	b.ReportAllocs()
-	b.SetParallelism(16)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			id := strconv.FormatInt(next.Add(1), 10)
-			if _, err := s.Hold(ctx, rm, "s"+id, "h"+id, 1, exp, start); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "holds/s")
 }

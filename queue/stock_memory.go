@@ -208,8 +208,8 @@ func (r *memRoom) lived() bool {
 		len(r.Sessions) > 0 || len(r.Ended) > 0 || len(r.Calls) > 0 || len(r.Claims) > 0
 }
 
-// checkUnits refuses a stock figure no shop has.
-func checkUnits(room string, units int) error {
+// CheckUnits refuses a stock figure no shop has.
+func CheckUnits(room string, units int) error {
 	if units < 0 {
 		return fmt.Errorf("setting stock of room %s: %d units", room, units)
 	}
@@ -218,7 +218,7 @@ func checkUnits(room string, units int) error {
 
 // InitStock implements Store.
 func (s *MemoryStore) InitStock(_ context.Context, room string, units int, now time.Time) (Stock, error) {
-	if err := checkUnits(room, units); err != nil {
+	if err := CheckUnits(room, units); err != nil {
 		return Stock{}, err
 	}
 	s.mu.Lock()
@@ -233,7 +233,7 @@ func (s *MemoryStore) InitStock(_ context.Context, room string, units int, now t
 
 // SetStock implements Store.
 func (s *MemoryStore) SetStock(_ context.Context, room string, units int, now time.Time) (Stock, error) {
-	if err := checkUnits(room, units); err != nil {
+	if err := CheckUnits(room, units); err != nil {
 		return Stock{}, err
 	}
 	s.mu.Lock()

@@ -17,6 +17,7 @@ import (
 	"github.com/anteroom/anteroom/gateway"
 	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/redisstore"
 	"github.com/anteroom/anteroom/token"
 )
 
@@ -158,13 +159,13 @@ func openStore(cfg *config.Config, log *slog.Logger, discardState bool) (queue.S
 		return s, func() error { return s.Save(file) }, nil
 	case config.BackendRedis:
 		rc := cfg.Store.Redis
-		o := queue.RedisOptions{Addrs: rc.Addrs, KeyPrefix: rc.KeyPrefix}
+		o := redisstore.RedisOptions{Addrs: rc.Addrs, KeyPrefix: rc.KeyPrefix}
 		if rc.PasswordEnv != "" {
 			o.Password = os.Getenv(rc.PasswordEnv)
 		}
 		// go-redis reports its own reconnects; they belong in our log.
 		redis.SetLogger(redisLogger{log})
-		s, err := queue.NewRedisStore(context.Background(), o)
+		s, err := redisstore.NewRedisStore(context.Background(), o)
 		if err != nil {
 			return nil, nil, err
 		}

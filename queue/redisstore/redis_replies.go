@@ -1,9 +1,11 @@
-package queue
+package redisstore
 
 import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
 // The replies of the Lua scripts, decoded in one place. A script answers
@@ -67,18 +69,18 @@ func (f *fields) has(name string) bool {
 }
 
 // decodeCounters reads the scripts' counters().
-func decodeCounters(v any) (Counters, error) {
+func decodeCounters(v any) (queue.Counters, error) {
 	f := replyFields("counters", v)
-	c := Counters{
+	c := queue.Counters{
 		Issued:   uint64(f.int("issued")),
 		Serving:  uint64(f.int("serving")),
 		Active:   int(f.int("active")),
 		Called:   int(f.int("called")),
 		Waiting:  int(f.int("waiting")),
 		Admitted: uint64(f.int("admitted")),
-		Stock: Stock{Set: f.int("stock_set") == 1, Units: int(f.int("stock_units")),
+		Stock: queue.Stock{Set: f.int("stock_set") == 1, Units: int(f.int("stock_units")),
 			Held: int(f.int("stock_held")), Sold: int(f.int("stock_sold"))},
-		Outcomes: Outcomes{Forfeited: uint64(f.int("forfeited")), Abandoned: uint64(f.int("abandoned")),
+		Outcomes: queue.Outcomes{Forfeited: uint64(f.int("forfeited")), Abandoned: uint64(f.int("abandoned")),
 			Left: uint64(f.int("left"))},
 	}
 	if f.int("opened") == 1 {
@@ -92,11 +94,11 @@ func decodeCounters(v any) (Counters, error) {
 		if err != nil && f.err == nil {
 			f.err = fmt.Errorf("unexpected opening seed %q", f.str("seed"))
 		}
-		c.Opening = Opening{Opened: true, At: time.Unix(0, at).UTC(), PrequeueEnd: uint64(f.int("pq_end")),
+		c.Opening = queue.Opening{Opened: true, At: time.Unix(0, at).UTC(), PrequeueEnd: uint64(f.int("pq_end")),
 			Random: f.int("random") == 1, Seed: seed}
 	}
 	if f.err != nil {
-		return Counters{}, f.err
+		return queue.Counters{}, f.err
 	}
 	return c, nil
 }
@@ -121,7 +123,7 @@ func decodeJoin(v any) (joinReply, error) {
 // the counters to compute it from. luaSeen sends counters only with More.
 type moreReply struct {
 	More     bool
-	Counters Counters
+	Counters queue.Counters
 }
 
 func decodeMore(what string, v any) (moreReply, error) {
@@ -150,7 +152,7 @@ type claimReply struct {
 	Session string
 	// Counters come with notCalled: Go tells "not yet" from "too late" by
 	// the ticket's position, which needs the permutation.
-	Counters Counters
+	Counters queue.Counters
 }
 
 type claimCode int64

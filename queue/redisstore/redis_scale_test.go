@@ -1,4 +1,4 @@
-package queue
+package redisstore
 
 import (
 	"context"
@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/anteroom/anteroom/internal/benchscale"
+	"github.com/anteroom/anteroom/queue"
+	"github.com/redis/go-redis/v9"
 )
 
 // The Redis store as the sale grows: every script on the request path or
@@ -88,7 +88,7 @@ type scaleRoom struct {
 // scalePolicy keeps everything alive through the ops: sessions live 100
 // hours (more than the n·scaleStep over which the fill spreads them at
 // 1M), claims as long, tickets are never abandoned.
-var scalePolicy = Policy{MaxActive: 0, PerMinute: 240, Burst: 1000, SessionTTL: 100 * time.Hour,
+var scalePolicy = queue.Policy{MaxActive: 0, PerMinute: 240, Burst: 1000, SessionTTL: 100 * time.Hour,
 	ClaimWindow: 50 * time.Hour, AbandonAfter: 10000 * time.Hour}
 
 func newScaleRoom(b *testing.B, n int) *scaleRoom {
@@ -274,7 +274,7 @@ func BenchmarkRedisScale(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			roomy := with(p, func(p *Policy) { p.MaxActive, p.PerMinute, p.Burst = 1<<30, 60_000_000, 1<<20 })
+			roomy := with(p, func(p *queue.Policy) { p.MaxActive, p.PerMinute, p.Burst = 1<<30, 60_000_000, 1<<20 })
 			setServing := func(v uint64) {
 				if err := s.client.HSet(ctx, s.room(rm).keys[keyCounters], "serving", v).Err(); err != nil {
 					b.Fatal(err)
@@ -299,7 +299,7 @@ func BenchmarkRedisScale(b *testing.B) {
 			}
 			// A tick a second with nothing due and the room full: the
 			// line is counted at every one.
-			idle := with(p, func(p *Policy) { p.MaxActive = 0 })
+			idle := with(p, func(p *queue.Policy) { p.MaxActive = 0 })
 			fx.op(b, "advance-idle", scripts, func(b *testing.B, _ int) {
 				fx.now = fx.now.Add(time.Second)
 				mustAdvance(b, s, idle, fx.now)
@@ -313,7 +313,7 @@ func BenchmarkRedisScale(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			full := with(p, func(p *Policy) { p.MaxActive = c.Active + c.Called })
+			full := with(p, func(p *queue.Policy) { p.MaxActive = c.Active + c.Called })
 			perTick := int(time.Second / scaleStep)
 			filled := n
 			fx.now = fx.due.Add(-time.Second)
@@ -373,7 +373,7 @@ func BenchmarkRedisScale(b *testing.B) {
 							}
 						}
 						fx.now = fx.now.Add(time.Second)
-						mustAdvance(b, s, with(roomy, func(p *Policy) { p.Burst = 1000 }), fx.now)
+						mustAdvance(b, s, with(roomy, func(p *queue.Policy) { p.Burst = 1000 }), fx.now)
 						if called = redisCalled(b, s, rm); len(called) == 0 {
 							b.Fatal("set-up: nobody called")
 						}

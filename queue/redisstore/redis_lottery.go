@@ -1,4 +1,4 @@
-package queue
+package redisstore
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/anteroom/anteroom/queue"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -26,30 +27,30 @@ func (r *redisRoom) lotteryKey() string {
 	return strings.TrimSuffix(r.keys[keyCounters], keyNames[keyCounters]) + "lottery"
 }
 
-// Commit implements Store.
-func (s *RedisStore) Commit(ctx context.Context, room string, c Commitment) (Commitment, error) {
+// Commit implements queue.Store.
+func (s *RedisStore) Commit(ctx context.Context, room string, c queue.Commitment) (queue.Commitment, error) {
 	r := s.room(room)
 	arg := strconv.FormatInt(c.At.UnixNano(), 10) + ":" + c.Seed.String()
 	v, err := scriptCommit.Run(ctx, s.client, []string{r.lotteryKey()}, arg).Text()
 	if err != nil {
-		return Commitment{}, fmt.Errorf("committing to the lottery seed of room %s: %w", room, err)
+		return queue.Commitment{}, fmt.Errorf("committing to the lottery seed of room %s: %w", room, err)
 	}
 	got, err := parseCommitment(v)
 	if err != nil {
-		return Commitment{}, fmt.Errorf("committing to the lottery seed of room %s: %w", room, err)
+		return queue.Commitment{}, fmt.Errorf("committing to the lottery seed of room %s: %w", room, err)
 	}
 	return got, nil
 }
 
-func parseCommitment(v string) (Commitment, error) {
+func parseCommitment(v string) (queue.Commitment, error) {
 	at, seed, ok := strings.Cut(v, ":")
 	ns, err := strconv.ParseInt(at, 10, 64)
 	if !ok || err != nil {
-		return Commitment{}, fmt.Errorf("unexpected commitment %q", v)
+		return queue.Commitment{}, fmt.Errorf("unexpected commitment %q", v)
 	}
-	s, err := ParseSeed(seed)
+	s, err := queue.ParseSeed(seed)
 	if err != nil {
-		return Commitment{}, fmt.Errorf("unexpected commitment %q: %w", v, err)
+		return queue.Commitment{}, fmt.Errorf("unexpected commitment %q: %w", v, err)
 	}
-	return Commitment{Seed: s, At: time.Unix(0, ns).UTC()}, nil
+	return queue.Commitment{Seed: s, At: time.Unix(0, ns).UTC()}, nil
 }

@@ -1,4 +1,4 @@
-package queue
+package redisstore
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/anteroom/anteroom/internal/redistest"
+	"github.com/anteroom/anteroom/queue"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -20,38 +21,38 @@ func TestRedisStockRetriedAfterLostReply(t *testing.T) {
 	cases := []struct {
 		name   string
 		script *redis.Script
-		setup  func(*testing.T, Store)
-		op     func(Store) error
-		want   Stock
+		setup  func(*testing.T, queue.Store)
+		op     func(queue.Store) error
+		want   queue.Stock
 	}{
-		{"Hold", scriptHold, func(*testing.T, Store) {}, func(s Store) error {
+		{"Hold", scriptHold, func(*testing.T, queue.Store) {}, func(s queue.Store) error {
 			h, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start)
 			if err == nil && h.ID != "h-a" {
 				err = fmt.Errorf("got hold %+v, want h-a", h)
 			}
 			return err
-		}, Stock{Set: true, Units: 3, Held: 1}},
-		{"Confirm", scriptConfirm, func(t *testing.T, s Store) { mustHold(t, s, "a") }, func(s Store) error {
+		}, queue.Stock{Set: true, Units: 3, Held: 1}},
+		{"Confirm", scriptConfirm, func(t *testing.T, s queue.Store) { mustHold(t, s, "a") }, func(s queue.Store) error {
 			return s.Confirm(ctx, rm, "h-a", start)
-		}, Stock{Set: true, Units: 3, Sold: 1}},
-		{"Confirm of an expired hold", scriptConfirm, func(t *testing.T, s Store) { mustHold(t, s, "a") }, func(s Store) error {
+		}, queue.Stock{Set: true, Units: 3, Sold: 1}},
+		{"Confirm of an expired hold", scriptConfirm, func(t *testing.T, s queue.Store) { mustHold(t, s, "a") }, func(s queue.Store) error {
 			return s.Confirm(ctx, rm, "h-a", after)
-		}, Stock{Set: true, Units: 3, Sold: 1}},
-		{"Confirm counts one unit for its session", scriptConfirm, func(t *testing.T, s Store) { mustHold(t, s, "a") }, func(s Store) error {
+		}, queue.Stock{Set: true, Units: 3, Sold: 1}},
+		{"Confirm counts one unit for its session", scriptConfirm, func(t *testing.T, s queue.Store) { mustHold(t, s, "a") }, func(s queue.Store) error {
 			if err := s.Confirm(ctx, rm, "h-a", start); err != nil {
 				return err
 			}
 			// The second of two per session: the retry did not count twice.
 			_, err := s.Hold(ctx, rm, "a", "h-a2", 2, until, start)
 			return err
-		}, Stock{Set: true, Units: 3, Held: 1, Sold: 1}},
-		{"Release", scriptRelease, func(t *testing.T, s Store) { mustHold(t, s, "a") }, func(s Store) error {
+		}, queue.Stock{Set: true, Units: 3, Held: 1, Sold: 1}},
+		{"Release", scriptRelease, func(t *testing.T, s queue.Store) { mustHold(t, s, "a") }, func(s queue.Store) error {
 			return s.Release(ctx, rm, "h-a", start)
-		}, Stock{Set: true, Units: 3}},
-		{"SetStock", scriptSetStock, func(t *testing.T, s Store) { mustHold(t, s, "a") }, func(s Store) error {
+		}, queue.Stock{Set: true, Units: 3}},
+		{"SetStock", scriptSetStock, func(t *testing.T, s queue.Store) { mustHold(t, s, "a") }, func(s queue.Store) error {
 			_, err := s.SetStock(ctx, rm, 3, start)
 			return err
-		}, Stock{Set: true, Units: 3, Held: 1}},
+		}, queue.Stock{Set: true, Units: 3, Held: 1}},
 	}
 	px := newDropProxy(t, startRedis(t))
 	for _, tc := range cases {
@@ -107,7 +108,7 @@ func TestRedisStockAfterDataLoss(t *testing.T) {
 			if err := s.Confirm(ctx, rm, a.ID, start); err != nil {
 				t.Fatal(err)
 			}
-			wantStock(t, s, start, Stock{Set: true, Units: 10, Held: 2, Sold: 1})
+			wantStock(t, s, start, queue.Stock{Set: true, Units: 10, Held: 2, Sold: 1})
 
 			tc.lose(t, srv)
 			now := start.Add(30 * time.Second)
@@ -115,8 +116,8 @@ func TestRedisStockAfterDataLoss(t *testing.T) {
 			if got := mustAdvance(t, s, roomy, now); got.Stock.Set || !got.Opening.Opened {
 				t.Fatalf("Advance after the loss: got Stock %+v Opening %+v, want no figure and the opening put back", got.Stock, got.Opening)
 			}
-			wantStock(t, s, now, Stock{})
-			if _, err := s.Hold(ctx, rm, "d", "h-d", 1, now.Add(holdFor), now); !errors.Is(err, ErrNoStock) {
+			wantStock(t, s, now, queue.Stock{})
+			if _, err := s.Hold(ctx, rm, "d", "h-d", 1, now.Add(holdFor), now); !errors.Is(err, queue.ErrNoStock) {
 				t.Errorf("Hold after the loss: got %v, want ErrNoStock", err)
 			}
 			for name, n := range map[string]*RedisStore{"the node that saw the room": s, "a new node": fresh} {
@@ -126,16 +127,16 @@ func TestRedisStockAfterDataLoss(t *testing.T) {
 			}
 			// The shop sold b's unit while the store was gone; the store
 			// cannot count it.
-			if err := s.Confirm(ctx, rm, b.ID, now); !errors.Is(err, ErrHoldGone) {
+			if err := s.Confirm(ctx, rm, b.ID, now); !errors.Is(err, queue.ErrHoldGone) {
 				t.Errorf("Confirm with no figure: got %v, want ErrHoldGone", err)
 			}
-			wantStock(t, s, now, Stock{})
+			wantStock(t, s, now, queue.Stock{})
 
 			// What was sold so far is the operator's business: they count
 			// the orders at the shop (a and b: 2) and set the units LEFT
 			// (10 - 2 = 8). The store starts again from there, with
 			// nothing held or sold.
-			if st, err := s.SetStock(ctx, rm, 8, now); err != nil || st != (Stock{Set: true, Units: 8}) {
+			if st, err := s.SetStock(ctx, rm, 8, now); err != nil || st != (queue.Stock{Set: true, Units: 8}) {
 				t.Fatalf("SetStock after the loss: got %+v, %v", st, err)
 			}
 			if _, err := s.Hold(ctx, rm, "d", "h-d", 1, now.Add(holdFor), now); err != nil {
@@ -146,8 +147,8 @@ func TestRedisStockAfterDataLoss(t *testing.T) {
 			if err := fresh.Confirm(ctx, rm, c.ID, now); err != nil {
 				t.Errorf("Confirm of a hold from before the loss: %v", err)
 			}
-			wantStock(t, fresh, now, Stock{Set: true, Units: 8, Held: 1, Sold: 1})
-			if st, _ := fresh.InitStock(ctx, rm, 10, now); st != (Stock{Set: true, Units: 8, Held: 1, Sold: 1}) {
+			wantStock(t, fresh, now, queue.Stock{Set: true, Units: 8, Held: 1, Sold: 1})
+			if st, _ := fresh.InitStock(ctx, rm, 10, now); st != (queue.Stock{Set: true, Units: 8, Held: 1, Sold: 1}) {
 				t.Errorf("InitStock after the operator: got %+v, want the operator's figure kept", st)
 			}
 		})
@@ -171,7 +172,7 @@ func TestRedisStockNodeRemembersTheFigure(t *testing.T) {
 	if st := mustInitStock(t, s, 10); st.Set {
 		t.Errorf("InitStock after the loss: got %+v, want no figure", st)
 	}
-	if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until, start); !errors.Is(err, ErrNoStock) {
+	if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until, start); !errors.Is(err, queue.ErrNoStock) {
 		t.Errorf("Hold after the loss: got %v, want ErrNoStock", err)
 	}
 }
@@ -179,7 +180,7 @@ func TestRedisStockNodeRemembersTheFigure(t *testing.T) {
 // TestRedisHoldKeepMatches: the scripts keep an ended hold's record as
 // long as MemoryStore does.
 func TestRedisHoldKeepMatches(t *testing.T) {
-	if want := fmt.Sprintf("local KEEP = %d ", HoldKeep.Microseconds()); !strings.Contains(luaStockPrelude, want) {
+	if want := fmt.Sprintf("local KEEP = %d ", queue.HoldKeep.Microseconds()); !strings.Contains(luaStockPrelude, want) {
 		t.Errorf("luaStockPrelude does not say %q", want)
 	}
 }

@@ -1,10 +1,11 @@
-package queue
+package redisstore
 
 import (
 	"context"
 	"fmt"
 	"strconv"
 
+	"github.com/anteroom/anteroom/queue"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -64,8 +65,8 @@ func (s *RedisStore) Overrides(ctx context.Context, room string) (map[string]str
 func (s *RedisStore) SetOverrides(ctx context.Context, room string, set map[string]string, del []string) (uint64, error) {
 	// The gateway writes a handful of known keys; the bound keeps a bug
 	// from growing the hash without end.
-	if len(set) > maxOverrides {
-		return 0, fmt.Errorf("room %s: more than %d overrides", room, maxOverrides)
+	if len(set) > queue.MaxOverrides {
+		return 0, fmt.Errorf("room %s: more than %d overrides", room, queue.MaxOverrides)
 	}
 	args := make([]any, 0, 1+len(del)+2*len(set))
 	args = append(args, len(del))
@@ -73,7 +74,7 @@ func (s *RedisStore) SetOverrides(ctx context.Context, room string, set map[stri
 		args = append(args, k)
 	}
 	for k, v := range set {
-		if err := checkOverride(k, v); err != nil {
+		if err := queue.CheckOverride(k, v); err != nil {
 			return 0, err
 		}
 		args = append(args, k, v)

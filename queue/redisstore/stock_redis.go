@@ -1,10 +1,11 @@
-package queue
+package redisstore
 
 import (
 	"context"
 	"fmt"
 	"time"
 
+	"github.com/anteroom/anteroom/queue"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -14,69 +15,69 @@ import (
 // InitStock implements Store. The node's memory of the room counts as its
 // past too: after Redis lost its data, a node that saw the room's tickets,
 // opening or stock does not set the configured units again.
-func (s *RedisStore) InitStock(ctx context.Context, room string, units int, now time.Time) (Stock, error) {
-	if err := checkUnits(room, units); err != nil {
-		return Stock{}, err
+func (s *RedisStore) InitStock(ctx context.Context, room string, units int, now time.Time) (queue.Stock, error) {
+	if err := queue.CheckUnits(room, units); err != nil {
+		return queue.Stock{}, err
 	}
 	r := s.room(room)
 	st, err := r.stockReply(scriptInitStock.Run(ctx, s.client, r.keys, now.UnixMicro(), units, boolArg(r.lived())))
 	if err != nil {
-		return Stock{}, fmt.Errorf("setting up stock of room %s: %w", room, err)
+		return queue.Stock{}, fmt.Errorf("setting up stock of room %s: %w", room, err)
 	}
 	return st, nil
 }
 
 // SetStock implements Store.
-func (s *RedisStore) SetStock(ctx context.Context, room string, units int, now time.Time) (Stock, error) {
-	if err := checkUnits(room, units); err != nil {
-		return Stock{}, err
+func (s *RedisStore) SetStock(ctx context.Context, room string, units int, now time.Time) (queue.Stock, error) {
+	if err := queue.CheckUnits(room, units); err != nil {
+		return queue.Stock{}, err
 	}
 	r := s.room(room)
 	st, err := r.stockReply(scriptSetStock.Run(ctx, s.client, r.keys, now.UnixMicro(), units))
 	if err != nil {
-		return Stock{}, fmt.Errorf("setting stock of room %s: %w", room, err)
+		return queue.Stock{}, fmt.Errorf("setting stock of room %s: %w", room, err)
 	}
 	return st, nil
 }
 
 // Stock implements Store.
-func (s *RedisStore) Stock(ctx context.Context, room string, now time.Time) (Stock, error) {
+func (s *RedisStore) Stock(ctx context.Context, room string, now time.Time) (queue.Stock, error) {
 	r := s.room(room)
 	st, err := r.stockReply(scriptStock.Run(ctx, s.client, r.keys, now.UnixMicro()))
 	if err != nil {
-		return Stock{}, fmt.Errorf("reading stock of room %s: %w", room, err)
+		return queue.Stock{}, fmt.Errorf("reading stock of room %s: %w", room, err)
 	}
 	return st, nil
 }
 
 // stockReply reads a script's stock reply, {set, units, held, sold}, and
 // notes it in r.
-func (r *redisRoom) stockReply(cmd *redis.Cmd) (Stock, error) {
+func (r *redisRoom) stockReply(cmd *redis.Cmd) (queue.Stock, error) {
 	v, err := cmd.Result()
 	if err != nil {
-		return Stock{}, err
+		return queue.Stock{}, err
 	}
 	a, ok := v.([]any)
 	if !ok || len(a) != 4 {
-		return Stock{}, fmt.Errorf("unexpected stock %v", v)
+		return queue.Stock{}, fmt.Errorf("unexpected stock %v", v)
 	}
 	var n [4]int64
 	for i := range n {
 		if n[i], ok = a[i].(int64); !ok {
-			return Stock{}, fmt.Errorf("unexpected stock %v", v)
+			return queue.Stock{}, fmt.Errorf("unexpected stock %v", v)
 		}
 	}
-	st := Stock{Set: n[0] == 1, Units: int(n[1]), Held: int(n[2]), Sold: int(n[3])}
+	st := queue.Stock{Set: n[0] == 1, Units: int(n[1]), Held: int(n[2]), Sold: int(n[3])}
 	r.heardStock(st)
 	return st, nil
 }
 
 // Hold implements Store.
-func (s *RedisStore) Hold(ctx context.Context, room, sid, hid string, perSession int, until, now time.Time) (Hold, error) {
+func (s *RedisStore) Hold(ctx context.Context, room, sid, hid string, perSession int, until, now time.Time) (queue.Hold, error) {
 	r := s.room(room)
 	v, err := scriptHold.Run(ctx, s.client, r.keys, now.UnixMicro(), sid, hid, until.UnixMicro(), max(perSession, 1)).Slice()
 	if err != nil {
-		return Hold{}, fmt.Errorf("holding stock in room %s: %w", room, err)
+		return queue.Hold{}, fmt.Errorf("holding stock in room %s: %w", room, err)
 	}
 	switch code, _ := v[0].(int64); code {
 	case 1:
@@ -85,19 +86,19 @@ func (s *RedisStore) Hold(ctx context.Context, room, sid, hid string, perSession
 			session, ok2 := v[2].(string)
 			exp, ok3 := v[3].(int64)
 			if ok1 && ok2 && ok3 {
-				return Hold{ID: id, Session: session, Expires: time.UnixMicro(exp).UTC()}, nil
+				return queue.Hold{ID: id, Session: session, Expires: time.UnixMicro(exp).UTC()}, nil
 			}
 		}
 	case 2:
-		return Hold{}, ErrSoldOut
+		return queue.Hold{}, queue.ErrSoldOut
 	case 3:
-		return Hold{}, ErrHoldGone
+		return queue.Hold{}, queue.ErrHoldGone
 	case 4:
-		return Hold{}, ErrNoStock
+		return queue.Hold{}, queue.ErrNoStock
 	case 5:
-		return Hold{}, ErrSessionLimit
+		return queue.Hold{}, queue.ErrSessionLimit
 	}
-	return Hold{}, fmt.Errorf("holding stock in room %s: unexpected reply %v", room, v)
+	return queue.Hold{}, fmt.Errorf("holding stock in room %s: unexpected reply %v", room, v)
 }
 
 // Confirm implements Store.
@@ -108,7 +109,7 @@ func (s *RedisStore) Confirm(ctx context.Context, room, hid string, now time.Tim
 		return fmt.Errorf("confirming a sale in room %s: %w", room, err)
 	}
 	if sold != 1 {
-		return ErrHoldGone
+		return queue.ErrHoldGone
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package queue
+package redisstore
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
 // TestRedisLineCountMatchesMemory runs random joins, polls, leaves, claims,
@@ -18,18 +20,18 @@ func TestRedisLineCountMatchesMemory(t *testing.T) {
 	addr := startRedis(t)
 	for seed := range uint64(6) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			compareLineCount(t, rand.New(rand.NewPCG(seed, 13)), NewMemoryStore(), newRedisStore(t, addr, t.Name(), false), seed%2 == 1)
+			compareLineCount(t, rand.New(rand.NewPCG(seed, 13)), queue.NewMemoryStore(), newRedisStore(t, addr, t.Name(), false), seed%2 == 1)
 		})
 	}
 }
 
-func compareLineCount(t *testing.T, rnd *rand.Rand, mem, red Store, random bool) {
+func compareLineCount(t *testing.T, rnd *rand.Rand, mem, red queue.Store, random bool) {
 	ctx := context.Background()
 	now := start
-	stores := []Store{mem, red}
+	stores := []queue.Store{mem, red}
 	// Every store does the same thing at the same instant; what comes
 	// back must be the same too.
-	both := func(what string, f func(Store) (any, error)) any {
+	both := func(what string, f func(queue.Store) (any, error)) any {
 		t.Helper()
 		var got [2]any
 		var errs [2]error
@@ -46,13 +48,13 @@ func compareLineCount(t *testing.T, rnd *rand.Rand, mem, red Store, random bool)
 	abandon := time.Duration(3+rnd.IntN(10)) * time.Second
 	issued := uint64(0)
 	join := func() {
-		n := both("join", func(s Store) (any, error) { return s.Join(ctx, rm, now) }).(uint64)
+		n := both("join", func(s queue.Store) (any, error) { return s.Join(ctx, rm, now) }).(uint64)
 		issued = max(issued, n)
 	}
 	for range 20 {
 		join()
 	}
-	both("open", func(s Store) (any, error) { return s.Open(ctx, rm, random, 7, now) })
+	both("open", func(s queue.Store) (any, error) { return s.Open(ctx, rm, random, 7, now) })
 	var sids []string
 	for step := range 400 {
 		now = now.Add(time.Duration(rnd.IntN(4)) * time.Second)
@@ -66,29 +68,29 @@ func compareLineCount(t *testing.T, rnd *rand.Rand, mem, red Store, random bool)
 			for range rnd.IntN(12) {
 				ns = append(ns, 1+rnd.Uint64N(issued+1)) // now and then one past the last
 			}
-			both("seen", func(s Store) (any, error) { return nil, s.Seen(ctx, rm, ns, now) })
+			both("seen", func(s queue.Store) (any, error) { return nil, s.Seen(ctx, rm, ns, now) })
 		case op < 6:
 			n := 1 + rnd.Uint64N(issued)
-			both("leave", func(s Store) (any, error) { return nil, s.Leave(ctx, rm, n) })
+			both("leave", func(s queue.Store) (any, error) { return nil, s.Leave(ctx, rm, n) })
 		case op < 7:
 			for _, n := range called(t, red) {
 				if rnd.IntN(2) == 0 {
 					sid := fmt.Sprint("s", step, "-", n)
-					both("claim", func(s Store) (any, error) { return s.Claim(ctx, rm, n, sid, now) })
+					both("claim", func(s queue.Store) (any, error) { return s.Claim(ctx, rm, n, sid, now) })
 					sids = append(sids, sid)
 				}
 			}
 		case op < 8 && len(sids) > 0:
 			i := rnd.IntN(len(sids))
-			both("end", func(s Store) (any, error) { return nil, s.End(ctx, rm, sids[i], now) })
+			both("end", func(s queue.Store) (any, error) { return nil, s.End(ctx, rm, sids[i], now) })
 		default:
-			p := Policy{MaxActive: rnd.IntN(6), PerMinute: 60 * (1 + rnd.IntN(5)), Burst: 1 + rnd.IntN(5),
+			p := queue.Policy{MaxActive: rnd.IntN(6), PerMinute: 60 * (1 + rnd.IntN(5)), Burst: 1 + rnd.IntN(5),
 				SessionTTL: 20 * time.Second, ClaimWindow: 5 * time.Second, AbandonAfter: abandon}
-			c := both("advance", func(s Store) (any, error) {
+			c := both("advance", func(s queue.Store) (any, error) {
 				c, err := s.Advance(ctx, rm, p, now)
-				c.Stock = Stock{}
+				c.Stock = queue.Stock{}
 				return c, err
-			}).(Counters)
+			}).(queue.Counters)
 			issued = max(issued, c.Issued)
 		}
 	}
@@ -100,7 +102,7 @@ func compareLineCount(t *testing.T, rnd *rand.Rand, mem, red Store, random bool)
 func TestRedisTicksStayBounded(t *testing.T) {
 	s := newRedisStore(t, startRedis(t), "ticks", false)
 	ctx := context.Background()
-	p := with(roomy, func(p *Policy) { p.MaxActive, p.AbandonAfter = 0, 10*time.Second })
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 0, 10*time.Second })
 	ticks := func() int64 {
 		n, err := s.client.HLen(ctx, s.room(rm).keys[keyTicks]).Result()
 		if err != nil {
@@ -142,7 +144,7 @@ func TestRedisTicksStayBounded(t *testing.T) {
 func TestRedisLineCountMends(t *testing.T) {
 	s := newRedisStore(t, startRedis(t), "mends", false)
 	ctx := context.Background()
-	p := with(roomy, func(p *Policy) { p.MaxActive, p.AbandonAfter = 0, 10*time.Second })
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 0, 10*time.Second })
 	joinN(t, s, 20, start)
 	mustOpen(t, s, start)
 	keys := s.room(rm).keys
@@ -169,10 +171,10 @@ func TestRedisLineCountMends(t *testing.T) {
 func TestRedisAdvanceWalksInPieces(t *testing.T) {
 	red := newRedisStore(t, startRedis(t), "walk", false)
 	ctx := context.Background()
-	p := with(roomy, func(p *Policy) { p.MaxActive, p.AbandonAfter = 5, time.Minute })
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 5, time.Minute })
 	later := start.Add(2 * time.Minute)
-	var got [2]Counters
-	for i, s := range []Store{NewMemoryStore(), red} {
+	var got [2]queue.Counters
+	for i, s := range []queue.Store{queue.NewMemoryStore(), red} {
 		mustOpen(t, s, start)
 		// 10,000 tickets, of which only the last 10 still poll.
 		if err := s.Seen(ctx, rm, []uint64{10_000}, start); err != nil {
@@ -183,7 +185,7 @@ func TestRedisAdvanceWalksInPieces(t *testing.T) {
 		}
 		got[i] = mustAdvance(t, s, p, later)
 	}
-	got[0].Stock, got[1].Stock = Stock{}, Stock{}
+	got[0].Stock, got[1].Stock = queue.Stock{}, queue.Stock{}
 	if got[0] != got[1] {
 		t.Errorf("after the walk: memory %+v, redis %+v", got[0], got[1])
 	}

@@ -1,4 +1,4 @@
-package queue
+package redisstore
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/anteroom/anteroom/queue"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -44,15 +45,15 @@ func notRun(err error) bool {
 }
 
 // Open implements Store.
-func (s *RedisStore) Open(ctx context.Context, room string, random bool, seed uint64, now time.Time) (Opening, error) {
+func (s *RedisStore) Open(ctx context.Context, room string, random bool, seed uint64, now time.Time) (queue.Opening, error) {
 	r := s.room(room)
 	v, err := scriptOpen.Run(ctx, s.client, r.keys, now.UnixMicro(), now.UnixNano(), boolArg(random), seed).Result()
 	if err != nil {
-		return Opening{}, fmt.Errorf("opening room %s: %w", room, err)
+		return queue.Opening{}, fmt.Errorf("opening room %s: %w", room, err)
 	}
 	c, err := decodeCounters(v)
 	if err != nil {
-		return Opening{}, fmt.Errorf("opening room %s: %w", room, err)
+		return queue.Opening{}, fmt.Errorf("opening room %s: %w", room, err)
 	}
 	r.heard(c)
 	return c.Opening, nil
@@ -73,18 +74,18 @@ func (s *RedisStore) Claim(ctx context.Context, room string, n uint64, sid strin
 	case claimed:
 		return rep.Session, nil
 	case claimEnded:
-		return "", ErrForfeited
+		return "", queue.ErrForfeited
 	}
 	c := rep.Counters
 	r.heard(c)
 	if !c.Opening.Opened || c.Opening.Position(n) > c.Serving {
-		return "", ErrNotCalled
+		return "", queue.ErrNotCalled
 	}
-	return "", ErrForfeited
+	return "", queue.ErrForfeited
 }
 
 // AdmitDirect implements Store.
-func (s *RedisStore) AdmitDirect(ctx context.Context, room, sid string, p Policy, now time.Time) (bool, error) {
+func (s *RedisStore) AdmitDirect(ctx context.Context, room, sid string, p queue.Policy, now time.Time) (bool, error) {
 	r := s.room(room)
 	ok, err := scriptAdmitDirect.Run(ctx, s.client, r.keys, now.UnixMicro(), sid, p.MaxActive, p.PerMinute, p.Burst,
 		sessionLife(p), p.ClaimWindow.Microseconds(), endedLife(p)).Int64()
@@ -96,11 +97,11 @@ func (s *RedisStore) AdmitDirect(ctx context.Context, room, sid string, p Policy
 
 // sessionLife is how long the store keeps a session after its last
 // refresh, in microseconds.
-func sessionLife(p Policy) int64 { return (p.SessionTTL + SessionGrace).Microseconds() }
+func sessionLife(p queue.Policy) int64 { return (p.SessionTTL + queue.SessionGrace).Microseconds() }
 
 // endedLife is how long the store keeps an ended session, in microseconds:
 // as long as a token of it could be valid.
-func endedLife(p Policy) int64 { return (p.SessionTTL + EndedSlack).Microseconds() }
+func endedLife(p queue.Policy) int64 { return (p.SessionTTL + queue.EndedSlack).Microseconds() }
 
 // Refresh implements Store.
 func (s *RedisStore) Refresh(ctx context.Context, room string, sids []string, now time.Time) error {
@@ -182,7 +183,7 @@ func (s *RedisStore) Leave(ctx context.Context, room string, n uint64) error {
 
 // EndedSince implements Store: a plain read of the ended set, which the
 // scripts keep ordered by when each session ended.
-func (s *RedisStore) EndedSince(ctx context.Context, room string, since time.Time) ([]Ended, error) {
+func (s *RedisStore) EndedSince(ctx context.Context, room string, since time.Time) ([]queue.Ended, error) {
 	r := s.room(room)
 	zs, err := s.client.ZRangeByScoreWithScores(ctx, r.keys[keyEnded], &redis.ZRangeBy{
 		Min: fmt.Sprintf("%d", since.UnixMicro()),
@@ -191,23 +192,23 @@ func (s *RedisStore) EndedSince(ctx context.Context, room string, since time.Tim
 	if err != nil {
 		return nil, fmt.Errorf("listing ended sessions of room %s: %w", room, err)
 	}
-	out := make([]Ended, len(zs))
+	out := make([]queue.Ended, len(zs))
 	for i, z := range zs {
-		out[i] = Ended{ID: z.Member.(string), At: time.UnixMicro(int64(z.Score))}
+		out[i] = queue.Ended{ID: z.Member.(string), At: time.UnixMicro(int64(z.Score))}
 	}
 	return out, nil
 }
 
 // Counters implements Store.
-func (s *RedisStore) Counters(ctx context.Context, room string) (Counters, error) {
+func (s *RedisStore) Counters(ctx context.Context, room string) (queue.Counters, error) {
 	r := s.room(room)
 	v, err := scriptCounters.Run(ctx, s.client, r.keys).Result()
 	if err != nil {
-		return Counters{}, fmt.Errorf("reading counters of room %s: %w", room, err)
+		return queue.Counters{}, fmt.Errorf("reading counters of room %s: %w", room, err)
 	}
 	c, err := decodeCounters(v)
 	if err != nil {
-		return Counters{}, fmt.Errorf("reading counters of room %s: %w", room, err)
+		return queue.Counters{}, fmt.Errorf("reading counters of room %s: %w", room, err)
 	}
 	r.heard(c)
 	return c, nil
@@ -215,7 +216,7 @@ func (s *RedisStore) Counters(ctx context.Context, room string) (Counters, error
 
 // openingID names an opening as the scripts do: its instant and its seed.
 // An opening never changes, unless Redis lost it and the room opened again.
-func openingID(o Opening) string {
+func openingID(o queue.Opening) string {
 	if !o.Opened {
 		return ""
 	}

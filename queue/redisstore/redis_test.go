@@ -1,4 +1,4 @@
-package queue
+package redisstore
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anteroom/anteroom/queue"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -145,7 +146,7 @@ func TestRedisNodesShareTheLottery(t *testing.T) {
 	a := newRedisStore(t, addr, "lottery", false)
 	b := newRedisStore(t, addr, "lottery", false)
 	ctx := context.Background()
-	p := with(roomy, func(p *Policy) { p.MaxActive, p.AbandonAfter = 10, time.Minute })
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 10, time.Minute })
 	joinN(t, a, 300, start)
 	o, err := a.Open(ctx, rm, true, 1<<63+12345, start)
 	if err != nil {
@@ -174,7 +175,7 @@ func TestRedisNodesShareTheLottery(t *testing.T) {
 	}
 	// The other 290 stopped polling: one Advance skips them all, in as
 	// many runs as the batches of numbers take.
-	c = mustAdvance(t, a, with(p, func(p *Policy) { p.MaxActive = 20 }), later)
+	c = mustAdvance(t, a, with(p, func(p *queue.Policy) { p.MaxActive = 20 }), later)
 	if c.Serving != 300 || c.Called != 0 || c.Waiting != 0 {
 		t.Errorf("after skipping the abandoned: got Serving %d Called %d Waiting %d, want 300, 0, 0", c.Serving, c.Called, c.Waiting)
 	}
@@ -189,7 +190,7 @@ func TestRedisRestoresTheOpeningAfterDataLoss(t *testing.T) {
 	addr := startRedis(t)
 	s := newRedisStore(t, addr, "loss", false)
 	ctx := context.Background()
-	p := with(roomy, func(p *Policy) { p.MaxActive, p.AbandonAfter = 5, time.Minute })
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 5, time.Minute })
 	joinN(t, s, 50, start)
 	o, err := s.Open(ctx, rm, true, 7, start)
 	if err != nil {

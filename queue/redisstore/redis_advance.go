@@ -1,9 +1,11 @@
-package queue
+package redisstore
 
 import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
 // Advance on Redis, and the one thing its script cannot do alone: map a
@@ -35,7 +37,7 @@ const (
 )
 
 // Advance implements Store.
-func (s *RedisStore) Advance(ctx context.Context, room string, p Policy, now time.Time) (Counters, error) {
+func (s *RedisStore) Advance(ctx context.Context, room string, p queue.Policy, now time.Time) (queue.Counters, error) {
 	r := s.room(room)
 	// Numbers this node handed out and has not confirmed yet would be
 	// waited at (see redis_join.go). If the confirmation fails, Advance
@@ -52,11 +54,11 @@ func (s *RedisStore) Advance(ctx context.Context, room string, p Policy, now tim
 		args = appendNumbers(args, o, s0, k)
 		v, err := scriptAdvance.Run(ctx, s.client, r.keys, args...).Result()
 		if err != nil {
-			return Counters{}, fmt.Errorf("advancing room %s: %w", room, err)
+			return queue.Counters{}, fmt.Errorf("advancing room %s: %w", room, err)
 		}
 		rep, err := decodeMore("advance", v)
 		if err != nil {
-			return Counters{}, fmt.Errorf("advancing room %s: %w", room, err)
+			return queue.Counters{}, fmt.Errorf("advancing room %s: %w", room, err)
 		}
 		c := rep.Counters
 		r.heard(c)
@@ -71,7 +73,7 @@ func (s *RedisStore) Advance(ctx context.Context, room string, p Policy, now tim
 
 // appendNumbers appends the ticket numbers of places s0+1 .. s0+k that
 // are in o's random pre-queue.
-func appendNumbers(args []any, o Opening, s0 uint64, k int) []any {
+func appendNumbers(args []any, o queue.Opening, s0 uint64, k int) []any {
 	if !o.Opened || !o.Random {
 		return args
 	}

@@ -1,9 +1,11 @@
-package queue
+package redisstore
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
 // The store's side of the hot moments, on a real Redis over loopback: each
@@ -52,13 +54,13 @@ func BenchmarkRedisClaim(b *testing.B) {
 		b.Fatal(err)
 	}
 	mustOpen(b, s, start)
-	p := Policy{MaxActive: b.N + 1, PerMinute: 1, Burst: b.N + 1, SessionTTL: time.Hour, ClaimWindow: time.Hour, AbandonAfter: time.Hour}
+	p := queue.Policy{MaxActive: b.N + 1, PerMinute: 1, Burst: b.N + 1, SessionTTL: time.Hour, ClaimWindow: time.Hour, AbandonAfter: time.Hour}
 	if c := mustAdvance(b, s, p, start); c.Called != b.N {
 		b.Fatalf("set-up: %d called, want %d", c.Called, b.N)
 	}
 	sids := make([]string, b.N)
 	for i := range sids {
-		sids[i] = NewSessionID()
+		sids[i] = queue.NewSessionID()
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -82,14 +84,14 @@ func BenchmarkRedisAdvance(b *testing.B) {
 		{"tick_100ms", 100 * time.Millisecond},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			p := Policy{MaxActive: 500, PerMinute: 1200, Burst: 200, SessionTTL: 10000 * time.Hour,
+			p := queue.Policy{MaxActive: 500, PerMinute: 1200, Burst: 200, SessionTTL: 10000 * time.Hour,
 				ClaimWindow: time.Minute, AbandonAfter: 10000 * time.Hour}
 			s := newRedisStore(b, startRedis(b), "bench", false)
 			ctx := context.Background()
 			mustOpen(b, s, start)
 			sids := make([]string, p.MaxActive)
 			for i := range sids {
-				sids[i] = NewSessionID()
+				sids[i] = queue.NewSessionID()
 			}
 			if err := s.Refresh(ctx, rm, sids, start); err != nil {
 				b.Fatal(err)

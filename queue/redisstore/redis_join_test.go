@@ -1,4 +1,4 @@
-package queue
+package redisstore
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anteroom/anteroom/queue"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -49,7 +50,7 @@ func scriptCalls(tb testing.TB, c *redis.Client) int {
 }
 
 // joinAll joins n arrivals at once on s and returns their numbers.
-func joinAll(t *testing.T, s Store, n int) []uint64 {
+func joinAll(t *testing.T, s queue.Store, n int) []uint64 {
 	t.Helper()
 	got := make([]uint64, n)
 	errs := make([]error, n)
@@ -138,7 +139,7 @@ func TestRedisJoinLostBatchReply(t *testing.T) {
 		t.Fatalf("after the lost batch: Issued %d, next ticket %d; want the lost batch's 1-3 numbers between 2 and it", c.Issued, behind)
 	}
 	mustOpen(t, s, start)
-	p := with(roomy, func(p *Policy) { p.AbandonAfter = time.Minute })
+	p := with(roomy, func(p *queue.Policy) { p.AbandonAfter = time.Minute })
 
 	// Within the grace: 1 and 2 are called, the walk waits at 3.
 	c = mustAdvance(t, s, p, start.Add(time.Second))
@@ -153,7 +154,7 @@ func TestRedisJoinLostBatchReply(t *testing.T) {
 		t.Fatalf("past the grace: called %v, serving %d; want [1 2 %d] and %d", got, c.Serving, behind, behind)
 	}
 	for n := uint64(3); n < behind; n++ {
-		if _, err := s.Claim(ctx, rm, n, "phantom", at); !errors.Is(err, ErrForfeited) {
+		if _, err := s.Claim(ctx, rm, n, "phantom", at); !errors.Is(err, queue.ErrForfeited) {
 			t.Errorf("Claim of lost number %d: %v, want ErrForfeited", n, err)
 		}
 	}
@@ -271,7 +272,7 @@ func TestRedisJoinClose(t *testing.T) {
 	}
 }
 
-func mustCounters(t testing.TB, s Store) Counters {
+func mustCounters(t testing.TB, s queue.Store) queue.Counters {
 	t.Helper()
 	c, err := s.Counters(context.Background(), rm)
 	if err != nil {

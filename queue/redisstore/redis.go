@@ -1,4 +1,4 @@
-package queue
+package redisstore
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/anteroom/anteroom/queue"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -58,7 +59,7 @@ type RedisStore struct {
 	closed bool
 }
 
-var _ Store = (*RedisStore)(nil)
+var _ queue.Store = (*RedisStore)(nil)
 
 // RedisOptions configure a RedisStore. Zero values have the defaults
 // written next to them.
@@ -226,9 +227,9 @@ type redisRoom struct {
 	group *joinGroup
 
 	mu      sync.Mutex
-	opening Opening // set once seen opened; never changes after, short of Redis losing its data
-	serving uint64  // the last serving counter heard of: where Advance's numbers start
-	issued  uint64  // the highest Issued heard of, put back if Redis loses its data
+	opening queue.Opening // set once seen opened; never changes after, short of Redis losing its data
+	serving uint64        // the last serving counter heard of: where Advance's numbers start
+	issued  uint64        // the highest Issued heard of, put back if Redis loses its data
 	// stocked is set once this node heard the room had a stock figure: if
 	// Redis loses it, InitStock must not put the configured units back.
 	stocked bool
@@ -297,7 +298,7 @@ func roomKey(prefix, room, what string) string {
 
 // view returns the opening, serving counter and Issued this node last
 // heard of.
-func (r *redisRoom) view() (Opening, uint64, uint64) {
+func (r *redisRoom) view() (queue.Opening, uint64, uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.opening, r.serving, r.issued
@@ -306,7 +307,7 @@ func (r *redisRoom) view() (Opening, uint64, uint64) {
 // heard notes counters that came back from Redis. An opening is kept once
 // heard of, and Issued only grows: they are what Advance puts back when
 // Redis has lost them.
-func (r *redisRoom) heard(c Counters) {
+func (r *redisRoom) heard(c queue.Counters) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c.Opening.Opened {
@@ -318,7 +319,7 @@ func (r *redisRoom) heard(c Counters) {
 }
 
 // heardStock notes a stock figure that came back from Redis.
-func (r *redisRoom) heardStock(st Stock) {
+func (r *redisRoom) heardStock(st queue.Stock) {
 	r.mu.Lock()
 	r.stocked = r.stocked || st.Set
 	r.mu.Unlock()

@@ -1,0 +1,104 @@
+package queue_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/anteroom/anteroom/internal/redistest"
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/redisstore"
+	"github.com/redis/go-redis/v9"
+)
+
+// The engine's tests on Redis: they drive a Room (or the timeout wrapper)
+// over the Redis store, so they live beside the engine, in package
+// queue_test (the Redis store's package imports queue).
+
+// newRedisStore connects a store to the Redis at addr under its own key
+// prefix, so that tests sharing one server do not see each other.
+func newRedisStore(tb testing.TB, addr, prefix string) *redisstore.RedisStore {
+	tb.Helper()
+	s, err := redisstore.NewRedisStore(context.Background(), redisstore.RedisOptions{Addrs: []string{addr}, KeyPrefix: prefix})
+	if err != nil {
+		tb.Fatalf("NewRedisStore: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestRedisRoomBoundedAndFair is TestRoomBoundedAndFair, SPEC guarantees 1
+// and 2, on Redis.
+func TestRedisRoomBoundedAndFair(t *testing.T) {
+	addr := redistest.Start(t).Addr
+	for _, seed := range []uint64{1, 2, 3} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			queue.SimulateSale(t, seed, queue.Schedule{}, []queue.Store{newRedisStore(t, addr, t.Name())})
+		})
+	}
+}
+
+// TestRedisThreeNodesBoundedAndFair: three gateway nodes, each with its own
+// engine and its own connection to one Redis, serve one room; every
+// shopper's next request goes to the next node. Between them they admit no
+// more than the room's limits, in order; half the shoppers arrive before
+// the opening, into a pre-queue drawn by lottery.
+func TestRedisThreeNodesBoundedAndFair(t *testing.T) {
+	addr := redistest.Start(t).Addr
+	for _, tc := range []struct {
+		name  string
+		sched queue.Schedule
+	}{
+		{"open", queue.Schedule{}},
+		{"lottery", queue.Schedule{OpensAt: queue.Start.Add(5 * time.Minute), Random: true}},
+	} {
+		for _, seed := range []uint64{1, 2} {
+			t.Run(fmt.Sprintf("%s/%d", tc.name, seed), func(t *testing.T) {
+				var nodes []queue.Store
+				for range 3 {
+					nodes = append(nodes, newRedisStore(t, addr, t.Name()))
+				}
+				queue.SimulateSale(t, seed, tc.sched, nodes)
+			})
+		}
+	}
+}
+
+func TestRedisOverrides(t *testing.T) {
+	queue.RunOverrides(t, newRedisStore(t, redistest.Start(t).Addr, t.Name()))
+}
+
+// TestBoundedOverrides: the timeout wrapper the gateway puts on every
+// store passes the overrides through.
+func TestBoundedOverrides(t *testing.T) {
+	s := queue.Bounded(newRedisStore(t, redistest.Start(t).Addr, t.Name()), time.Second).(queue.OverrideStore)
+	queue.RunOverrides(t, s)
+}
+
+// BenchmarkRedisHold is one round trip to a real Redis over loopback plus
+// the hold script's work.
+func BenchmarkRedisHold(b *testing.B) {
+	queue.BenchHold(b, newRedisStore(b, redistest.Start(b).Addr, "bench"))
+}
+
+// TestRedisThreeNodesOneSeed: three nodes on one Redis commit to one
+// lottery seed and admit the pre-queue in the order it gives.
+func TestRedisThreeNodesOneSeed(t *testing.T) {
+	addr := redistest.Start(t).Addr
+	queue.RunLotteryThreeNodes(t, func() queue.Store { return newRedisStore(t, addr, "three") })
+}
+
+// TestRedisPutsTheSeedBackAfterDataLoss: Redis restarted empty during the
+// pre-queue; the node that committed puts its commitment back.
+func TestRedisPutsTheSeedBackAfterDataLoss(t *testing.T) {
+	addr := redistest.Start(t).Addr
+	flush := func() {
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		defer c.Close()
+		if err := c.FlushAll(context.Background()).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queue.RunLotterySeedBackAfterLoss(t, func() queue.Store { return newRedisStore(t, addr, "loss") }, flush)
+}
