@@ -39,10 +39,12 @@ func (g *Gateway) readiness(ctx context.Context) []readyReason {
 	var reasons []readyReason
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := g.store.Ping(pctx); err != nil {
+	// Every room's engine is over the gateway's one store: asking through
+	// the first asks the store once.
+	if err := g.roomList()[0].engine.Ping(pctx); err != nil {
 		reasons = append(reasons, readyReason{"store unreachable", err})
 	}
-	for _, r := range g.rooms {
+	for _, r := range g.roomList() {
 		if _, err := r.engine.Counters(); err != nil {
 			reasons = append(reasons, readyReason{"room " + r.name + ": store unreachable", err})
 		} else if err := r.engine.StockProblem(); err != nil {
@@ -113,7 +115,7 @@ func (g *Gateway) adminHandler(token string) fasthttp.RequestHandler {
 		switch {
 		case rt == nil && allow != "":
 			ctx.Response.Header.Set("Allow", allow)
-			adminError(ctx, fasthttp.StatusMethodNotAllowed, "method not allowed here; allowed: "+allow)
+			adminError(ctx, fasthttp.StatusMethodNotAllowed, "method not allowed here; use "+allow)
 		case rt == nil:
 			adminError(ctx, fasthttp.StatusNotFound, "no such admin path: "+string(ctx.Path()))
 		case !rt.open && !authorized(ctx):

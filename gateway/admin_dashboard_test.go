@@ -136,7 +136,7 @@ func TestBrowserDashboard(t *testing.T) {
 	if d := time.Since(changed); d > 3*time.Second {
 		t.Errorf("the page took %s to show the change, want at most 2 s (plus a refresh's own time)", d)
 	}
-	g.rooms[0].engine.Pause()
+	g.roomList()[0].engine.Pause()
 	dashWait(t, b, 5*time.Second, "the paused state", func(v dashView) bool { return v.State == "paused" })
 
 	// The token is kept for the tab: a reload does not ask again.

@@ -89,7 +89,7 @@ func (roomCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c roomCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, r := range c.g.rooms {
+	for _, r := range c.g.roomList() {
 		o, ev := r.engine.Overview(), r.engine.Events()
 		n := r.name
 		gauge := func(d *prometheus.Desc, v float64) {

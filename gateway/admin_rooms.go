@@ -91,7 +91,7 @@ func rfc3339(t time.Time) string {
 
 // roomNamed returns the configured room called name, or nil.
 func (g *Gateway) roomNamed(name string) *room {
-	for _, r := range g.rooms {
+	for _, r := range g.roomList() {
 		if r.name == name {
 			return r
 		}
@@ -120,8 +120,8 @@ func quoteName(s string) string {
 
 // apiRooms: GET /api/v1/rooms.
 func (g *Gateway) apiRooms(ctx *fasthttp.RequestCtx, _ adminCall) {
-	rooms := make([]roomJSON, 0, len(g.rooms))
-	for _, r := range g.rooms {
+	rooms := make([]roomJSON, 0, len(g.roomList()))
+	for _, r := range g.roomList() {
 		rooms = append(rooms, roomView(r))
 	}
 	adminJSON(ctx, fasthttp.StatusOK, struct {

@@ -115,7 +115,7 @@ func TestAdminRoomsAPI(t *testing.T) {
 		t.Errorf("room JSON has opens_at, unset in the config: %s", raw)
 	}
 
-	g.rooms[0].engine.Pause()
+	g.roomList()[0].engine.Pause()
 	a.getJSON("/api/v1/rooms/shop", &one)
 	if one.State != "paused" {
 		t.Errorf("paused room: state %q, want paused", one.State)
@@ -139,7 +139,7 @@ func TestAdminAPIErrors(t *testing.T) {
 		{"GET", "/api/v1/rooms/nope/history", "Bearer s3cret", 404, `no room named \"nope\"`},
 		{"GET", "/api/v1/rooms/" + strings.Repeat("x", 500), "Bearer s3cret", 404, "xxx…"},
 		{"GET", "/api/v1/nothing", "Bearer s3cret", 404, "no such admin path"},
-		{"DELETE", "/api/v1/rooms", "Bearer s3cret", 405, "allowed: GET"},
+		{"DELETE", "/api/v1/rooms", "Bearer s3cret", 405, "use GET"},
 		{"GET", "/dashboard/nope.js", "", 404, "no such dashboard file"},
 	}
 	for _, c := range cases {

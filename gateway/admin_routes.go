@@ -36,6 +36,13 @@ func (g *Gateway) adminRoutes() adminRoutes {
 		{"GET", "/api/v1/rooms", false, g.apiRooms},
 		{"GET", "/api/v1/rooms/{name}", false, g.apiRoom},
 		{"GET", "/api/v1/rooms/{name}/history", false, g.apiHistory},
+		{"PATCH", "/api/v1/rooms/{name}", false, g.patchRoom},
+		{"POST", "/api/v1/rooms/{name}/pause", false, g.roomCommand("pause")},
+		{"POST", "/api/v1/rooms/{name}/resume", false, g.roomCommand("resume")},
+		{"POST", "/api/v1/rooms/{name}/close", false, g.roomCommand("close")},
+		{"GET", "/api/v1/rooms/{name}/overrides", false, g.getOverrides},
+		{"DELETE", "/api/v1/rooms/{name}/overrides", false, g.clearOverrides},
+		{"POST", "/api/v1/reload", false, g.reloadHandler},
 		{"GET", "/", true, g.dashboard},
 		{"GET", "/dashboard/{name}", true, g.dashboardAsset},
 	}

@@ -85,7 +85,7 @@ func BenchmarkSessionCheck(b *testing.B) {
 	benchStores(b, func(b *testing.B, store queue.Store) {
 		g := benchGatewayOn(b, 1000, store)
 		now := time.Now()
-		tok, err := g.ring.SignSession(token.Session{Room: "shop", ID: "0123456789abcdef0123456789abcdef", IssuedAt: now, Expires: now.Add(time.Hour)})
+		tok, err := g.keys.Load().ring.SignSession(token.Session{Room: "shop", ID: "0123456789abcdef0123456789abcdef", IssuedAt: now, Expires: now.Add(time.Hour)})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -147,7 +147,7 @@ func playCrowd(t *testing.T, o *origin, spec crowdSpec) {
 			t.Fatalf("at %s: %d live sessions, max_active_users is %d", now.Format(time.TimeOnly), n, room.MaxActiveUsers)
 		}
 		for _, g := range live {
-			if c, _ := g.rooms[0].engine.Counters(); c.Active > room.MaxActiveUsers {
+			if c, _ := g.roomList()[0].engine.Counters(); c.Active > room.MaxActiveUsers {
 				t.Fatalf("store counts %d active sessions, max is %d", c.Active, room.MaxActiveUsers)
 			}
 		}

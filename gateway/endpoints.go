@@ -35,7 +35,7 @@ func (g *Gateway) endpoint(ctx *fasthttp.RequestCtx, name []byte, now time.Time)
 		// Shops fetch this to verify purchase tokens; keys change rarely.
 		ctx.Response.Header.Set("Cache-Control", "public, max-age=300")
 		ctx.SetContentType("application/json")
-		ctx.SetBody(g.purchaseKeys.JWKS())
+		ctx.SetBody(g.keys.Load().purchase.JWKS())
 	default:
 		if len(name) > len("assets/") && string(name[:len("assets/")]) == "assets/" {
 			g.asset(ctx, string(name[len("assets/"):]))
@@ -77,10 +77,11 @@ func (g *Gateway) methodNotAllowed(ctx *fasthttp.RequestCtx, allow string) {
 // argument, or the only room there is.
 func (g *Gateway) roomOf(ctx *fasthttp.RequestCtx) *room {
 	name := ctx.QueryArgs().Peek("room")
-	if len(name) == 0 && len(g.rooms) == 1 {
-		return g.rooms[0]
+	rooms := g.roomList()
+	if len(name) == 0 && len(rooms) == 1 {
+		return rooms[0]
 	}
-	for _, r := range g.rooms {
+	for _, r := range rooms {
 		if r.name == string(name) {
 			return r
 		}

@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -27,22 +29,24 @@ import (
 
 // Gateway is one anteroom node.
 type Gateway struct {
-	cfg    *config.Config
-	router router
-	rooms  []*room
-	store  queue.Store
-	now    func() time.Time
-	log    *slog.Logger
+	// cfg is the configuration the node started with: what a reload
+	// cannot change (listeners, store, origin, logs) is read from it.
+	cfg   *config.Config
+	store queue.Store
+	now   func() time.Time
+	log   *slog.Logger
+
+	// rooms, keys and clients are replaced whole by a reload or a live
+	// change (steer.go); a request loads each once.
+	rooms   atomic.Pointer[roomSet]
+	keys    atomic.Pointer[keySet]
+	clients atomic.Pointer[clientLimiter]
 
 	origin      *fasthttp.HostClient
 	originLimit *rate.Limiter
-	clients     *clientLimiter
 	trusted     []netip.Prefix
 
-	ring         *token.Ring
-	purchaseKeys *token.PurchaseSigner
-	sessions     *token.SessionCache
-	tickets      *token.TicketCache
+	steer steer
 
 	server    *fasthttp.Server
 	tickEvery time.Duration
@@ -93,6 +97,9 @@ type Options struct {
 	// TickEvery is how often rooms sync with the store; 200ms when zero.
 	// Tests set it high and tick by hand.
 	TickEvery time.Duration
+	// Source reads the configuration again for a reload (SIGHUP, POST
+	// /api/v1/reload, a changed file); nil: reloads are refused.
+	Source Source
 	// Version names the build in anteroom_build_info; the module's
 	// version when empty.
 	Version string
@@ -106,6 +113,7 @@ const (
 	readTimeout      = 10 * time.Second
 	writeTimeout     = 30 * time.Second
 	idleTimeout      = 60 * time.Second
+	maxClients       = 1_000_000
 	sessionCacheSize = 100_000
 	ticketCacheSize  = 200_000
 	ticketLife       = 24 * time.Hour
@@ -118,24 +126,17 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	}
 	// Validation also parses the rooms' routes into the form requests
 	// are matched on; it is cheap, and a configuration built in code gets
-	// the same checks as a file.
+	// the same checks as a file. It runs on a copy: validating writes the
+	// rooms' routes, and the caller may start other nodes from cfg.
+	own := *cfg
+	own.Rooms = slices.Clone(cfg.Rooms)
+	cfg = &own
 	if problems := cfg.Validate(); len(problems) > 0 {
 		return nil, &config.Errors{Problems: problems}
 	}
-	ring, err := token.NewRing(o.Secrets...)
+	keys, err := newKeySet(Secrets{HMAC: o.Secrets, Purchase: o.PurchaseKeys})
 	if err != nil {
-		return nil, fmt.Errorf("building key ring: %w", err)
-	}
-	if len(o.PurchaseKeys) == 0 {
-		k, err := token.GenerateKey()
-		if err != nil {
-			return nil, fmt.Errorf("generating purchase key: %w", err)
-		}
-		o.PurchaseKeys = []ed25519.PrivateKey{k}
-	}
-	purchase, err := token.NewPurchaseSigner(o.PurchaseKeys...)
-	if err != nil {
-		return nil, fmt.Errorf("purchase keys: %w", err)
+		return nil, err
 	}
 	trusted, err := parseTrusted(cfg.TrustedProxies)
 	if err != nil {
@@ -149,18 +150,16 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		cfg: cfg,
 		// Every store call made for a request, or by a room's sync, is
 		// bounded by store.timeout.
-		store:        queue.Bounded(o.Store, cfg.Store.Timeout),
-		now:          o.Now,
-		log:          o.Log,
-		origin:       origin,
-		originLimit:  rate.NewLimiter(rate.Limit(cfg.Limits.OriginRPS), max(1, int(cfg.Limits.OriginRPS/10))),
-		clients:      newClientLimiter(cfg.Limits.PerClient.RPS, cfg.Limits.PerClient.Burst, 1_000_000),
-		trusted:      trusted,
-		ring:         ring,
-		purchaseKeys: purchase,
-		sessions:     token.NewSessionCache(ring, sessionCacheSize),
-		tickets:      token.NewTicketCache(ring, ticketCacheSize),
+		store:       queue.Bounded(o.Store, cfg.Store.Timeout),
+		now:         o.Now,
+		log:         o.Log,
+		origin:      origin,
+		originLimit: rate.NewLimiter(rate.Limit(cfg.Limits.OriginRPS), originBurst(cfg.Limits.OriginRPS)),
+		trusted:     trusted,
 	}
+	g.keys.Store(keys)
+	g.clients.Store(newClientLimiter(cfg.Limits.PerClient.RPS, cfg.Limits.PerClient.Burst, maxClients))
+	g.steer.source = o.Source
 	if g.now == nil {
 		g.now = time.Now
 	}
@@ -175,14 +174,9 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	g.watchEvery = historyEvery
 	g.store = newMeteredStore(g.store, g.tele, g.errors)
 	g.registerMetrics(o.Version)
-	for _, rc := range cfg.Rooms {
-		r, err := g.newRoom(rc)
-		if err != nil {
-			return nil, err
-		}
-		g.rooms = append(g.rooms, r)
+	if err := g.start(cfg); err != nil {
+		return nil, err
 	}
-	g.router = router{rooms: g.rooms}
 	g.server = &fasthttp.Server{
 		Handler:               g.handle,
 		NoDefaultServerHeader: true,
@@ -201,10 +195,14 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	return g, nil
 }
 
-func (g *Gateway) newRoom(rc config.Room) (*room, error) {
+// newRoom is room rc served by engine, with its waiting page (nil: the
+// built-in one).
+func newRoom(rc config.Room, engine *queue.Room, page *template.Template) *room {
 	r := &room{
 		name:          rc.Name,
 		cfg:           rc,
+		engine:        engine,
+		page:          page,
 		fold:          rc.CaseInsensitive,
 		ticketCookie:  token.TicketCookie + "_" + rc.Name,
 		sessionCookie: token.SessionCookie + "_" + rc.Name,
@@ -213,14 +211,12 @@ func (g *Gateway) newRoom(rc config.Room) (*room, error) {
 	for _, h := range rc.Routes.Hosts {
 		r.hosts = append(r.hosts, []byte(h))
 	}
-	if rc.Page.Template != "" {
-		t, err := static.ParseTemplate(rc.Page.Template)
-		if err != nil {
-			return nil, fmt.Errorf("rooms %s: page template: %w", rc.Name, err)
-		}
-		r.page = t
-	}
-	r.engine = queue.NewRoom(rc.Name, g.store, queue.Options{
+	return r
+}
+
+// newEngine starts the admission engine of room rc.
+func (g *Gateway) newEngine(rc config.Room) *queue.Room {
+	return queue.NewRoom(rc.Name, g.store, queue.Options{
 		Policy:       policyOf(rc),
 		Schedule:     scheduleOf(rc),
 		PollInterval: rc.PollInterval,
@@ -230,14 +226,25 @@ func (g *Gateway) newRoom(rc config.Room) (*room, error) {
 		Stock:        rc.Inventory.Stock,
 		PerSession:   rc.Inventory.PerSession,
 	})
-	return r, nil
+}
+
+// loadPage parses room rc's page template, nil for the built-in page.
+func loadPage(rc config.Room) (*template.Template, error) {
+	if rc.Page.Template == "" {
+		return nil, nil
+	}
+	t, err := static.ParseTemplate(rc.Page.Template)
+	if err != nil {
+		return nil, fmt.Errorf("rooms %s: page template: %w", rc.Name, err)
+	}
+	return t, nil
 }
 
 // liveSessions lists the room's sessions this node has verified and that
 // are still valid: the session cache holds every token in recent use.
 func (g *Gateway) liveSessions(room string) []string {
 	var sids []string
-	g.sessions.Live(g.now(), func(s token.Session) {
+	g.keys.Load().sessions.Live(g.now(), func(s token.Session) {
 		if s.Room == room {
 			sids = append(sids, s.ID)
 		}

@@ -32,7 +32,7 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	// is not a header, whatever name it takes.
 	dropTrailers(&ctx.Request.Header)
 	ip := g.clientIP(ctx)
-	if ok, wait := g.clients.allow(ip, now); !ok {
+	if ok, wait := g.clients.Load().allow(ip, now); !ok {
 		g.tele.clientLimited.Inc()
 		g.limited.note(ip) // for the warning of salelog.go
 		retryAfter(ctx, wait)
@@ -59,7 +59,7 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 		g.endpoint(ctx, path[len(reservedPrefix):], now)
 		return
 	}
-	r, bypass := g.router.route(host, &t.path)
+	r, bypass := g.rooms.Load().router.route(host, &t.path)
 	if r == nil || bypass {
 		g.forward(ctx, nil, "")
 		return

@@ -117,7 +117,7 @@ func (hs *histories) of(room string) *history {
 
 // sampleRooms adds every room's figures at now to its history.
 func (g *Gateway) sampleRooms(now time.Time) {
-	for _, r := range g.rooms {
+	for _, r := range g.roomList() {
 		o := r.engine.Overview()
 		c := o.Counters
 		g.history.of(r.name).add(sample{at: now, waiting: c.Waiting, active: c.Active, called: c.Called,

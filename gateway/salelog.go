@@ -15,7 +15,7 @@ import (
 
 // LogLimits writes one line per room with the limits it starts with.
 func (g *Gateway) LogLimits() {
-	for _, r := range g.rooms {
+	for _, r := range g.roomList() {
 		o := r.engine.Overview()
 		attrs := []any{"room", r.name,
 			"max_active_users", o.Policy.MaxActive,
@@ -41,7 +41,7 @@ func (g *Gateway) LogLimits() {
 // summary, the counts of errors logged once, the addresses that kept
 // hitting the per-client limit.
 func (g *Gateway) logMinute() {
-	for _, r := range g.rooms {
+	for _, r := range g.roomList() {
 		g.summarize(r)
 	}
 	g.errors.flush()

@@ -41,11 +41,15 @@ const (
 	opStock
 	opCounters
 	opPing
+	opOverrides
+	opSetOverrides
+	opDropOverride
 	numStoreOps
 )
 
 var storeOpNames = [numStoreOps]string{"join", "open", "advance", "claim", "admit_direct", "refresh", "end",
-	"seen", "leave", "ended_since", "init_stock", "set_stock", "hold", "confirm", "release", "stock", "counters", "ping"}
+	"seen", "leave", "ended_since", "init_stock", "set_stock", "hold", "confirm", "release", "stock", "counters", "ping",
+	"overrides", "set_overrides", "drop_override"}
 
 var _ queue.Store = (*meteredStore)(nil)
 
