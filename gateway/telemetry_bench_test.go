@@ -66,7 +66,7 @@ func TestTelemetryProxiedCounts(t *testing.T) {
 func BenchmarkAdmittedCPU(b *testing.B) {
 	g := benchGatewayOn(b, 1000, queue.NewMemoryStore())
 	now := time.Now()
-	tok, err := g.ring.SignSession(token.Session{Room: "shop", ID: "0123456789abcdef0123456789abcdef", IssuedAt: now, Expires: now.Add(time.Hour)})
+	tok, err := g.keys.Load().ring.SignSession(token.Session{Room: "shop", ID: "0123456789abcdef0123456789abcdef", IssuedAt: now, Expires: now.Add(time.Hour)})
 	if err != nil {
 		b.Fatal(err)
 	}
