@@ -82,6 +82,7 @@ chmod 755 "$tmp"
 pids=()
 current_wrks=() # the wrk processes running now: they end by themselves, but sooner is better
 redis_prefix=""
+redis_pid="" # set when the script starts its own redis-server
 
 # alive is true while pid runs (a zombie, exited but not reaped, does not).
 alive() {
@@ -267,6 +268,7 @@ if ((own_redis)); then
 		cat "$tmp/redis/redis.log" >&2
 		die "redis-server did not start on 127.0.0.1:$redis_port"
 	}
+	redis_pid=${pids[-1]}
 fi
 if [[ $STORE == redis ]]; then
 	redis_prefix="anteroom-bench-$$-$RANDOM"
@@ -479,6 +481,12 @@ redis_calls() {
 			END { print sc + 0, all + 0 }'
 }
 
+# redis_mem prints Redis's used_memory in bytes; empty for a cluster.
+redis_mem() {
+	[[ $STORE == redis && $REDIS_ADDR != *,* ]] || return 0
+	redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR##*:}" info memory | tr -d '\r' | sed -n 's/^used_memory://p'
+}
+
 scenario() { # key title anteroom-path anteroom-header
 	local key=$1 path=$3 header=$4 r
 	say "($key) $2"
@@ -486,8 +494,9 @@ scenario() { # key title anteroom-path anteroom-header
 		wrk_run "$key" anteroom 0 "$path" "$header"
 		wrk_run "$key" nginx 0 "$path"
 	fi
-	local calls0 calls1
-	[[ $key == c ]] && rss_before=$(rss_kb) && calls0=$(redis_calls)
+	local calls0 calls1 rcpu0="" rmem0=""
+	[[ $key == c ]] && rss_before=$(rss_kb) && calls0=$(redis_calls) && rmem0=$(redis_mem)
+	[[ $key == c && -n $redis_pid ]] && rcpu0=$("$helper" cpu "$redis_pid")
 	for ((r = 1; r <= ROUNDS; r++)); do
 		wrk_run "$key" anteroom "$r" "$path" "$header"
 		wrk_run "$key" nginx "$r" "$path"
@@ -502,6 +511,16 @@ scenario() { # key title anteroom-path anteroom-header
 				awk '{ s = $(NF-2) - $(NF-4); a = $(NF-1) - $(NF-3); n = $NF
 					printf "%s %d scripts (EVALSHA/EVAL, one round trip each) and %d commands in all (the scripts'"'"' own included) for %d arrivals: %.4f round trips and %.2f commands per arrival\n",
 						substr($0, 1, index($0, ":")), s, a, n, s / n, a / n }' >>"$samples"
+		fi
+		local rmem1
+		rmem1=$(redis_mem)
+		if [[ -n $rmem0 && -n $rmem1 ]] && ((arrivals > 0)); then
+			awk -v a="$rmem0" -v b="$rmem1" -v n="$arrivals" \
+				'BEGIN { printf "- (c) Redis used_memory %.1f MiB before, %.1f MiB after: %.2f MiB per million arrivals\n", a / 1048576, b / 1048576, (b - a) / 1048576 / (n / 1e6) }' >>"$samples"
+		fi
+		if [[ -n $rcpu0 ]] && ((arrivals > 0)); then
+			awk -v a="$rcpu0" -v b="$("$helper" cpu "$redis_pid")" -v n="$arrivals" \
+				'BEGIN { printf "- (c) the redis-server this script started used %.1f s of CPU over the rounds: %.1f µs per arrival\n", b - a, (b - a) / n * 1e6 }' >>"$samples"
 		fi
 		# A new arrival's place says how many tickets the rounds handed out.
 		local pos

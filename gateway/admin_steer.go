@@ -197,7 +197,7 @@ func (g *Gateway) patchRoom(ctx *fasthttp.RequestCtx, name string) {
 	if stockV, ok := values[keyStock]; ok {
 		n, _ := strconv.Atoi(stockV)
 		before, _ := e.Counters()
-		s, err := e.SetStock(ctx, n)
+		s, err := g.store.SetStock(ctx, name, n, g.now())
 		if err != nil {
 			g.jsonError(ctx, fasthttp.StatusServiceUnavailable, err.Error()+" (the other keys, if any, were applied)")
 			return

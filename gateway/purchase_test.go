@@ -260,7 +260,7 @@ func TestStockLostWithRedis(t *testing.T) {
 		t.Errorf("the lost stock was not logged:\n%s", nodes[0].logs.String())
 	}
 	// The operator counts 4 orders at the shop: 6 units are left to sell.
-	if _, err := nodes[0].roomList()[0].engine.SetStock(context.Background(), 6); err != nil {
+	if _, err := nodes[0].store.SetStock(context.Background(), nodes[0].roomList()[0].name, 6, nodes[0].clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	tickAll(nodes, time.Second)

@@ -65,9 +65,6 @@ type memRoom struct {
 	// first poll, so that it is on the callers' clock.
 	Polls seenLog
 	Base  int64
-	// Seen is the form Polls was saved in before state version 3 (four
-	// bytes a ticket); loading moves it into Polls.
-	Seen []uint32
 
 	// Waiting is the last count of live tickets, made at most once a
 	// second (waiting.go), plus those who joined since.

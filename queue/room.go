@@ -41,7 +41,7 @@ var ErrUnavailable = errors.New("queue: store unavailable")
 // changes, batching polls and refreshes.
 type Room struct {
 	name  string
-	store Store
+	store RoomStore
 	now   func() time.Time
 	log   *slog.Logger
 	live  func() []string
@@ -114,7 +114,7 @@ type Options struct {
 }
 
 // NewRoom returns the engine of the named room over store.
-func NewRoom(name string, store Store, o Options) *Room {
+func NewRoom(name string, store RoomStore, o Options) *Room {
 	r := &Room{name: name, store: store, now: o.Now, log: o.Log, live: o.LiveSessions}
 	r.SetInventory(o.Stock, o.PerSession)
 	if r.now == nil {
@@ -664,3 +664,7 @@ func randomSeed() uint64 {
 	rand.Read(b[:])
 	return binary.LittleEndian.Uint64(b[:])
 }
+
+// Ping reports whether the room's store can be reached, for a readiness
+// check: the counters' last error says only how the last tick went.
+func (r *Room) Ping(ctx context.Context) error { return r.store.Ping(ctx) }

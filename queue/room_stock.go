@@ -140,13 +140,3 @@ func (r *Room) Release(ctx context.Context, hid string) error {
 	r.events.released.Add(1)
 	return nil
 }
-
-// SetStock sets the room's units for sale in the store (an operator's
-// command).
-func (r *Room) SetStock(ctx context.Context, units int) (Stock, error) {
-	s, err := r.store.SetStock(ctx, r.name, units, r.now())
-	if err != nil {
-		return s, fmt.Errorf("setting stock: %w", err)
-	}
-	return s, nil
-}

@@ -6,11 +6,31 @@ import (
 	"time"
 )
 
-// Store is the shared state of every room. Each method is one atomic state
-// change, safe to retry: the ones that could admit twice are idempotent by
-// ticket number or session id. The engine calls it when state changes (a
-// join, a claim, a refresh, a batch of polls), never per proxied request.
+// Store is the shared state of every room, whatever keeps it: the sum of
+// what its users call. Each method is one atomic state change, safe to
+// retry: the ones that could admit twice are idempotent by ticket number or
+// session id. A consumer declares the part it calls (RoomStore for the
+// engine, StockAdmin for the stock command); a backend implements all of it
+// and runs the suite in package storetest.
 type Store interface {
+	RoomStore
+	StockAdmin
+	// Close releases the store's resources.
+	Close() error
+}
+
+// RoomStore is what a room's engine (Room) calls: its line, its stock, and
+// whether the store can be reached. The engine calls it when state changes
+// (a join, a claim, a refresh, a batch of polls), never per proxied request.
+type RoomStore interface {
+	Line
+	Inventory
+	// Ping reports whether the store can be reached.
+	Ping(ctx context.Context) error
+}
+
+// Line is the shared state of a room's line: tickets, calls, sessions.
+type Line interface {
 	// Join hands out the room's next ticket number and marks it seen.
 	Join(ctx context.Context, room string, now time.Time) (uint64, error)
 	// Open freezes the pre-queue once, at the room's opening; later calls
@@ -50,14 +70,19 @@ type Store interface {
 	// time), so that every node refuses an ended session's token, not only
 	// the node that ended it.
 	EndedSince(ctx context.Context, room string, since time.Time) ([]Ended, error)
+	// Counters reads the room's counters without changing them. Its Stock
+	// counts the holds due by the latest time the store heard of as
+	// returned.
+	Counters(ctx context.Context, room string) (Counters, error)
+}
+
+// Inventory is a room's stock as the engine uses it while shoppers buy.
+type Inventory interface {
 	// InitStock sets the room's units for sale from the configuration, only
 	// for a brand-new room (no ticket ever issued, never opened, no stock
 	// record); otherwise it changes nothing. Either way it returns the
 	// stock as it now is.
 	InitStock(ctx context.Context, room string, units int, now time.Time) (Stock, error)
-	// SetStock sets the units for sale (an operator's command; the way back
-	// after the store lost its data). Held and sold units stay counted.
-	SetStock(ctx context.Context, room string, units int, now time.Time) (Stock, error)
 	// Hold takes one unit for session sid as hold hid until until. One hold
 	// per session: while sid holds a live hold, that hold is returned (with
 	// its own id). A session may hold or buy perSession units in all (less
@@ -81,14 +106,17 @@ type Store interface {
 	// Stock reports the room's stock, after expiring holds past their time
 	// (each returns to stock exactly once).
 	Stock(ctx context.Context, room string, now time.Time) (Stock, error)
-	// Counters reads the room's counters without changing them. Its Stock
-	// counts the holds due by the latest time the store heard of as
-	// returned.
-	Counters(ctx context.Context, room string) (Counters, error)
-	// Ping reports whether the store can be reached.
-	Ping(ctx context.Context) error
-	// Close releases the store's resources.
-	Close() error
+}
+
+// StockAdmin is what the stock command calls: an operator reading the
+// stock or setting the units left to sell.
+type StockAdmin interface {
+	// SetStock sets the units for sale (an operator's command; the way back
+	// after the store lost its data). Held and sold units stay counted.
+	SetStock(ctx context.Context, room string, units int, now time.Time) (Stock, error)
+	// Stock reports the room's stock, after expiring holds past their time
+	// (each returns to stock exactly once).
+	Stock(ctx context.Context, room string, now time.Time) (Stock, error)
 }
 
 // Ended is a session that ended, and when.

@@ -76,6 +76,10 @@ func Run(t *testing.T, b Backend) {
 		{"StockConcurrentHoldsPerSession", storeStockConcurrentHoldsPerSession},
 		{"StockExpiryRace", storeStockExpiryRace},
 		{"StockTwoNodesExpireOnce", storeStockTwoNodesExpireOnce},
+		// The rules written in Go and again in Lua, one table each (rules.go).
+		{"Freshness", storeFreshness},
+		{"Refill", storeRefill},
+		{"Expiry", storeExpiry},
 		{"OutcomesCount", storeOutcomesCount},
 	}
 	for _, tc := range cases {
