@@ -23,57 +23,8 @@ import (
 // overrideEvery, and logs one audit line per key: what, old → new, and
 // the address it came from.
 
-const roomsPrefix = "/api/v1/rooms/"
-
 // maxPatchBody bounds a PATCH: a few keys.
 const maxPatchBody = 4 << 10
-
-// serveSteer answers the admin API's changes; it reports false for a path
-// that is none of them. The caller has checked the bearer token.
-func (g *Gateway) serveSteer(ctx *fasthttp.RequestCtx) bool {
-	path := string(ctx.Path())
-	if path == "/api/v1/reload" {
-		if !ctx.IsPost() {
-			g.adminMethod(ctx, "POST")
-			return true
-		}
-		g.reloadHandler(ctx)
-		return true
-	}
-	rest, ok := strings.CutPrefix(path, roomsPrefix)
-	if !ok {
-		return false
-	}
-	name, verb, _ := strings.Cut(rest, "/")
-	method := string(ctx.Method())
-	switch {
-	case verb == "" && method == fasthttp.MethodPatch:
-		g.patchRoom(ctx, name)
-	case verb == "pause" || verb == "resume" || verb == "close":
-		if method != fasthttp.MethodPost {
-			g.adminMethod(ctx, "POST")
-			return true
-		}
-		g.roomCommand(ctx, name, verb)
-	case verb == "overrides":
-		switch method {
-		case fasthttp.MethodGet, fasthttp.MethodHead:
-			g.getOverrides(ctx, name)
-		case fasthttp.MethodDelete:
-			g.clearOverrides(ctx, name)
-		default:
-			g.adminMethod(ctx, "GET, DELETE")
-		}
-	default:
-		return false // GET of a room, or a path that is not ours
-	}
-	return true
-}
-
-func (g *Gateway) adminMethod(ctx *fasthttp.RequestCtx, allow string) {
-	ctx.Response.Header.Set("Allow", allow)
-	g.jsonError(ctx, fasthttp.StatusMethodNotAllowed, "method not allowed; use "+allow)
-}
 
 // writeJSON answers v as JSON.
 func (g *Gateway) writeJSON(ctx *fasthttp.RequestCtx, code int, v any) {
@@ -114,7 +65,8 @@ type stockAnswer struct {
 // patchRoom changes a room's limits, schedule or stock. Every key is
 // checked (as the file's would be, with the file's messages) before any
 // is applied: a request with one bad key changes nothing.
-func (g *Gateway) patchRoom(ctx *fasthttp.RequestCtx, name string) {
+func (g *Gateway) patchRoom(ctx *fasthttp.RequestCtx, call adminCall) {
+	name := call.name
 	body := ctx.PostBody()
 	if len(body) > maxPatchBody {
 		g.jsonError(ctx, fasthttp.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", maxPatchBody))
@@ -257,7 +209,12 @@ func patchValue(key string, raw json.RawMessage) (string, error) {
 // already called may still claim within its window). Close: closes_at
 // becomes now, so the room takes no new arrivals and serves its line.
 // Resume lifts a pause, and a close made through the API.
-func (g *Gateway) roomCommand(ctx *fasthttp.RequestCtx, name, verb string) {
+// roomCommand is the handler of POST /api/v1/rooms/{name}/VERB.
+func (g *Gateway) roomCommand(verb string) func(*fasthttp.RequestCtx, adminCall) {
+	return func(ctx *fasthttp.RequestCtx, call adminCall) { g.roomVerb(ctx, call.name, verb) }
+}
+
+func (g *Gateway) roomVerb(ctx *fasthttp.RequestCtx, name, verb string) {
 	g.steer.mu.Lock()
 	defer g.steer.mu.Unlock()
 	i, ok := g.fileRoomLocked(ctx, name)
@@ -314,7 +271,8 @@ func (g *Gateway) roomCommand(ctx *fasthttp.RequestCtx, name, verb string) {
 }
 
 // getOverrides lists a room's overrides.
-func (g *Gateway) getOverrides(ctx *fasthttp.RequestCtx, name string) {
+func (g *Gateway) getOverrides(ctx *fasthttp.RequestCtx, call adminCall) {
+	name := call.name
 	g.steer.mu.Lock()
 	defer g.steer.mu.Unlock()
 	if _, ok := g.fileRoomLocked(ctx, name); !ok {
@@ -325,7 +283,8 @@ func (g *Gateway) getOverrides(ctx *fasthttp.RequestCtx, name string) {
 
 // clearOverrides deletes every override of a room: the file's values hold
 // again, and a pause is lifted.
-func (g *Gateway) clearOverrides(ctx *fasthttp.RequestCtx, name string) {
+func (g *Gateway) clearOverrides(ctx *fasthttp.RequestCtx, call adminCall) {
+	name := call.name
 	g.steer.mu.Lock()
 	defer g.steer.mu.Unlock()
 	i, ok := g.fileRoomLocked(ctx, name)
@@ -408,7 +367,7 @@ func (g *Gateway) audit(room string, c change, from string) {
 }
 
 // reloadHandler is POST /api/v1/reload.
-func (g *Gateway) reloadHandler(ctx *fasthttp.RequestCtx) {
+func (g *Gateway) reloadHandler(ctx *fasthttp.RequestCtx, _ adminCall) {
 	if err := g.Reload(ctx, "POST /api/v1/reload from "+ctx.RemoteAddr().String()); err != nil {
 		code := fasthttp.StatusUnprocessableEntity
 		if errors.Is(err, ErrNoSource) {

@@ -25,10 +25,10 @@ func adminDo(t *testing.T, g *testGateway, token string) func(method, path, body
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go g.ServeAdmin(ctx, ln, token)
-	return adminClient(t, "http://"+ln.Addr().String(), "Bearer "+token)
+	return steerCaller(t, "http://"+ln.Addr().String(), "Bearer "+token)
 }
 
-func adminClient(t *testing.T, base, auth string) func(method, path, body string) (int, string) {
+func steerCaller(t *testing.T, base, auth string) func(method, path, body string) (int, string) {
 	return func(method, path, body string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
@@ -203,7 +203,7 @@ func TestSteerBadInput(t *testing.T) {
 	}
 	// A wrong token, or none, changes nothing either.
 	for _, auth := range []string{"", "Bearer wrong"} {
-		bad := adminClient(t, adminBase(t, g, "s3cret"), auth)
+		bad := steerCaller(t, adminBase(t, g, "s3cret"), auth)
 		if code, _ := bad("POST", "/api/v1/rooms/shop/pause", ""); code != http.StatusUnauthorized {
 			t.Errorf("pause with token %q: %d, want 401", auth, code)
 		}

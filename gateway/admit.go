@@ -63,7 +63,7 @@ func (g *Gateway) proxyAs(ctx *fasthttp.RequestCtx, r *room, buy bool, sid strin
 	if !o.revoke {
 		return true
 	}
-	if err := r.engine.End(ctx, sid); err != nil {
+	if err := r.engine.Revoke(ctx, sid); err != nil {
 		g.log.Warn("revoking session", "room", r.name, "err", err)
 	}
 	g.clearCookie(ctx, r.sessionCookie)

@@ -99,6 +99,7 @@ func (g *Gateway) status(ctx *fasthttp.RequestCtx, now time.Time) {
 		g.jsonError(ctx, fasthttp.StatusNotFound, "unknown room")
 		return
 	}
+	g.tele.count(outStatus)
 	ctx.Response.Header.Set("Cache-Control", "no-store")
 	if _, ok, _ := g.sessionOf(ctx, r, now); ok {
 		g.writeStatus(ctx, r, r.engine.AdmittedStatus())

@@ -50,6 +50,16 @@ type Gateway struct {
 
 	server    *fasthttp.Server
 	tickEvery time.Duration
+
+	// What operators read: metrics, charts' history, the sale's log.
+	tele      *telemetry
+	history   *histories
+	errors    *errorLog
+	limited   limitedClients
+	summaries summaries
+	// watchEvery is how often the history is sampled (historyEvery);
+	// tests stop it to sample by hand.
+	watchEvery time.Duration
 }
 
 // room is a configured room: its engine, its routes and its page.
@@ -90,6 +100,9 @@ type Options struct {
 	// Source reads the configuration again for a reload (SIGHUP, POST
 	// /api/v1/reload, a changed file); nil: reloads are refused.
 	Source Source
+	// Version names the build in anteroom_build_info; the module's
+	// version when empty.
+	Version string
 }
 
 // Limits of what a client may send: enough for any real shop request, small
@@ -157,6 +170,10 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	if g.log == nil {
 		g.log = slog.Default()
 	}
+	g.tele, g.history, g.errors = newTelemetry(), newHistories(), newErrorLog(g.log)
+	g.watchEvery = historyEvery
+	g.store = newMeteredStore(g.store, g.tele, g.errors)
+	g.registerMetrics(o.Version)
 	if err := g.start(cfg); err != nil {
 		return nil, err
 	}

@@ -31,7 +31,10 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	// First of all, before any header is read: a field sent after the body
 	// is not a header, whatever name it takes.
 	dropTrailers(&ctx.Request.Header)
-	if ok, wait := g.clients.Load().allow(g.clientIP(ctx), now); !ok {
+	ip := g.clientIP(ctx)
+	if ok, wait := g.clients.Load().allow(ip, now); !ok {
+		g.tele.clientLimited.Inc()
+		g.limited.note(ip) // for the warning of salelog.go
 		retryAfter(ctx, wait)
 		g.plainError(ctx, fasthttp.StatusTooManyRequests, "Too many requests from your address. Please slow down; you keep your place.")
 		return

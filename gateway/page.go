@@ -15,6 +15,11 @@ import (
 // page answers a waiting shopper on a room path: the waiting page, or the
 // same fields as /.anteroom/status in JSON for clients that ask for it.
 func (g *Gateway) page(ctx *fasthttp.RequestCtx, r *room, st queue.Status, code int) {
+	if code == fasthttp.StatusOK {
+		g.tele.count(outPage)
+	} else {
+		g.tele.countCode(code)
+	}
 	ctx.SetStatusCode(code)
 	ctx.Response.Header.Set("Cache-Control", "no-store")
 	if wantsJSON(ctx) {

@@ -24,6 +24,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener, drain time.Duratio
 	g.runRooms(bg, &wg)
 	wg.Go(func() { g.sweepClients(bg) })
 	wg.Go(func() { g.syncOverridesEvery(bg) })
+	wg.Go(func() { g.watch(bg) })
 
 	errc := make(chan error, 1)
 	go func() {

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"context"
 	"math"
 	"sync/atomic"
 	"time"
@@ -34,11 +35,13 @@ type Events struct {
 	Immediate, Claimed uint64
 	// Released are holds returned to stock by the origin's answer.
 	Released uint64
+	// Revoked are sessions the origin ended (X-Anteroom-Command: revoke).
+	Revoked uint64
 }
 
 // events is Events as the engine counts them.
 type events struct {
-	arrivals, immediate, claimed, released atomic.Uint64
+	arrivals, immediate, claimed, released, revoked atomic.Uint64
 }
 
 // Events returns what this node counted for the room.
@@ -48,7 +51,14 @@ func (r *Room) Events() Events {
 		Immediate: r.events.immediate.Load(),
 		Claimed:   r.events.claimed.Load(),
 		Released:  r.events.released.Load(),
+		Revoked:   r.events.revoked.Load(),
 	}
+}
+
+// Revoke ends a session because the origin said so: End, counted.
+func (r *Room) Revoke(ctx context.Context, sid string) error {
+	r.events.revoked.Add(1)
+	return r.End(ctx, sid)
 }
 
 // Overview is the room as operators see it, from the counters the last

@@ -91,7 +91,7 @@ func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, disca
 		return err
 	}
 	defer store.Close()
-	o := gateway.Options{Store: store, Secrets: secrets.HMAC, PurchaseKeys: secrets.Purchase, Log: log}
+	o := gateway.Options{Store: store, Secrets: secrets.HMAC, PurchaseKeys: secrets.Purchase, Log: log, Version: buildVersion}
 	if rl.path != "" {
 		o.Source = source(rl.path)
 	}
@@ -125,6 +125,7 @@ func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, disca
 		}
 	}()
 	log.Info("anteroom serving", "listen", ln.Addr().String(), "admin", aln.Addr().String(), "origin", cfg.Origin.URL, "rooms", g.Rooms(), "store", cfg.Store.Backend)
+	g.LogLimits()
 	if save != nil {
 		go saveEvery(ctx, save, log)
 	}
