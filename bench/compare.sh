@@ -24,6 +24,8 @@ REDIS_ADDR=${REDIS_ADDR:-}
 NODES=${NODES:-1}
 SCENARIOS=${SCENARIOS:-a b c}
 KEEP_TMP=${KEEP_TMP:-0}
+ANTEROOM_BIN=${ANTEROOM_BIN:-}
+ANTEROOM_ENV=${ANTEROOM_ENV:-}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -74,6 +76,10 @@ if [[ $STORE == redis && -z $REDIS_ADDR ]]; then
 fi
 [[ $STORE != redis ]] || command -v redis-cli >/dev/null ||
 	die "STORE=redis counts Redis commands with redis-cli: install it with apt-get install -y redis-tools"
+[[ -z $ANTEROOM_BIN || -x $ANTEROOM_BIN ]] || die "ANTEROOM_BIN '$ANTEROOM_BIN' is not an executable"
+for kv in $ANTEROOM_ENV; do
+	[[ $kv =~ ^(GOGC|GOMEMLIMIT|GOMAXPROCS|GODEBUG)=[^[:space:]]+$ ]] || die "ANTEROOM_ENV takes GOGC=, GOMEMLIMIT=, GOMAXPROCS= or GODEBUG= settings; got '$kv'"
+done
 
 # ---- processes and cleanup --------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/anteroom-bench.XXXXXX")
@@ -144,7 +150,12 @@ wait_http() {
 
 # ---- 2. build ---------------------------------------------------------------
 say "building anteroom and the bench helper in $tmp"
-"$root/scripts/build.sh" "$tmp/anteroom" bench >&2 || die "scripts/build.sh failed"
+if [[ -n $ANTEROOM_BIN ]]; then
+	# Another build (an older commit, say), to compare two builds run by run.
+	cp "$ANTEROOM_BIN" "$tmp/anteroom"
+else
+	"$root/scripts/build.sh" "$tmp/anteroom" bench >&2 || die "scripts/build.sh failed"
+fi
 (cd "$root" && CGO_ENABLED=0 go build -o "$tmp/helper" ./bench/helper) || die "building bench/helper failed"
 helper=$tmp/helper
 
@@ -316,8 +327,10 @@ secret=$("$tmp/anteroom" keygen)
 ar_pids=()
 for ((i = 0; i < NODES; i++)); do
 	anteroom_config "$i" >"$tmp/anteroom-$i.yaml"
-	# Go's defaults: GOMAXPROCS is every core, as nginx's worker_processes auto.
-	env -u GOMAXPROCS -u GOGC -u GOMEMLIMIT -u GODEBUG ANTEROOM_SECRET="$secret" \
+	# Go's defaults: GOMAXPROCS is every core, as nginx's worker_processes auto;
+	# ANTEROOM_ENV may set the runtime's knobs to measure them.
+	# shellcheck disable=SC2086 # ANTEROOM_ENV is a list of checked NAME=VALUE words
+	env -u GOMAXPROCS -u GOGC -u GOMEMLIMIT -u GODEBUG ANTEROOM_SECRET="$secret" $ANTEROOM_ENV \
 		"$tmp/anteroom" serve -config "$tmp/anteroom-$i.yaml" >"$tmp/anteroom-$i.log" 2>&1 &
 	ar_pids+=($!)
 	pids+=($!)
@@ -543,7 +556,7 @@ done
 # ---- the report ---------------------------------------------------------------
 load="wrk -t$THREADS -c$CONNECTIONS"
 ((NODES > 1)) && load="$NODES gateways on one Redis, $NODES wrk -t1 at once splitting $CONNECTIONS connections (one per gateway; all at the proxy for nginx)"
-echo "$("$tmp/anteroom" version 2>&1 | head -n 1) (store $STORE, GOMAXPROCS unset) vs $("$NGINX" -v 2>&1 | sed 's/^nginx version: //') (worker_processes auto); origin nginx, 1 worker, 1 KiB page"
+echo "$("$tmp/anteroom" version 2>&1 | head -n 1) (store $STORE, GOMAXPROCS unset${ANTEROOM_ENV:+, $ANTEROOM_ENV}) vs $("$NGINX" -v 2>&1 | sed 's/^nginx version: //') (worker_processes auto); origin nginx, 1 worker, 1 KiB page"
 echo "$(nproc) cores; $ROUNDS interleaved rounds of $DURATION per side; $load; medians"
 echo
 rc=0

@@ -39,7 +39,7 @@ func benchStores(b *testing.B, run func(b *testing.B, store queue.Store)) {
 	})
 }
 
-func benchGatewayOn(b *testing.B, maxActive int, store queue.Store) *Gateway {
+func benchGatewayOn(b testing.TB, maxActive int, store queue.Store) *Gateway {
 	b.Helper()
 	ln := fasthttputil.NewInmemoryListener()
 	origin := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
@@ -79,28 +79,40 @@ func serveOnce(g *Gateway, ctx *fasthttp.RequestCtx, req *fasthttp.Request) {
 	g.handle(ctx)
 }
 
+// admittedRequestOn is a gateway on store and an admitted shopper's
+// request to it, read from the wire as the server reads it: fasthttp keeps
+// the Cookie header raw until someone asks it to parse the cookies.
+func admittedRequestOn(tb testing.TB, store queue.Store) (*Gateway, *fasthttp.Request) {
+	tb.Helper()
+	g := benchGatewayOn(tb, 1000, store)
+	now := time.Now()
+	tok, err := g.keys.Load().ring.SignSession(token.Session{Room: "shop", ID: "0123456789abcdef0123456789abcdef", IssuedAt: now, Expires: now.Add(time.Hour)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req := new(fasthttp.Request)
+	raw := "GET /item HTTP/1.1\r\nHost: shop.test\r\nCookie: lang=en; anteroom_session_shop=" + tok + "\r\n\r\n"
+	if err := req.Read(bufio.NewReader(strings.NewReader(raw))); err != nil {
+		tb.Fatal(err)
+	}
+	return g, req
+}
+
+func admittedRequest(tb testing.TB) (*Gateway, *fasthttp.Request) {
+	return admittedRequestOn(tb, queue.NewMemoryStore())
+}
+
 // BenchmarkSessionCheck is the admitted shopper's request: cookie found,
-// session verified (from the cache), proxied to the origin.
+// session verified (from the cache), proxied to the origin, whose small
+// answer is read whole (transport.go).
 func BenchmarkSessionCheck(b *testing.B) {
 	benchStores(b, func(b *testing.B, store queue.Store) {
-		g := benchGatewayOn(b, 1000, store)
-		now := time.Now()
-		tok, err := g.keys.Load().ring.SignSession(token.Session{Room: "shop", ID: "0123456789abcdef0123456789abcdef", IssuedAt: now, Expires: now.Add(time.Hour)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		// Read from the wire, as the server does: fasthttp keeps the Cookie
-		// header raw until someone asks it to parse the cookies.
-		var req fasthttp.Request
-		raw := "GET /item HTTP/1.1\r\nHost: shop.test\r\nCookie: lang=en; anteroom_session_shop=" + tok + "\r\n\r\n"
-		if err := req.Read(bufio.NewReader(strings.NewReader(raw))); err != nil {
-			b.Fatal(err)
-		}
+		g, req := admittedRequestOn(b, store)
 		var ctx fasthttp.RequestCtx
-		ctx.Init(&req, benchAddr, nil)
+		ctx.Init(req, benchAddr, nil)
 		b.ReportAllocs()
 		for b.Loop() {
-			serveOnce(g, &ctx, &req)
+			serveOnce(g, &ctx, req)
 			if ctx.Response.StatusCode() != 200 || string(ctx.Response.Body()) != "<p>origin page</p>" {
 				b.Fatalf("got %d %q", ctx.Response.StatusCode(), ctx.Response.Body())
 			}

@@ -54,10 +54,11 @@ func (g *Gateway) setSession(ctx *fasthttp.RequestCtx, r *room, sid string, now 
 	g.setCookie(ctx, r.sessionCookie, tok, ttl)
 }
 
-// setTicket signs ticket number n for the shopper.
-func (g *Gateway) setTicket(ctx *fasthttp.RequestCtx, r *room, n uint64, prequeue bool, now time.Time) {
+// setTicket signs ticket number n for the shopper, issued when the room's
+// serving counter stood at line.
+func (g *Gateway) setTicket(ctx *fasthttp.RequestCtx, r *room, n uint64, prequeue bool, line uint64, now time.Time) {
 	tok, err := g.keys.Load().ring.SignTicket(token.Ticket{
-		Room: r.name, Number: n, Prequeue: prequeue, Device: newDeviceID(),
+		Room: r.name, Number: n, Prequeue: prequeue, Line: line, Device: newDeviceID(),
 		IssuedAt: now, Expires: now.Add(ticketLife),
 	})
 	if err != nil {
@@ -127,5 +128,5 @@ func (g *Gateway) ticketOf(ctx *fasthttp.RequestCtx, r *room, now time.Time) (t 
 
 // inLine is what the engine needs of a verified ticket.
 func inLine(t token.Ticket) queue.Ticket {
-	return queue.Ticket{Number: t.Number, Prequeue: t.Prequeue, IssuedAt: t.IssuedAt}
+	return queue.Ticket{Number: t.Number, Prequeue: t.Prequeue, IssuedAt: t.IssuedAt, Line: t.Line}
 }

@@ -31,6 +31,12 @@ func (g *Gateway) endpoint(ctx *fasthttp.RequestCtx, name []byte, now time.Time)
 			return
 		}
 		g.leave(ctx, now)
+	case "lottery":
+		if !ctx.IsGet() && !ctx.IsHead() {
+			g.methodNotAllowed(ctx, "GET, HEAD")
+			return
+		}
+		g.lottery(ctx, now)
 	case "jwks.json":
 		// Shops fetch this to verify purchase tokens; keys change rarely.
 		ctx.Response.Header.Set("Cache-Control", "public, max-age=300")
@@ -119,7 +125,7 @@ func (g *Gateway) status(ctx *fasthttp.RequestCtx, now time.Time) {
 			g.setSession(ctx, r, st.SessionID, now)
 			g.clearCookie(ctx, r.ticketCookie)
 		case st.Requeued:
-			g.setTicket(ctx, r, st.Number, false, now)
+			g.setTicket(ctx, r, st.Number, false, st.Line, now)
 		}
 		g.writeStatus(ctx, r, st)
 		return

@@ -9,7 +9,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/netip"
 	"net/url"
@@ -23,7 +22,6 @@ import (
 	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/gateway/match"
 	"github.com/anteroom/anteroom/queue"
-	"github.com/anteroom/anteroom/static"
 	"github.com/anteroom/anteroom/token"
 )
 
@@ -75,7 +73,7 @@ type room struct {
 	purchase []match.Pattern
 	// fold matches paths case-insensitively; the patterns are folded.
 	fold bool
-	page *template.Template // nil: the built-in page
+	page *roomPage
 	// Cookie names carry the room so that a shopper can wait in two rooms.
 	ticketCookie  string
 	sessionCookie string
@@ -195,9 +193,8 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	return g, nil
 }
 
-// newRoom is room rc served by engine, with its waiting page (nil: the
-// built-in one).
-func newRoom(rc config.Room, engine *queue.Room, page *template.Template) *room {
+// newRoom is room rc served by engine, with its waiting page from loadPage.
+func newRoom(rc config.Room, engine *queue.Room, page *roomPage) *room {
 	r := &room{
 		name:          rc.Name,
 		cfg:           rc,
@@ -226,18 +223,6 @@ func (g *Gateway) newEngine(rc config.Room) *queue.Room {
 		Stock:        rc.Inventory.Stock,
 		PerSession:   rc.Inventory.PerSession,
 	})
-}
-
-// loadPage parses room rc's page template, nil for the built-in page.
-func loadPage(rc config.Room) (*template.Template, error) {
-	if rc.Page.Template == "" {
-		return nil, nil
-	}
-	t, err := static.ParseTemplate(rc.Page.Template)
-	if err != nil {
-		return nil, fmt.Errorf("rooms %s: page template: %w", rc.Name, err)
-	}
-	return t, nil
 }
 
 // liveSessions lists the room's sessions this node has verified and that
@@ -298,11 +283,13 @@ func newOriginClient(o config.Origin) (*fasthttp.HostClient, error) {
 		ReadBufferSize: 32 << 10,
 		// Each read after the headers gets the timeout anew, so a large
 		// answer to a slow client is not cut off at origin.timeout.
-		Dial:                     originDialer(o.Timeout),
-		ReadTimeout:              o.Timeout,
-		WriteTimeout:             o.Timeout,
-		MaxConnWaitTimeout:       o.Timeout,
-		StreamResponseBody:       true,
+		Dial:               originDialer(o.Timeout),
+		ReadTimeout:        o.Timeout,
+		WriteTimeout:       o.Timeout,
+		MaxConnWaitTimeout: o.Timeout,
+		// Small answers are read whole, large ones streamed, by our own
+		// round trip (transport.go).
+		Transport:                originTransport{},
 		DisablePathNormalizing:   true,
 		NoDefaultUserAgentHeader: true,
 		// Headers go to the origin as the client spelled them.

@@ -48,13 +48,21 @@ func (g *Gateway) page(ctx *fasthttp.RequestCtx, r *room, st queue.Status, code 
 		Redirect:       back,
 		StatusURL:      "/.anteroom/status?room=" + url.QueryEscape(r.name) + "&return=" + url.QueryEscape(back),
 		Message:        st.Message,
+		Text:           r.page.texts.For(ctx.Request.Header.Peek("Accept-Language")),
+		Notice:         r.cfg.Page.Message,
+		HomeURL:        r.cfg.Page.HomeURL,
+		Logo:           r.page.logo,
+		Style:          r.page.style,
+	}
+	if !r.page.texts.Fixed() {
+		ctx.Response.Header.Set("Vary", "Accept-Language")
 	}
 	ctx.SetContentType("text/html; charset=utf-8")
 	ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
-	ctx.Response.Header.Set("Content-Security-Policy", pageCSP)
+	ctx.Response.Header.Set("Content-Security-Policy", r.page.csp)
 	var err error
-	if r.page != nil {
-		err = static.RenderWith(r.page, ctx, d)
+	if r.page.tmpl != nil {
+		err = static.RenderWith(r.page.tmpl, ctx, d)
 	} else {
 		err = static.Render(ctx, d)
 	}
@@ -66,7 +74,8 @@ func (g *Gateway) page(ctx *fasthttp.RequestCtx, r *room, st queue.Status, code 
 }
 
 // pageCSP is the Content-Security-Policy of every page the gateway serves:
-// its own scripts and styles only.
+// its own scripts and styles only (a room with page.accent_color adds the
+// hash of its one <style> element, see loadPage).
 const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // wantsJSON reports whether the client asked for JSON rather than a page.

@@ -61,61 +61,19 @@ func (g *Gateway) forwardWith(ctx *fasthttp.RequestCtx, r *room, sid, purchaseTo
 		}
 	}
 
-	a := answerPool.Get().(*answer)
+	// The origin's answer is read straight into the shopper's response;
+	// the rules below then take out what the shopper may not see.
 	start := originStart()
-	if err := g.roundTrip(req, &a.resp); err != nil {
-		a.release()
+	if err := g.roundTrip(req, &ctx.Response); err != nil {
 		g.originError(ctx, err)
 		return orders{}
 	}
 	g.tele.proxied(start)
-	streamBody(&a.resp)
-	a.relay(&ctx.Response)
 	o := stripResponseHop(&ctx.Response.Header, &f.hop)
 	if clientClose {
 		ctx.SetConnectionClose()
 	}
 	return o
-}
-
-// answer is the origin's response on its way to the shopper. The shopper's
-// response gets a copy of its header and reads its body through it, so the
-// origin's trailer fields, which the pool parses into the response it read
-// when the body ends, long after the header rules ran, land here and are
-// dropped: nothing the origin sends after its body reaches a shopper.
-type answer struct {
-	resp fasthttp.Response
-}
-
-var answerPool = sync.Pool{New: func() any { return new(answer) }}
-
-// relay hands the origin's answer to the shopper's response dst: the header
-// now, the body as dst is written, after which Close gives a back.
-func (a *answer) relay(dst *fasthttp.Response) {
-	a.resp.Header.CopyTo(&dst.Header)
-	if a.resp.IsBodyStream() {
-		dst.SetBodyStream(a, a.resp.Header.ContentLength())
-		return
-	}
-	if b := a.resp.Body(); len(b) > 0 {
-		dst.SetBody(b)
-	}
-	a.release()
-}
-
-func (a *answer) Read(p []byte) (int, error) { return a.resp.BodyStream().Read(p) }
-
-// Close ends the origin's stream (the pool takes the connection back, or
-// drops it if the body was not read to its end) and recycles a.
-func (a *answer) Close() error {
-	err := a.resp.CloseBodyStream()
-	a.release()
-	return err
-}
-
-func (a *answer) release() {
-	a.resp.Reset()
-	answerPool.Put(a)
 }
 
 // aimAtOrigin points the request at the origin. Its request line already
@@ -150,14 +108,15 @@ func setForwardedHeaders(h *fasthttp.RequestHeader, client netip.Addr, https boo
 // deadline. Anything else, a purchase above all, is never sent twice.
 func (g *Gateway) roundTrip(req *fasthttp.Request, resp *fasthttp.Response) error {
 	timeout := g.cfg.Origin.Timeout
-	start := time.Now()
-	// DoTimeout, not DoDeadline: with the full timeout the pool tells a
-	// wait for a free connection (ErrNoFreeConns) from a slow origin.
-	err := g.origin.DoTimeout(req, resp, timeout)
+	deadline := time.Now().Add(timeout)
+	// The first wait for a connection is the full timeout, so that the
+	// pool tells a wait for a free connection (ErrNoFreeConns) from a slow
+	// origin.
+	err := roundTripOrigin(g.origin, req, resp, deadline, timeout)
 	if err != nil && closedByOrigin(err) {
 		g.origin.CloseIdleConnections()
 		if repeatable(req) {
-			err = g.origin.DoDeadline(req, resp, start.Add(timeout))
+			err = roundTripOrigin(g.origin, req, resp, deadline, time.Until(deadline))
 		}
 	}
 	return err
@@ -239,13 +198,13 @@ func originDialer(idle time.Duration) fasthttp.DialFunc {
 type originConn struct {
 	net.Conn
 	idle      time.Duration
-	streaming atomic.Bool // set by streamBody, cleared by the next round trip
+	streaming atomic.Bool // set by streamingFrom, cleared by the next round trip
 	local     originAddr
 }
 
 // originAddr is the connection's local address, carrying the connection:
-// the pool records it in each Response (Response.LocalAddr), which is how
-// forward finds the connection an answer is streaming from.
+// a TLS connection gives its own connection's, which is how streamingFrom
+// finds an originConn under one.
 type originAddr struct {
 	net.Addr
 	conn *originConn
@@ -253,7 +212,14 @@ type originAddr struct {
 
 func (c *originConn) LocalAddr() net.Addr { return &c.local }
 
-// SetReadDeadline is the pool starting a round trip: headers must arrive by t.
+// SetDeadline is a round trip starting (roundTripOrigin): the request
+// written and the answer's header read by t.
+func (c *originConn) SetDeadline(t time.Time) error {
+	c.streaming.Store(false)
+	return c.Conn.SetDeadline(t)
+}
+
+// SetReadDeadline is the same for a round trip of fasthttp's own.
 func (c *originConn) SetReadDeadline(t time.Time) error {
 	c.streaming.Store(false)
 	return c.Conn.SetReadDeadline(t)
@@ -268,10 +234,11 @@ func (c *originConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
-// streamBody moves the connection resp came on from the round trip's
-// deadline to per-read ones, for the body still to be read.
-func streamBody(resp *fasthttp.Response) {
-	if a, ok := resp.LocalAddr().(*originAddr); ok {
+// streamingFrom moves conn from the round trip's deadline to per-read
+// ones, for the body still to be read. conn is an originConn, or a TLS
+// connection over one: its local address is how it is found.
+func streamingFrom(conn net.Conn) {
+	if a, ok := conn.LocalAddr().(*originAddr); ok {
 		a.conn.streaming.Store(true)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"html/template"
 	"slices"
 	"sync"
 
@@ -90,9 +89,9 @@ type steer struct {
 	file *config.Config
 	// engines are the rooms' admission engines by name.
 	engines map[string]*queue.Room
-	// pages are the rooms' parsed page templates by name (nil: built in);
+	// pages are the rooms' waiting pages (template, texts, look) by name;
 	// a live change reuses them, a reload parses them again.
-	pages map[string]*template.Template
+	pages map[string]*roomPage
 	// ov is each room's overrides as last read from the store.
 	ov map[string]storedOverrides
 	// run is set while Serve runs: engines of rooms a reload adds start
@@ -118,9 +117,9 @@ func (g *Gateway) start(cfg *config.Config) error {
 	return nil
 }
 
-// loadPages parses every room's page template.
-func loadPages(cfg *config.Config) (map[string]*template.Template, error) {
-	pages := make(map[string]*template.Template, len(cfg.Rooms))
+// loadPages builds every room's waiting page: template, texts and look.
+func loadPages(cfg *config.Config) (map[string]*roomPage, error) {
+	pages := make(map[string]*roomPage, len(cfg.Rooms))
 	for _, rc := range cfg.Rooms {
 		t, err := loadPage(rc)
 		if err != nil {

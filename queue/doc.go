@@ -28,7 +28,10 @@
 // sends the ticket numbers it needs (redis_advance.go); and the lengths of
 // time every store must agree on (SessionGrace, EndedSlack, HoldKeep) are
 // Go constants that the Redis store passes to its scripts or checks its
-// scripts against.
+// scripts against. One rule is the Redis store's alone: a ticket handed
+// out is pending until its node confirms a shopper got it, because Redis
+// arrivals are group-committed and a lost reply must not leave tickets
+// that hold slots (redis_join.go); the memory store cannot lose a reply.
 //
 // So that the two copies cannot drift, each rule is stated once and run
 // against both stores, in package storetest: the conformance cases, and for

@@ -78,6 +78,9 @@ type memRoom struct {
 	// Stock is the room's inventory and its holds (stock_memory.go).
 	Stock memStock
 
+	// Lottery is the seed a random room committed to (memory_lottery.go).
+	Lottery Commitment
+
 	// ix is what the store derives from the fields above to find its work
 	// without walking them; not saved, rebuilt on load (memory_index.go).
 	ix roomIndex

@@ -70,12 +70,12 @@ type Overview struct {
 	// store's last failure, nil when it answered.
 	At  time.Time
 	Err error
-	// AdmittedPerSecond is the admission rate measured over the last
-	// minute; 0 while less than ten seconds are known.
+	// AdmittedPerSecond is the admission rate, smoothed over about a
+	// minute and a half (eta.go); 0 while not known.
 	AdmittedPerSecond float64
-	// ETASeconds is how long a newcomer would wait now: everyone in line
-	// and called, at the measured rate (the configured one until it is
-	// known); 0 when nobody waits.
+	// ETASeconds is how long a newcomer would wait now: the middle of the
+	// range the waiting page would show them (eta.go); 0 when nobody
+	// waits.
 	ETASeconds int
 	Policy     Policy
 	Schedule   Schedule
@@ -90,20 +90,14 @@ func (r *Room) Overview() Overview {
 		Counters:          snap.Counters,
 		At:                snap.at,
 		Err:               snap.err,
-		AdmittedPerSecond: snap.rate,
+		AdmittedPerSecond: snap.eta.admitRate,
 		Policy:            *r.policy.Load(),
 		Schedule:          *r.sched.Load(),
 		Stocked:           r.units.Load() > 0,
 	}
 	o.State = r.roomState(&o.Schedule, snap)
-	if ahead := snap.Waiting + snap.Called; ahead > 0 {
-		rate := snap.rate
-		if rate == 0 {
-			rate = float64(o.Policy.PerMinute) / 60
-		}
-		if rate > 0 {
-			o.ETASeconds = int(math.Ceil(float64(ahead+1) / rate))
-		}
+	if mid, _, ok := r.newcomerWait(snap); ok {
+		o.ETASeconds = int(math.Ceil(mid))
 	}
 	return o
 }

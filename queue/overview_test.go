@@ -27,9 +27,11 @@ func TestOverviewCountsAndStates(t *testing.T) {
 	if o.State != RoomOpen || o.Counters.Active != 1 || o.Counters.Waiting != 2 {
 		t.Errorf("overview: state %s, active %d, waiting %d; want open, 1, 2", o.State, o.Counters.Active, o.Counters.Waiting)
 	}
-	// Two ahead of a newcomer, plus the newcomer, at the configured 1/s.
-	if o.ETASeconds != 3 {
-		t.Errorf("ETA: got %d s, want 3", o.ETASeconds)
+	// Two ahead of a newcomer, plus the newcomer, in a room of one slot
+	// that is taken: three sessions must end first. None has ended yet,
+	// so each is taken to live session_duration + grace + 30 s (eta.go).
+	if want := int(3 * (time.Minute + SessionGrace + 30*time.Second).Seconds()); o.ETASeconds != want {
+		t.Errorf("ETA: got %d s, want %d", o.ETASeconds, want)
 	}
 	// The session ends: b is called and claims.
 	if err := r.End(ctx, a.SessionID); err != nil {

@@ -152,7 +152,11 @@ func (g *joinGroup) run() {
 			case first = <-g.in:
 				timer.Stop()
 			case <-timer.C:
-				g.confirm(context.Background())
+				// A failure keeps them for the next call; past the grace a
+				// confirmation changes nothing, so that bounds it too.
+				ctx, cancel := context.WithTimeout(context.Background(), confirmGrace)
+				g.confirm(ctx)
+				cancel()
 				continue
 			case <-g.s.stop:
 				return
@@ -316,14 +320,17 @@ func spanArgs(args []any, spans []joinSpan) []any {
 }
 
 // batchContext bounds a batch's call by the latest deadline among its
-// arrivals, and by none if one has none: an arrival that gives up does
-// not cancel the others' call.
+// arrivals (an arrival that gives up does not cancel the others' call),
+// and by confirmGrace at most: numbers handed out longer ago than that
+// are skipped before their confirmation could arrive.
 func batchContext(batch []*joinReq) (context.Context, context.CancelFunc) {
+	limit := time.Now().Add(confirmGrace)
 	var latest time.Time
 	for _, q := range batch {
 		d, ok := q.ctx.Deadline()
-		if !ok {
-			return context.WithCancel(context.Background())
+		if !ok || d.After(limit) {
+			latest = limit
+			break
 		}
 		if d.After(latest) {
 			latest = d

@@ -301,3 +301,34 @@ func TestRedisJoinConfirmLeavesOtherStamps(t *testing.T) {
 		t.Errorf("called %v, serving %d; want [1 3] and 3 (2 left before the confirmation)", got, c.Serving)
 	}
 }
+
+// TestBatchContext: a batch's call lasts as long as its most patient
+// arrival allows, and never past the confirmation grace.
+func TestBatchContext(t *testing.T) {
+	now := time.Now()
+	in := func(d time.Duration) context.Context {
+		ctx, cancel := context.WithDeadline(context.Background(), now.Add(d))
+		t.Cleanup(cancel)
+		return ctx
+	}
+	for _, tc := range []struct {
+		name string
+		ctxs []context.Context
+		want time.Duration
+	}{
+		{"the latest deadline", []context.Context{in(time.Second), in(2 * time.Second)}, 2 * time.Second},
+		{"one without a deadline", []context.Context{in(time.Second), context.Background()}, confirmGrace},
+		{"a deadline past the grace", []context.Context{in(time.Hour)}, confirmGrace},
+	} {
+		var batch []*joinReq
+		for _, ctx := range tc.ctxs {
+			batch = append(batch, &joinReq{ctx: ctx})
+		}
+		ctx, cancel := batchContext(batch)
+		d, ok := ctx.Deadline()
+		cancel()
+		if got := d.Sub(now); !ok || got < tc.want-time.Second/2 || got > tc.want+time.Second/2 {
+			t.Errorf("%s: deadline in %v (set: %v), want about %v", tc.name, got, ok, tc.want)
+		}
+	}
+}

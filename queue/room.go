@@ -70,9 +70,14 @@ type Room struct {
 	noStock   bool // the store has no stock figure (logged once)
 	// endedCursor is the latest end time heard from the store.
 	endedCursor time.Time
-	rate        rateMeter
+	eta         etaModel
 	wasDown     bool
 	opened      bool
+	opening     Opening // the store's answer to open, once opened
+
+	// lottery is the seed commitment the store returned, once heard
+	// (room_lottery.go); it never changes.
+	lottery atomic.Pointer[Commitment]
 
 	// ended holds sessions ended, on this node or another, until no token
 	// of theirs can verify (endedUntil). It is read on every proxied
@@ -87,9 +92,9 @@ type Room struct {
 // from.
 type snapshot struct {
 	Counters
-	at   time.Time
-	rate float64 // measured admissions per second; 0: not known yet
-	err  error   // the store's last failure, nil when it answered
+	at  time.Time
+	eta etaView // the ETA model as last sampled (eta.go)
+	err error   // the store's last failure, nil when it answered
 }
 
 // Options configure a Room.
@@ -240,6 +245,11 @@ func (r *Room) Tick(ctx context.Context) {
 	if err == nil {
 		err = r.initStock(ctx, now)
 	}
+	if err == nil && s.Random {
+		// Committed as soon as a node runs, before the pre-queue takes
+		// anyone; after the first answer this costs nothing.
+		_, err = r.commitment(ctx, now)
+	}
 	var c Counters
 	if err == nil && s.phase(now) >= phaseOpen && !r.isOpened() {
 		err = r.open(ctx, s, now)
@@ -275,7 +285,7 @@ func (r *Room) Tick(ctx context.Context) {
 			r.wasDown = true
 		}
 		old := r.snap.Load()
-		r.snap.Store(&snapshot{Counters: old.Counters, at: old.at, rate: old.rate, err: err})
+		r.snap.Store(&snapshot{Counters: old.Counters, at: old.at, eta: old.eta, err: err})
 		return
 	}
 	// The recount calls the store, so it runs without r.mu, as every store
@@ -283,6 +293,7 @@ func (r *Room) Tick(ctx context.Context) {
 	// the network.
 	if old := r.snap.Load(); lostData(old.Counters, c) {
 		r.recount(ctx, now)
+		r.recommit(ctx)
 		r.log.Error("queue store lost data: tickets keep their numbers and newcomers queue behind them, but sessions, calls and claims it forgot are gone",
 			"issued_before", old.Issued, "issued_now", c.Issued,
 			"serving_before", old.Serving, "serving_now", c.Serving,
@@ -296,7 +307,12 @@ func (r *Room) Tick(ctx context.Context) {
 		r.wasDown = false
 	}
 	r.noteStock(c.Stock)
-	r.snap.Store(&snapshot{Counters: c, at: now, rate: r.rate.add(now, c.Admitted)})
+	view := r.snap.Load().eta
+	if v, ok := r.eta.sample(now, c, *p, r.paused.Load()); ok {
+		view = v
+		r.probe(c, *p, view, now)
+	}
+	r.snap.Store(&snapshot{Counters: c, at: now, eta: view})
 }
 
 func (r *Room) isOpened() bool {
@@ -307,12 +323,21 @@ func (r *Room) isOpened() bool {
 
 // open freezes the pre-queue, once per room whatever the number of nodes.
 func (r *Room) open(ctx context.Context, s *Schedule, now time.Time) error {
-	o, err := r.store.Open(ctx, r.name, s.Random, randomSeed(), now)
+	seed := randomSeed() // a fifo room's opening is only named by it
+	if s.Random {
+		c, err := r.commitment(ctx, now)
+		if err != nil {
+			return err
+		}
+		seed = c.Seed.key(r.name)
+	}
+	o, err := r.store.Open(ctx, r.name, s.Random, seed, now)
 	if err != nil {
 		return err
 	}
 	r.mu.Lock()
 	r.opened = true
+	r.opening = o
 	r.mu.Unlock()
 	if o.PrequeueEnd > 0 {
 		r.log.Info("room opened", "prequeue", o.PrequeueEnd, "random", o.Random)
@@ -358,6 +383,9 @@ type Arrival struct {
 	// Number is the new ticket's number, 0 when none was issued.
 	Number   uint64
 	Prequeue bool
+	// Line is the serving counter when the ticket was issued, for its
+	// Ticket.Line.
+	Line uint64
 	// OpensInSeconds counts down to the opening (or to the pre-queue).
 	OpensInSeconds int
 }
@@ -374,6 +402,12 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 	case phaseEarly:
 		return Arrival{State: StatePrequeue, OpensInSeconds: secondsUntil(s.PrequeueFrom, now)}, nil
 	case phasePrequeue:
+		if s.Random {
+			// No pre-queue ticket before the seed is committed.
+			if _, err := r.commitment(ctx, now); err != nil {
+				return Arrival{}, r.down(err)
+			}
+		}
 		n, err := r.store.Join(ctx, r.name, now)
 		if err != nil {
 			return Arrival{}, r.down(err)
@@ -417,7 +451,7 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 	if r.paused.Load() {
 		state = StatePaused
 	}
-	return Arrival{State: state, Number: n}, nil
+	return Arrival{State: state, Number: n, Line: snap.Serving}, nil
 }
 
 func (r *Room) down(err error) error {
@@ -450,6 +484,10 @@ type Ticket struct {
 	Number   uint64
 	Prequeue bool
 	IssuedAt time.Time
+	// Line is the serving counter when the ticket was issued (Arrival's
+	// Line); 0 for a pre-queue ticket, or when not known. Progress counts
+	// from it, so that it is the same on every node and never goes back.
+	Line uint64
 }
 
 // Status answers a waiting shopper's poll. When the ticket's turn has come
@@ -536,7 +574,9 @@ func (r *Room) claim(ctx context.Context, t Ticket, st Status, now time.Time) (S
 		st = Status{Room: r.name, State: r.waitingState(), Requeued: true, Number: n, PollAfterMS: r.pollAfter(0),
 			Message: "Your turn came while you were away, so you have a new place at the back of the line."}
 		st.Position = n
-		r.estimate(&st, r.snap.Load(), Ticket{Number: n, IssuedAt: now}, now)
+		snap := r.snap.Load()
+		st.Line = snap.Serving
+		r.estimate(&st, snap, Ticket{Number: n, IssuedAt: now, Line: snap.Serving}, now)
 		return st, nil
 	default:
 		r.see(t.Number)
@@ -565,41 +605,6 @@ func (r *Room) see(n uint64) {
 	r.mu.Lock()
 	r.seen = append(r.seen, n)
 	r.mu.Unlock()
-}
-
-// estimate fills in people ahead, the ETA range and the progress from the
-// cached counters. Tickets that stopped polling are not counted ahead: the
-// share of tickets past the serving counter that still poll scales the
-// distance.
-func (r *Room) estimate(st *Status, snap *snapshot, t Ticket, now time.Time) {
-	pos := st.Position
-	if pos <= snap.Serving {
-		return
-	}
-	behind := snap.Issued - snap.Serving
-	dist := pos - snap.Serving - 1
-	ahead := dist
-	if behind > 0 && uint64(snap.Waiting) < behind {
-		ahead = uint64(float64(dist) * float64(snap.Waiting) / float64(behind))
-	}
-	st.Ahead = ahead
-	rate := snap.rate
-	if rate == 0 {
-		rate = float64(r.policy.Load().PerMinute) / 60
-	}
-	if rate > 0 {
-		mid := float64(ahead+1) / rate
-		st.ETALow = int(mid * 0.75)
-		st.ETAHigh = int(math.Ceil(mid * 1.35))
-		waited := now.Sub(t.IssuedAt).Seconds()
-		if waited > 0 && !t.IssuedAt.IsZero() {
-			st.Progress = int(100 * waited / (waited + mid))
-		}
-	}
-	st.PollAfterMS = r.pollAfter(ahead)
-	if rate > 0 && float64(ahead)/rate < 2*time.Duration(r.poll.Load()).Seconds() {
-		st.PollAfterMS = r.pollAfter(1)
-	}
 }
 
 // pollAfter is the interval a page should wait: the room's poll interval,

@@ -56,6 +56,15 @@ type savedRoom struct {
 	Waiting         int
 	WaitingAt, Last int64
 	Stock           savedStock
+	// Lottery is a random room's seed commitment (memory_lottery.go); a
+	// file written before it existed has none, and gob needs no new
+	// version for a field added.
+	Lottery savedLottery
+}
+
+type savedLottery struct {
+	Seed [SeedLen]byte
+	At   time.Time
 }
 
 type savedOpening struct {
@@ -113,7 +122,8 @@ func saveRoom(r *memRoom) *savedRoom {
 		Polls:   savedPolls{Chunks: r.Polls.Chunks, N: r.Polls.N},
 		Base:    r.Base,
 		Waiting: r.Waiting, WaitingAt: r.WaitingAt, Last: r.Last,
-		Stock: saveStock(&r.Stock),
+		Stock:   saveStock(&r.Stock),
+		Lottery: savedLottery{Seed: r.Lottery.Seed, At: r.Lottery.At},
 	}
 }
 
@@ -146,7 +156,8 @@ func (sr *savedRoom) room(version int) (*memRoom, *fieldError) {
 		Polls:   seenLog{Chunks: sr.Polls.Chunks, N: sr.Polls.N},
 		Base:    sr.Base,
 		Waiting: sr.Waiting, WaitingAt: sr.WaitingAt, Last: sr.Last,
-		Stock: sr.Stock.stock(),
+		Stock:   sr.Stock.stock(),
+		Lottery: Commitment{Seed: sr.Lottery.Seed, At: sr.Lottery.At},
 	}
 	if len(sr.Seen) > 0 {
 		if err := r.pollsFromSeen(sr.Seen, version); err != nil {

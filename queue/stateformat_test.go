@@ -112,7 +112,7 @@ func TestLoadRefusesHostileFiles(t *testing.T) {
 // a room cannot change the file by accident.
 func TestStateFileHoldsNoLiveType(t *testing.T) {
 	own := map[string]bool{"stateFile": true, "savedRoom": true, "savedOpening": true, "savedClaim": true,
-		"savedPolls": true, "savedStock": true, "savedHold": true, "savedDue": true, "savedOverrides": true}
+		"savedPolls": true, "savedStock": true, "savedHold": true, "savedDue": true, "savedOverrides": true, "savedLottery": true}
 	seen := map[reflect.Type]bool{}
 	var walk func(reflect.Type, string)
 	walk = func(ty reflect.Type, path string) {

@@ -36,6 +36,10 @@ type Line interface {
 	// Open freezes the pre-queue once, at the room's opening; later calls
 	// return the first call's Opening whatever they pass.
 	Open(ctx context.Context, room string, random bool, seed uint64, now time.Time) (Opening, error)
+	// Commit stores c as the room's lottery commitment (lottery.go) unless
+	// the room has one, and returns the one it has: the first call's, on
+	// every node and across restarts. c.At must be set. Safe to retry.
+	Commit(ctx context.Context, room string, c Commitment) (Commitment, error)
 	// Advance ends idle sessions, forfeits calls older than the claim window,
 	// skips abandoned tickets and moves the serving counter on by what the
 	// rate budget and the free capacity allow. A call holds a slot and

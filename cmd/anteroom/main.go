@@ -7,6 +7,7 @@
 //	anteroom demo     [-crowd N]     a demo shop behind the gateway, on loopback
 //	anteroom keygen   [-purchase FILE]  make a secret or a purchase signing key
 //	anteroom stock    -config FILE [-set N]  show or set a room's stock
+//	anteroom lottery verify -room NAME -seed HEX -tickets N  recompute a pre-queue draw
 //	anteroom rooms    [-admin ADDR]  every room's live figures, as a table
 //	anteroom room     pause|resume|close|set|overrides|clear NAME …
 //	anteroom reload   [-admin ADDR]  make a node read its file again
@@ -38,6 +39,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"demo":     runDemo,
 		"keygen":   keygen,
 		"stock":    stockCmd,
+		"lottery":  lotteryCmd,
 		"version":  version,
 		"rooms":    roomsCmd,
 		"room":     roomCmd,
@@ -71,6 +73,8 @@ commands:
   keygen   [-purchase FILE]   print a new secret, or write a purchase signing key
   stock    -config FILE [-room NAME] [-set N]
                               show a room's stock in the store, or set it
+  lottery verify -room NAME -seed HEX -tickets N [-commit HEX] [-ticket T]
+                              recompute a random room's pre-queue order
   version                     print the version
 
 operating a running node (admin address and token from -admin and -token,

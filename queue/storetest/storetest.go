@@ -81,6 +81,7 @@ func Run(t *testing.T, b Backend) {
 		{"Refill", storeRefill},
 		{"Expiry", storeExpiry},
 		{"OutcomesCount", storeOutcomesCount},
+		{"CommitKeepsTheFirst", storeCommitKeepsTheFirst},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, b) })
