@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -326,23 +325,21 @@ func (g *Gateway) fileRoomLocked(ctx *fasthttp.RequestCtx, name string) (int, bo
 
 // writeOverridesLocked writes a room's overrides to the store and applies
 // them here at once; on failure it answers 503 and reports false.
-func (g *Gateway) writeOverridesLocked(ctx context.Context, name string, set map[string]string, del []string) bool {
-	os, ok := g.store.(queue.OverrideStore)
+func (g *Gateway) writeOverridesLocked(ctx *fasthttp.RequestCtx, name string, set map[string]string, del []string) bool {
+	ovs, ok := g.store.(queue.OverrideStore)
 	var err error
 	if !ok {
 		err = errors.New("this store keeps no live overrides")
-	} else if _, err = os.SetOverrides(ctx, name, set, del); err == nil {
+	} else if _, err = ovs.SetOverrides(ctx, name, set, del); err == nil {
 		var raw map[string]string
 		var v uint64
-		if raw, v, err = os.Overrides(ctx, name); err == nil {
+		if raw, v, err = ovs.Overrides(ctx, name); err == nil {
 			g.steer.ov[name] = storedOverrides{version: v, raw: raw}
 			g.rebuildLocked(ctx)
 		}
 	}
 	if err != nil {
-		if rc, ok := ctx.(*fasthttp.RequestCtx); ok {
-			g.jsonError(rc, fasthttp.StatusServiceUnavailable, "the change was not saved: "+err.Error())
-		}
+		g.jsonError(ctx, fasthttp.StatusServiceUnavailable, "the change was not saved: "+err.Error())
 		return false
 	}
 	return true

@@ -175,11 +175,11 @@ func (g *Gateway) effectiveLocked(ctx context.Context, i int) (config.Room, bool
 func (g *Gateway) dropOverride(ctx context.Context, room, key, raw string, o override, now string) {
 	g.log.Info("live override dropped: the configuration file's value changed since it was set, and the file wins",
 		"room", room, "key", key, "override", o.Value, "file_then", o.File, "file_now", now)
-	os, ok := g.store.(queue.OverrideStore)
+	ovs, ok := g.store.(queue.OverrideStore)
 	if !ok {
 		return
 	}
-	if err := os.DropOverride(ctx, room, key, raw); err != nil {
+	if err := ovs.DropOverride(ctx, room, key, raw); err != nil {
 		g.log.Warn("dropping a live override the file overtook (it is ignored meanwhile)", "room", room, "key", key, "err", err)
 	}
 }
@@ -188,7 +188,7 @@ func (g *Gateway) dropOverride(ctx context.Context, room, key, raw string, o ove
 // the rooms when any changed: how a change made on one node reaches the
 // others. It runs every overrideEvery, and at each Tick.
 func (g *Gateway) syncOverrides(ctx context.Context) error {
-	os, ok := g.store.(queue.OverrideStore)
+	ovs, ok := g.store.(queue.OverrideStore)
 	if !ok {
 		return nil
 	}
@@ -196,7 +196,7 @@ func (g *Gateway) syncOverrides(ctx context.Context) error {
 	defer g.steer.mu.Unlock()
 	changed := false
 	for _, rc := range g.steer.file.Rooms {
-		raw, v, err := os.Overrides(ctx, rc.Name)
+		raw, v, err := ovs.Overrides(ctx, rc.Name)
 		if err != nil {
 			return err
 		}

@@ -154,3 +154,22 @@ func TestHealth(t *testing.T) {
 		t.Errorf("nothing listening: exit %d, want 1", code)
 	}
 }
+
+// TestRoomsAgainstANode: anteroom rooms reads a real node's list, and
+// shows a change made with anteroom room set.
+func TestRoomsAgainstANode(t *testing.T) {
+	addr, _ := adminNode(t, "tok")
+	t.Setenv(envAdminAddr, addr)
+	t.Setenv(envAdminToken, "tok")
+	if code, out, stderr := runCmd("room", "set", "shop", "max_active_users=8"); code != 0 {
+		t.Fatalf("room set: exit %d, %q %q", code, out, stderr)
+	}
+	code, out, stderr := runCmd("rooms")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], "NAME ") {
+		t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, stderr, out)
+	}
+	if f := strings.Fields(lines[1]); len(f) != 10 || f[0] != "shop" || f[1] != "open" || f[4] != "8" || f[6] != "60" {
+		t.Errorf("row %q, want shop open with max active 8 and rate 60", lines[1])
+	}
+}
