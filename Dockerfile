@@ -19,5 +19,11 @@ COPY --from=build --chown=65532:65532 /out/state /var/lib/anteroom
 WORKDIR /var/lib/anteroom
 USER 65532:65532
 EXPOSE 8080 9090
+# Healthy when the node's /readyz says ready (its store answers). The
+# image has no shell and no curl, so the binary asks. The admin listener
+# is looked for at 127.0.0.1:9090; set ANTEROOM_ADMIN_ADDR if admin.listen
+# is elsewhere. Stop with a grace period longer than the 20 s drain:
+# docker stop -t 30.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["/usr/local/bin/anteroom", "health"]
 ENTRYPOINT ["/usr/local/bin/anteroom"]
 CMD ["serve", "-config", "/etc/anteroom/anteroom.yaml"]

@@ -6,7 +6,9 @@
 #
 #   bench/compare.sh                      # defaults: ROUNDS=5 DURATION=10s CONNECTIONS=64
 #   ROUNDS=2 DURATION=5s bench/compare.sh
+#   STORE=redis bench/compare.sh          # starts its own redis-server on a free port
 #   STORE=redis REDIS_ADDR=127.0.0.1:6379 bench/compare.sh
+#   STORE=redis NODES=3 SCENARIOS=c bench/compare.sh   # three gateways, one Redis
 #
 # Exit status: 0 every target met, 2 a target missed, 1 the benchmark could
 # not run.
@@ -18,9 +20,10 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-2s}
 STORE=${STORE:-memory}
-REDIS_ADDR=${REDIS_ADDR:-127.0.0.1:6379}
-KEEP_TMP=${KEEP_TMP:-0}
+REDIS_ADDR=${REDIS_ADDR:-}
+NODES=${NODES:-1}
 SCENARIOS=${SCENARIOS:-a b c}
+KEEP_TMP=${KEEP_TMP:-0}
 ANTEROOM_BIN=${ANTEROOM_BIN:-}
 ANTEROOM_ENV=${ANTEROOM_ENV:-}
 
@@ -60,21 +63,32 @@ command -v go >/dev/null || die "go not found; it builds anteroom"
 duration_s=$(seconds "$DURATION") && ((duration_s > 0)) || die "DURATION must be like 10s, 2m; got '$DURATION'"
 warmup_s=$(seconds "$WARMUP") || die "WARMUP must be like 2s, or 0; got '$WARMUP'"
 case $STORE in memory | redis) ;; *) die "STORE must be memory or redis, got '$STORE'" ;; esac
-for sc in $SCENARIOS; do
-	case $sc in a | b | c) ;; *) die "SCENARIOS must list a, b and/or c; got '$SCENARIOS'" ;; esac
+[[ $NODES =~ ^[1-9]$ ]] || die "NODES must be 1-9, got '$NODES'"
+((NODES == 1)) || [[ $STORE == redis ]] || die "NODES=$NODES needs STORE=redis: nodes share their queue through Redis"
+((CONNECTIONS >= NODES)) || die "CONNECTIONS ($CONNECTIONS) must be at least NODES ($NODES)"
+for k in $SCENARIOS; do
+	case $k in a | b | c) ;; *) die "SCENARIOS lists a, b and c, got '$k'" ;; esac
 done
 [[ -z $ANTEROOM_BIN || -x $ANTEROOM_BIN ]] || die "ANTEROOM_BIN '$ANTEROOM_BIN' is not an executable"
 for kv in $ANTEROOM_ENV; do
 	[[ $kv =~ ^(GOGC|GOMEMLIMIT|GOMAXPROCS|GODEBUG)=[^[:space:]]+$ ]] || die "ANTEROOM_ENV takes GOGC=, GOMEMLIMIT=, GOMAXPROCS= or GODEBUG= settings; got '$kv'"
 done
+own_redis=0
+if [[ $STORE == redis && -z $REDIS_ADDR ]]; then
+	command -v redis-server >/dev/null || die "STORE=redis without REDIS_ADDR starts a redis-server: install it with apt-get install -y redis-server"
+	own_redis=1
+fi
+[[ $STORE != redis ]] || command -v redis-cli >/dev/null ||
+	die "STORE=redis counts Redis commands with redis-cli: install it with apt-get install -y redis-tools"
 
 # ---- processes and cleanup --------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/anteroom-bench.XXXXXX")
 # nginx workers run as nobody when started by root: they must read the page.
 chmod 755 "$tmp"
 pids=()
-current_wrk="" # the wrk running now, if any: it ends by itself, but sooner is better
+current_wrks=() # the wrk processes running now: they end by themselves, but sooner is better
 redis_prefix=""
+redis_pid="" # set when the script starts its own redis-server
 
 # alive is true while pid runs (a zombie, exited but not reaped, does not).
 alive() {
@@ -101,11 +115,13 @@ stop() {
 
 cleanup() {
 	local i
-	[[ -n $current_wrk ]] && stop "$current_wrk"
+	for i in "${current_wrks[@]}"; do
+		stop "$i"
+	done
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
 		stop "${pids[i]}"
 	done
-	if [[ -n $redis_prefix && $REDIS_ADDR != *,* ]] && command -v redis-cli >/dev/null; then
+	if ((own_redis == 0)) && [[ -n $redis_prefix && $REDIS_ADDR != *,* ]] && command -v redis-cli >/dev/null; then
 		# Best effort: remove the keys this run wrote under its own prefix.
 		local h=${REDIS_ADDR%:*} p=${REDIS_ADDR##*:}
 		timeout 60 redis-cli -h "$h" -p "$p" --scan --pattern "$redis_prefix*" 2>/dev/null |
@@ -143,9 +159,15 @@ fi
 (cd "$root" && CGO_ENABLED=0 go build -o "$tmp/helper" ./bench/helper) || die "building bench/helper failed"
 helper=$tmp/helper
 
-mapfile -t ports < <("$helper" ports 4)
-((${#ports[@]} == 4)) || die "could not find free loopback ports"
-origin_port=${ports[0]} proxy_port=${ports[1]} ar_port=${ports[2]} admin_port=${ports[3]}
+nports=$((3 + 2 * NODES))
+mapfile -t ports < <("$helper" ports "$nports")
+((${#ports[@]} == nports)) || die "could not find free loopback ports"
+origin_port=${ports[0]} proxy_port=${ports[1]} redis_port=${ports[2]}
+ar_ports=() admin_ports=()
+for ((i = 0; i < NODES; i++)); do
+	ar_ports+=("${ports[3 + 2 * i]}") admin_ports+=("${ports[4 + 2 * i]}")
+done
+ar_port=${ar_ports[0]}
 
 # nginx writes temp files only for large bodies, but wants the directories.
 nginx_common() { # dir
@@ -240,7 +262,25 @@ EOF
 start_nginx proxy "$proxy_port"
 proxy_pid=${pids[-1]}
 
-# ---- 5. anteroom ------------------------------------------------------------
+# ---- 5. Redis, when the script starts its own, and anteroom -----------------
+if ((own_redis)); then
+	# No persistence: the run's keys die with it.
+	mkdir -p "$tmp/redis"
+	redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$tmp/redis" --save '' --appendonly no \
+		--maxmemory-policy noeviction >"$tmp/redis/redis.log" 2>&1 &
+	pids+=($!)
+	REDIS_ADDR=127.0.0.1:$redis_port
+	for ((i = 0; i < 100; i++)); do
+		[[ $(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null || true) == PONG ]] && break
+		alive "${pids[-1]}" || break
+		sleep 0.1
+	done
+	[[ $(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null || true) == PONG ]] || {
+		cat "$tmp/redis/redis.log" >&2
+		die "redis-server did not start on 127.0.0.1:$redis_port"
+	}
+	redis_pid=${pids[-1]}
+fi
 if [[ $STORE == redis ]]; then
 	redis_prefix="anteroom-bench-$$-$RANDOM"
 	addrs=$(printf '"%s", ' ${REDIS_ADDR//,/ })
@@ -252,10 +292,13 @@ else
   backend: memory
   memory: { state_file: "-" }'
 fi
-cat >"$tmp/anteroom.yaml" <<EOF
-listen: "127.0.0.1:$ar_port"
+# anteroom_config NODE prints node NODE's configuration: the nodes differ
+# only in their ports.
+anteroom_config() {
+	cat <<EOF
+listen: "127.0.0.1:${ar_ports[$1]}"
 origin: { url: "http://127.0.0.1:$origin_port" }
-admin: { listen: "127.0.0.1:$admin_port" }
+admin: { listen: "127.0.0.1:${admin_ports[$1]}" }
 $store_yaml
 # Far above what the benchmark sends: the limits must never be what is measured.
 limits:
@@ -279,20 +322,26 @@ rooms:
     new_users_per_minute: 1
     session_duration: 24h
 EOF
+}
 secret=$("$tmp/anteroom" keygen)
-# Go's defaults: GOMAXPROCS is every core, as nginx's worker_processes auto;
-# ANTEROOM_ENV may set the runtime's knobs to measure them.
-# shellcheck disable=SC2086 # ANTEROOM_ENV is a list of checked NAME=VALUE words
-env -u GOMAXPROCS -u GOGC -u GOMEMLIMIT -u GODEBUG ANTEROOM_SECRET="$secret" $ANTEROOM_ENV \
-	"$tmp/anteroom" serve -config "$tmp/anteroom.yaml" >"$tmp/anteroom.log" 2>&1 &
-ar_pid=$!
-pids+=("$ar_pid")
-if ! wait_http "$ar_pid" "http://127.0.0.1:$ar_port/.anteroom/jwks.json"; then
-	say "compare.sh: anteroom (STORE=$STORE) did not start on 127.0.0.1:$ar_port; its log:"
-	cat "$tmp/anteroom.log" >&2
-	[[ $STORE == redis ]] && say "compare.sh: STORE=redis needs a Redis at $REDIS_ADDR and a build with the Redis store"
-	exit 1
-fi
+ar_pids=()
+for ((i = 0; i < NODES; i++)); do
+	anteroom_config "$i" >"$tmp/anteroom-$i.yaml"
+	# Go's defaults: GOMAXPROCS is every core, as nginx's worker_processes auto.
+	# ANTEROOM_ENV may set the runtime's knobs, to measure them.
+	# shellcheck disable=SC2086 # a list of checked NAME=VALUE words
+	env -u GOMAXPROCS -u GOGC -u GOMEMLIMIT -u GODEBUG ANTEROOM_SECRET="$secret" $ANTEROOM_ENV \
+		"$tmp/anteroom" serve -config "$tmp/anteroom-$i.yaml" >"$tmp/anteroom-$i.log" 2>&1 &
+	ar_pids+=($!)
+	pids+=($!)
+	if ! wait_http $! "http://127.0.0.1:${ar_ports[i]}/.anteroom/jwks.json"; then
+		say "compare.sh: anteroom node $i (STORE=$STORE) did not start on 127.0.0.1:${ar_ports[i]}; its log:"
+		cat "$tmp/anteroom-$i.log" >&2
+		[[ $STORE == redis ]] && say "compare.sh: STORE=redis needs a Redis at $REDIS_ADDR and a build with the Redis store"
+		exit 1
+	fi
+done
+ar_pid=${ar_pids[0]}
 
 ar=http://127.0.0.1:$ar_port
 px=http://127.0.0.1:$proxy_port
@@ -306,7 +355,7 @@ cookie() {
 [[ $(curl -s -m 5 -o /dev/null -w '%{http_code} %{size_download}' "$px/") == "200 1024" ]] ||
 	die "nginx proxy does not answer GET / with the 1 KiB page"
 session_cookie=$(cookie "$ar/" anteroom_session_shop)
-[[ -n $session_cookie ]] || die "anteroom gave no anteroom_session_shop cookie on GET / (log: $(tail -n 5 "$tmp/anteroom.log"))"
+[[ -n $session_cookie ]] || die "anteroom gave no anteroom_session_shop cookie on GET / (log: $(tail -n 5 "$tmp/anteroom-0.log"))"
 [[ $(curl -s -m 5 -o /dev/null -w '%{http_code} %{size_download}' -H "Cookie: $session_cookie" "$ar/") == "200 1024" ]] ||
 	die "anteroom does not proxy GET / with a session cookie to the 1 KiB page"
 slot=$(cookie "$ar/full/" anteroom_session_full)
@@ -322,49 +371,86 @@ results=$tmp/results
 samples=$tmp/samples
 : >"$samples"
 
-# wrk_run SCENARIO SIDE ROUND URL [HEADER]: one wrk run; ROUND 0 is a warm-up
-# and is not recorded.
+# sum_cpu prints the CPU seconds the given processes (and their children)
+# used so far.
+sum_cpu() {
+	local pid c total=0
+	for pid in "$@"; do
+		c=$("$helper" cpu "$pid") || return 1
+		total=$(awk -v a="$total" -v b="$c" 'BEGIN { printf "%.3f", a + b }')
+	done
+	echo "$total"
+}
+
+# wrk_run SCENARIO SIDE ROUND PATH [HEADER]: one run of the load; ROUND 0 is
+# a warm-up and is not recorded. With NODES > 1 the load is NODES wrk
+# processes at once, the connections split among them: one per gateway
+# for anteroom, all at the one proxy for nginx, so both sides see the same
+# shape of load. Their req/s and counts add up; the p99 is the worst of
+# theirs.
 wrk_run() {
-	local scenario=$1 side=$2 round=$3 url=$4 header=${5:-} d=$DURATION s=$duration_s line
+	local scenario=$1 side=$2 round=$3 path=$4 header=${5:-} d=$DURATION s=$duration_s line
 	((round == 0)) && d=$WARMUP s=$warmup_s
-	local out=$tmp/wrk-$scenario-$side-$round.txt args=(-t"$THREADS" -c"$CONNECTIONS" -d"$d" --latency)
-	[[ -n $header ]] && args+=(-H "$header")
-	local pid=$ar_pid cpu0 cpu1
-	[[ $side == nginx ]] && pid=$proxy_pid
-	cpu0=$("$helper" cpu "$pid") || die "reading the CPU time of $side (pid $pid)"
-	timeout $((s + 30)) wrk "${args[@]}" "$url" >"$out" 2>&1 &
-	current_wrk=$!
+	local threads=$THREADS conns=$CONNECTIONS i
+	if ((NODES > 1)); then
+		threads=1 conns=$((CONNECTIONS / NODES))
+	fi
+	local cpu_pids=("$ar_pid") cpu0 cpu1 outs=() url c
+	((NODES > 1)) && cpu_pids=("${ar_pids[@]}")
+	[[ $side == nginx ]] && cpu_pids=("$proxy_pid")
+	cpu0=$(sum_cpu "${cpu_pids[@]}") || die "reading the CPU time of $side"
+	current_wrks=()
+	for ((i = 0; i < NODES; i++)); do
+		url=$px/
+		[[ $side == anteroom ]] && url=http://127.0.0.1:${ar_ports[i]}$path
+		c=$conns
+		((i == 0)) && c=$((CONNECTIONS - conns * (NODES - 1)))
+		local out=$tmp/wrk-$scenario-$side-$round-$i.txt args=(-t"$threads" -c"$c" -d"$d" --latency)
+		[[ -n $header ]] && args+=(-H "$header")
+		outs+=("$out")
+		timeout $((s + 30)) wrk "${args[@]}" "$url" >"$out" 2>&1 &
+		current_wrks+=($!)
+	done
 	if [[ $side == anteroom ]] && ((round > 0)); then
 		# wrk counts error statuses but does not say which: ask three times
 		# half-way through, under the same load, and keep the answers.
 		sleep "$(awk -v s="$s" 'BEGIN { print s / 2 }')"
-		local i code curl_args=(-s -m 2 -o "$tmp/mid.body" -w '%{http_code}')
+		local code curl_args=(-s -m 2 -o "$tmp/mid.body" -w '%{http_code}')
 		[[ -n $header ]] && curl_args+=(-H "$header")
 		for i in 1 2 3; do
-			code=$(curl "${curl_args[@]}" "$url" || true)
+			code=$(curl "${curl_args[@]}" "$ar$path" || true)
 			echo "$code" >>"$tmp/mid-$scenario"
 			if [[ $code != 2* && ! -e $tmp/mid-$scenario.body ]]; then
 				cp "$tmp/mid.body" "$tmp/mid-$scenario.body"
 			fi
 		done
 	fi
-	local wrk_rc=0
-	wait "$current_wrk" || wrk_rc=$?
-	current_wrk=""
+	local wrk_rc=0 pid
+	for pid in "${current_wrks[@]}"; do
+		wait "$pid" || wrk_rc=$?
+	done
+	current_wrks=()
 	if ((wrk_rc != 0)); then
-		cat "$out" >&2
-		die "wrk failed against $side ($url)"
+		cat "${outs[@]}" >&2
+		die "wrk failed against $side ($path)"
 	fi
-	cpu1=$("$helper" cpu "$pid") || die "reading the CPU time of $side (pid $pid)"
-	alive "$ar_pid" || {
-		cat "$tmp/anteroom.log" >&2
-		die "anteroom exited during scenario ($scenario); its log is above"
-	}
+	cpu1=$(sum_cpu "${cpu_pids[@]}") || die "reading the CPU time of $side"
+	for pid in "${ar_pids[@]}"; do
+		alive "$pid" || {
+			cat "$tmp"/anteroom-*.log >&2
+			die "anteroom exited during scenario ($scenario); its log is above"
+		}
+	done
 	((round == 0)) && return 0
-	line=$("$helper" wrk <"$out") || {
-		cat "$out" >&2
-		die "could not read wrk's output"
-	}
+	local lines=() out
+	for out in "${outs[@]}"; do
+		lines+=("$("$helper" wrk <"$out")") || {
+			cat "$out" >&2
+			die "could not read wrk's output"
+		}
+	done
+	line=$(printf '%s\n' "${lines[@]}" | awk '{ rps += $1; if ($2 > p99) p99 = $2; n += $3; e += $4; s += $5 }
+		END { printf "%.2f %.3f %d %d %d\n", rps, p99, n, e, s }')
 	local cpu
 	cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.3f", b - a }')
 	echo "$scenario $side $round $line $cpu" >>"$results"
@@ -386,49 +472,98 @@ sample() { # scenario
 	echo "$line" >>"$samples"
 }
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$ar_pid/status"; }
+# rss_kb prints the VmRSS (or, given VmHWM, the peak) of every node, summed.
+rss_kb() {
+	local pid field=${1:-VmRSS} total=0 kb
+	for pid in "${ar_pids[@]}"; do
+		kb=$(awk -v f="$field:" '$1 == f { print $2 }' "/proc/$pid/status")
+		total=$((total + kb))
+	done
+	echo "$total"
+}
 
-scenario() { # key title anteroom-url anteroom-header
-	local key=$1 url=$3 header=$4 r
+# redis_calls prints, from Redis's INFO commandstats, the scripts run
+# (EVALSHA and EVAL: each one round trip from a gateway) and every command
+# run, the scripts' own calls included; INFO itself is not counted. Empty
+# for a cluster (several addresses).
+redis_calls() {
+	[[ $STORE == redis && $REDIS_ADDR != *,* ]] || return 0
+	local h=${REDIS_ADDR%:*} p=${REDIS_ADDR##*:}
+	redis-cli -h "$h" -p "$p" info commandstats | tr -d '\r' |
+		awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" { all += $3; if ($1 == "cmdstat_evalsha" || $1 == "cmdstat_eval") sc += $3 }
+			END { print sc + 0, all + 0 }'
+}
+
+# redis_mem prints Redis's used_memory in bytes; empty for a cluster.
+redis_mem() {
+	[[ $STORE == redis && $REDIS_ADDR != *,* ]] || return 0
+	redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR##*:}" info memory | tr -d '\r' | sed -n 's/^used_memory://p'
+}
+
+scenario() { # key title anteroom-path anteroom-header
+	local key=$1 path=$3 header=$4 r
 	say "($key) $2"
 	if ((warmup_s > 0)); then
-		wrk_run "$key" anteroom 0 "$url" "$header"
-		wrk_run "$key" nginx 0 "$px/"
+		wrk_run "$key" anteroom 0 "$path" "$header"
+		wrk_run "$key" nginx 0 "$path"
 	fi
-	[[ $key == c ]] && rss_before=$(rss_kb)
+	local calls0 calls1 rcpu0="" rmem0=""
+	[[ $key == c ]] && rss_before=$(rss_kb) && calls0=$(redis_calls) && rmem0=$(redis_mem)
+	[[ $key == c && -n $redis_pid ]] && rcpu0=$("$helper" cpu "$redis_pid")
 	for ((r = 1; r <= ROUNDS; r++)); do
-		wrk_run "$key" anteroom "$r" "$url" "$header"
-		wrk_run "$key" nginx "$r" "$px/"
+		wrk_run "$key" anteroom "$r" "$path" "$header"
+		wrk_run "$key" nginx "$r" "$path"
 	done
 	if [[ $key == c ]]; then
 		rss_after=$(rss_kb)
+		calls1=$(redis_calls)
+		local arrivals
+		arrivals=$(awk '$1 == "c" && $2 == "anteroom" { n += $6 } END { print n + 0 }' "$results")
+		if [[ -n $calls0 && -n $calls1 ]] && ((arrivals > 0)); then
+			echo "- (c) Redis, over the rounds (the nginx rounds in between included, when the gateways only tick): $calls0 $calls1 $arrivals" |
+				awk '{ s = $(NF-2) - $(NF-4); a = $(NF-1) - $(NF-3); n = $NF
+					printf "%s %d scripts (EVALSHA/EVAL, one round trip each) and %d commands in all (the scripts'"'"' own included) for %d arrivals: %.4f round trips and %.2f commands per arrival\n",
+						substr($0, 1, index($0, ":")), s, a, n, s / n, a / n }' >>"$samples"
+		fi
+		local rmem1
+		rmem1=$(redis_mem)
+		if [[ -n $rmem0 && -n $rmem1 ]] && ((arrivals > 0)); then
+			awk -v a="$rmem0" -v b="$rmem1" -v n="$arrivals" \
+				'BEGIN { printf "- (c) Redis used_memory %.1f MiB before, %.1f MiB after: %.2f MiB per million arrivals\n", a / 1048576, b / 1048576, (b - a) / 1048576 / (n / 1e6) }' >>"$samples"
+		fi
+		if [[ -n $rcpu0 ]] && ((arrivals > 0)); then
+			awk -v a="$rcpu0" -v b="$("$helper" cpu "$redis_pid")" -v n="$arrivals" \
+				'BEGIN { printf "- (c) the redis-server this script started used %.1f s of CPU over the rounds: %.1f µs per arrival\n", b - a, (b - a) / n * 1e6 }' >>"$samples"
+		fi
 		# A new arrival's place says how many tickets the rounds handed out.
 		local pos
-		pos=$(curl -s -m 5 -H 'Accept: application/json' "$url" | sed -n 's/.*"position":\([0-9]*\).*/\1/p')
-		echo "- (c) after the rounds a new arrival is number ${pos:-?} in the full room's line; anteroom's peak RSS (VmHWM) was $(awk '/^VmHWM:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$ar_pid/status")" >>"$samples"
+		pos=$(curl -s -m 5 -H 'Accept: application/json' "$ar$path" | sed -n 's/.*"position":\([0-9]*\).*/\1/p')
+		echo "- (c) after the rounds a new arrival is number ${pos:-?} in the full room's line; anteroom's peak RSS (VmHWM) was $(awk -v k="$(rss_kb VmHWM)" 'BEGIN { printf "%.1f MiB", k / 1024 }')$( ((NODES > 1)) && echo ", the $NODES nodes' summed")" >>"$samples"
 	fi
 	sample "$key"
 }
 
-say "rounds: $ROUNDS x $DURATION per side (warm-up $WARMUP), wrk -t$THREADS -c$CONNECTIONS, store $STORE"
+say "rounds: $ROUNDS x $DURATION per side (warm-up $WARMUP), wrk -t$THREADS -c$CONNECTIONS, store $STORE, $NODES node(s), scenarios $SCENARIOS"
 rss_before=-1 rss_after=-1
-for sc in $SCENARIOS; do
-	case $sc in
-	a) scenario a "admitted: GET / with a session cookie, vs nginx proxy GET /" "$ar/" "Cookie: $session_cookie" ;;
-	b) scenario b "waiting: GET /.anteroom/status with a ticket cookie, vs nginx proxy GET /" "$ar/.anteroom/status?room=full" "Cookie: $ticket_cookie" ;;
-	c) scenario c "arrivals: GET /full/ without cookies (full room), vs nginx proxy GET /" "$ar/full/" "" ;;
+for k in $SCENARIOS; do
+	case $k in
+	a) scenario a "admitted: GET / with a session cookie, vs nginx proxy GET /" "/" "Cookie: $session_cookie" ;;
+	b) scenario b "waiting: GET /.anteroom/status with a ticket cookie, vs nginx proxy GET /" "/.anteroom/status?room=full" "Cookie: $ticket_cookie" ;;
+	c) scenario c "arrivals: GET /full/ without cookies (full room), vs nginx proxy GET /" "/full/" "" ;;
 	esac
 done
 
 # ---- the report ---------------------------------------------------------------
+load="wrk -t$THREADS -c$CONNECTIONS"
+((NODES > 1)) && load="$NODES gateways on one Redis, $NODES wrk -t1 at once splitting $CONNECTIONS connections (one per gateway; all at the proxy for nginx)"
 echo "$("$tmp/anteroom" version 2>&1 | head -n 1) (store $STORE, GOMAXPROCS unset${ANTEROOM_ENV:+, $ANTEROOM_ENV}) vs $("$NGINX" -v 2>&1 | sed 's/^nginx version: //') (worker_processes auto); origin nginx, 1 worker, 1 KiB page"
-echo "$(nproc) cores; $ROUNDS interleaved rounds of $DURATION per side; wrk -t$THREADS -c$CONNECTIONS; medians"
+echo "$(nproc) cores; $ROUNDS interleaved rounds of $DURATION per side; $load; medians"
 echo
 rc=0
 "$helper" report -results "$results" -rss-before "$rss_before" -rss-after "$rss_after" || rc=$?
 ((rc == 0 || rc == 2)) || die "building the report failed"
 cat "$samples"
-problems=$(grep -E 'level=(WARN|ERROR)' "$tmp/anteroom.log" || true)
+problems=$(cat "$tmp"/anteroom-*.log | grep -E 'level=(WARN|ERROR)' || true)
 if [[ -n $problems ]]; then
 	echo "- anteroom logged $(wc -l <<<"$problems") warnings/errors; the first:"
 	head -n 5 <<<"$problems" | sed 's/^/    /'

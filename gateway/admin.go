@@ -39,10 +39,12 @@ func (g *Gateway) readiness(ctx context.Context) []readyReason {
 	var reasons []readyReason
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := g.store.Ping(pctx); err != nil {
+	// Every room's engine is over the gateway's one store: asking through
+	// the first asks the store once.
+	if err := g.roomList()[0].engine.Ping(pctx); err != nil {
 		reasons = append(reasons, readyReason{"store unreachable", err})
 	}
-	for _, r := range g.rooms {
+	for _, r := range g.roomList() {
 		if _, err := r.engine.Counters(); err != nil {
 			reasons = append(reasons, readyReason{"room " + r.name + ": store unreachable", err})
 		} else if err := r.engine.StockProblem(); err != nil {
@@ -106,28 +108,39 @@ func (g *Gateway) adminHandler(token string) fasthttp.RequestHandler {
 	authorized := func(ctx *fasthttp.RequestCtx) bool {
 		return token == "" || subtle.ConstantTimeCompare(ctx.Request.Header.Peek("Authorization"), want) == 1
 	}
+	routes := g.adminRoutes()
 	return func(ctx *fasthttp.RequestCtx) {
 		ctx.Response.Header.Set("Cache-Control", "no-store")
-		switch string(ctx.Path()) {
-		case "/healthz":
-			ctx.SetContentType("text/plain; charset=utf-8")
-			ctx.SetBodyString("ok\n")
-			return
-		case "/readyz":
-			ctx.SetContentType("text/plain; charset=utf-8")
-			if reasons := g.readiness(ctx); len(reasons) > 0 {
-				ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
-				ctx.SetBodyString("not ready: " + notReady(reasons, authorized(ctx)) + "\n")
-				return
-			}
-			ctx.SetBodyString("ready\n")
-			return
-		}
-		if !authorized(ctx) {
+		rt, name, allow := routes.find(ctx)
+		switch {
+		case rt == nil && allow != "":
+			ctx.Response.Header.Set("Allow", allow)
+			adminError(ctx, fasthttp.StatusMethodNotAllowed, "method not allowed here; use "+allow)
+		case rt == nil:
+			adminError(ctx, fasthttp.StatusNotFound, "no such admin path: "+string(ctx.Path()))
+		case !rt.open && !authorized(ctx):
 			ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="anteroom admin"`)
-			g.plainError(ctx, fasthttp.StatusUnauthorized, "Missing or wrong bearer token.")
-			return
+			adminError(ctx, fasthttp.StatusUnauthorized, "missing or wrong bearer token (Authorization: Bearer <the value of admin.token_env>)")
+		default:
+			rt.handle(ctx, adminCall{name: name, authorized: authorized(ctx)})
 		}
-		g.plainError(ctx, fasthttp.StatusNotFound, "Not found.")
 	}
+}
+
+// healthz says the process answers; load balancers probe it.
+func (g *Gateway) healthz(ctx *fasthttp.RequestCtx, _ adminCall) {
+	ctx.SetContentType("text/plain; charset=utf-8")
+	ctx.SetBodyString("ok\n")
+}
+
+// readyz says whether this node can admit shoppers, with the detail only
+// for a caller with the token.
+func (g *Gateway) readyz(ctx *fasthttp.RequestCtx, c adminCall) {
+	ctx.SetContentType("text/plain; charset=utf-8")
+	if reasons := g.readiness(ctx); len(reasons) > 0 {
+		ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
+		ctx.SetBodyString("not ready: " + notReady(reasons, c.authorized) + "\n")
+		return
+	}
+	ctx.SetBodyString("ready\n")
 }

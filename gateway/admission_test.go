@@ -23,6 +23,7 @@ type statusAnswer struct {
 	Position    uint64 `json:"position"`
 	Ahead       uint64 `json:"ahead"`
 	ETA         [2]int `json:"eta_seconds"`
+	Progress    int    `json:"progress"`
 	PollAfterMS int    `json:"poll_after_ms"`
 	OpensIn     int    `json:"opens_in_seconds"`
 	Redirect    string `json:"redirect"`

@@ -63,7 +63,7 @@ func (g *Gateway) proxyAs(ctx *fasthttp.RequestCtx, r *room, buy bool, sid strin
 	if !o.revoke {
 		return true
 	}
-	if err := r.engine.End(ctx, sid); err != nil {
+	if err := r.engine.Revoke(ctx, sid); err != nil {
 		g.log.Warn("revoking session", "room", r.name, "err", err)
 	}
 	g.clearCookie(ctx, r.sessionCookie)
@@ -86,7 +86,7 @@ func (g *Gateway) waitWithTicket(ctx *fasthttp.RequestCtx, r *room, buy bool, t 
 		g.clearCookie(ctx, r.ticketCookie)
 		return
 	case st.Requeued:
-		g.setTicket(ctx, r, st.Number, false, now)
+		g.setTicket(ctx, r, st.Number, false, st.Line, now)
 	}
 	g.page(ctx, r, st, fasthttp.StatusOK)
 }
@@ -116,8 +116,8 @@ func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, buy bool, now time.T
 		}
 		return
 	case a.Number != 0:
-		g.setTicket(ctx, r, a.Number, a.Prequeue, now)
-		st, err := r.engine.Status(ctx, queue.Ticket{Number: a.Number, Prequeue: a.Prequeue, IssuedAt: now})
+		g.setTicket(ctx, r, a.Number, a.Prequeue, a.Line, now)
+		st, err := r.engine.Status(ctx, queue.Ticket{Number: a.Number, Prequeue: a.Prequeue, IssuedAt: now, Line: a.Line})
 		if err != nil {
 			g.storeDown(ctx, r, buy, err, now)
 			return

@@ -86,7 +86,7 @@ func admittedRequestOn(tb testing.TB, store queue.Store) (*Gateway, *fasthttp.Re
 	tb.Helper()
 	g := benchGatewayOn(tb, 1000, store)
 	now := time.Now()
-	tok, err := g.ring.SignSession(token.Session{Room: "shop", ID: "0123456789abcdef0123456789abcdef", IssuedAt: now, Expires: now.Add(time.Hour)})
+	tok, err := g.keys.Load().ring.SignSession(token.Session{Room: "shop", ID: "0123456789abcdef0123456789abcdef", IssuedAt: now, Expires: now.Add(time.Hour)})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -91,6 +91,12 @@ type tab struct {
 // page's scripts do not run, as for a shopper who turned JavaScript off.
 func newTab(t *testing.T, js bool) *tab {
 	t.Helper()
+	return newTabFor(t, js, browserTestTimeout)
+}
+
+// newTabFor is newTab for a test that needs longer than browserTestTimeout.
+func newTabFor(t *testing.T, js bool, timeout time.Duration) *tab {
+	t.Helper()
 	exe := chromiumPath(t)
 	profile := t.TempDir()
 	var out lockedBuffer
@@ -107,7 +113,7 @@ func newTab(t *testing.T, js bool) *tab {
 		chromedp.CombinedOutput(&out),
 	)
 	// The whole browser lives under this deadline: a stuck test ends.
-	root, cancelRoot := context.WithTimeout(context.Background(), browserTestTimeout)
+	root, cancelRoot := context.WithTimeout(context.Background(), timeout)
 	actx, cancelAlloc := chromedp.NewExecAllocator(root, opts...)
 	b := &tab{}
 	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithListener(b.record))
@@ -214,13 +220,14 @@ func (b *tab) open(t *testing.T, u string) *network.Response {
 // view is what the shopper sees.
 type view struct {
 	Path     string   `json:"path"`
+	Title    string   `json:"title"` // the tab's title
 	HTML     string   `json:"html"`
 	Text     string   `json:"text"`     // the rendered text, hidden parts left out
 	State    string   `json:"state"`    // the waiting page's data-state; "" elsewhere
 	Sections []string `json:"sections"` // data-show of the visible state sections
 	Position string   `json:"position"` // the visible place in line; "" when hidden
 	// PositionLive says the place in line is inside an aria-live region,
-	// so screen readers announce it as it changes.
+	// where screen readers would announce every poll (they should not).
 	PositionLive bool   `json:"positionLive"`
 	Countdown    string `json:"countdown"` // the visible countdown; "" when hidden
 	// Refresh says a <meta http-equiv=refresh> inside <noscript> is part of
@@ -236,6 +243,7 @@ const viewScript = `(() => {
   const root = q('#anteroom'), pos = q('[data-field="position"]'), cd = q('[data-field="countdown"]');
   return {
     path: location.pathname,
+    title: document.title,
     html: document.documentElement.outerHTML,
     text: document.body ? document.body.innerText : '',
     state: root ? root.getAttribute('data-state') : '',
@@ -382,11 +390,14 @@ func checkWaiting(t *testing.T, v view, pos string) {
 	if v.State != "waiting" || !slices.Equal(v.Sections, []string{"waiting"}) {
 		t.Fatalf("state %q, visible sections %q; want the waiting page\n%s", v.State, v.Sections, v.Text)
 	}
-	if v.Position != pos || !strings.Contains(v.Text, "You are number "+pos+" in line") {
-		t.Errorf("position %q; want number %s in line\n%s", v.Position, pos, v.Text)
+	if v.Position != pos || !strings.Contains(v.Text, "Your place in line") {
+		t.Errorf("position %q; want place %s in line\n%s", v.Position, pos, v.Text)
 	}
-	if !v.PositionLive {
-		t.Error("the place in line is not inside an aria-live region")
+	if want := "(" + pos + ") "; !strings.HasPrefix(v.Title, want) {
+		t.Errorf("tab title %q, want it to start with the place, %q", v.Title, want)
+	}
+	if v.PositionLive {
+		t.Error("the place in line is inside an aria-live region: screen readers would hear every poll")
 	}
 }
 

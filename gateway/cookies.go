@@ -46,7 +46,7 @@ func (g *Gateway) clearUnlessSet(ctx *fasthttp.RequestCtx, name string) {
 // duration from now.
 func (g *Gateway) setSession(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Time) {
 	ttl := r.cfg.SessionDuration
-	tok, err := g.ring.SignSession(token.Session{Room: r.name, ID: sid, IssuedAt: now, Expires: now.Add(ttl)})
+	tok, err := g.keys.Load().ring.SignSession(token.Session{Room: r.name, ID: sid, IssuedAt: now, Expires: now.Add(ttl)})
 	if err != nil {
 		g.log.Error("signing session", "room", r.name, "err", err)
 		return
@@ -54,10 +54,11 @@ func (g *Gateway) setSession(ctx *fasthttp.RequestCtx, r *room, sid string, now 
 	g.setCookie(ctx, r.sessionCookie, tok, ttl)
 }
 
-// setTicket signs ticket number n for the shopper.
-func (g *Gateway) setTicket(ctx *fasthttp.RequestCtx, r *room, n uint64, prequeue bool, now time.Time) {
-	tok, err := g.ring.SignTicket(token.Ticket{
-		Room: r.name, Number: n, Prequeue: prequeue, Device: newDeviceID(),
+// setTicket signs ticket number n for the shopper, issued when the room's
+// serving counter stood at line.
+func (g *Gateway) setTicket(ctx *fasthttp.RequestCtx, r *room, n uint64, prequeue bool, line uint64, now time.Time) {
+	tok, err := g.keys.Load().ring.SignTicket(token.Ticket{
+		Room: r.name, Number: n, Prequeue: prequeue, Line: line, Device: newDeviceID(),
 		IssuedAt: now, Expires: now.Add(ticketLife),
 	})
 	if err != nil {
@@ -105,9 +106,10 @@ func eachCookie(h *fasthttp.RequestHeader, name string, try func([]byte) bool) (
 // verified (from the cache, mostly), for this room and not ended. stale
 // reports cookies that are there but none of which passes, to be cleared.
 func (g *Gateway) sessionOf(ctx *fasthttp.RequestCtx, r *room, now time.Time) (s token.Session, ok, stale bool) {
+	sessions := g.keys.Load().sessions
 	ok, present := eachCookie(&ctx.Request.Header, r.sessionCookie, func(tok []byte) bool {
 		var err error
-		s, err = g.sessions.Parse(tok, now)
+		s, err = sessions.Parse(tok, now)
 		return err == nil && s.Room == r.name && !r.engine.Ended(s.ID)
 	})
 	return s, ok, present && !ok
@@ -115,9 +117,10 @@ func (g *Gateway) sessionOf(ctx *fasthttp.RequestCtx, r *room, now time.Time) (s
 
 // ticketOf returns the shopper's ticket for room r, as sessionOf does.
 func (g *Gateway) ticketOf(ctx *fasthttp.RequestCtx, r *room, now time.Time) (t token.Ticket, ok, stale bool) {
+	tickets := g.keys.Load().tickets
 	ok, present := eachCookie(&ctx.Request.Header, r.ticketCookie, func(tok []byte) bool {
 		var err error
-		t, err = g.tickets.Parse(tok, now)
+		t, err = tickets.Parse(tok, now)
 		return err == nil && t.Room == r.name
 	})
 	return t, ok, present && !ok
@@ -125,5 +128,5 @@ func (g *Gateway) ticketOf(ctx *fasthttp.RequestCtx, r *room, now time.Time) (t 
 
 // inLine is what the engine needs of a verified ticket.
 func inLine(t token.Ticket) queue.Ticket {
-	return queue.Ticket{Number: t.Number, Prequeue: t.Prequeue, IssuedAt: t.IssuedAt}
+	return queue.Ticket{Number: t.Number, Prequeue: t.Prequeue, IssuedAt: t.IssuedAt, Line: t.Line}
 }

@@ -20,6 +20,7 @@ type crowdShopper struct {
 	doneAt   time.Time // when they stop shopping
 	leaves   bool      // leave politely, or walk away and let the session expire
 	expires  time.Time // walk-aways: their session token's expiry
+	progress int       // the highest progress shown so far
 }
 
 // crowdSpec is one crowd against one or more gateway nodes sharing a store.
@@ -113,7 +114,13 @@ func playCrowd(t *testing.T, o *origin, spec crowdSpec) {
 				if (step+i)%3 != 0 {
 					continue // pages poll every few seconds
 				}
-				if st := c.status(next()); st.State == "admitted" {
+				st := c.status(next())
+				// Progress never goes back, whichever node answers.
+				if st.State == "waiting" && st.Progress < c.progress {
+					t.Fatalf("ticket %d: progress %d after %d", c.number, st.Progress, c.progress)
+				}
+				c.progress = max(c.progress, st.Progress)
+				if st.State == "admitted" {
 					if st.Redirect != "/item" {
 						t.Errorf("redirect %q, want %q", st.Redirect, "/item")
 					}
@@ -147,7 +154,7 @@ func playCrowd(t *testing.T, o *origin, spec crowdSpec) {
 			t.Fatalf("at %s: %d live sessions, max_active_users is %d", now.Format(time.TimeOnly), n, room.MaxActiveUsers)
 		}
 		for _, g := range live {
-			if c, _ := g.rooms[0].engine.Counters(); c.Active > room.MaxActiveUsers {
+			if c, _ := g.roomList()[0].engine.Counters(); c.Active > room.MaxActiveUsers {
 				t.Fatalf("store counts %d active sessions, max is %d", c.Active, room.MaxActiveUsers)
 			}
 		}

@@ -31,11 +31,17 @@ func (g *Gateway) endpoint(ctx *fasthttp.RequestCtx, name []byte, now time.Time)
 			return
 		}
 		g.leave(ctx, now)
+	case "lottery":
+		if !ctx.IsGet() && !ctx.IsHead() {
+			g.methodNotAllowed(ctx, "GET, HEAD")
+			return
+		}
+		g.lottery(ctx, now)
 	case "jwks.json":
 		// Shops fetch this to verify purchase tokens; keys change rarely.
 		ctx.Response.Header.Set("Cache-Control", "public, max-age=300")
 		ctx.SetContentType("application/json")
-		ctx.SetBody(g.purchaseKeys.JWKS())
+		ctx.SetBody(g.keys.Load().purchase.JWKS())
 	default:
 		if len(name) > len("assets/") && string(name[:len("assets/")]) == "assets/" {
 			g.asset(ctx, string(name[len("assets/"):]))
@@ -77,10 +83,11 @@ func (g *Gateway) methodNotAllowed(ctx *fasthttp.RequestCtx, allow string) {
 // argument, or the only room there is.
 func (g *Gateway) roomOf(ctx *fasthttp.RequestCtx) *room {
 	name := ctx.QueryArgs().Peek("room")
-	if len(name) == 0 && len(g.rooms) == 1 {
-		return g.rooms[0]
+	rooms := g.roomList()
+	if len(name) == 0 && len(rooms) == 1 {
+		return rooms[0]
 	}
-	for _, r := range g.rooms {
+	for _, r := range rooms {
 		if r.name == string(name) {
 			return r
 		}
@@ -98,6 +105,7 @@ func (g *Gateway) status(ctx *fasthttp.RequestCtx, now time.Time) {
 		g.jsonError(ctx, fasthttp.StatusNotFound, "unknown room")
 		return
 	}
+	g.tele.count(outStatus)
 	ctx.Response.Header.Set("Cache-Control", "no-store")
 	if _, ok, _ := g.sessionOf(ctx, r, now); ok {
 		g.writeStatus(ctx, r, r.engine.AdmittedStatus())
@@ -117,7 +125,7 @@ func (g *Gateway) status(ctx *fasthttp.RequestCtx, now time.Time) {
 			g.setSession(ctx, r, st.SessionID, now)
 			g.clearCookie(ctx, r.ticketCookie)
 		case st.Requeued:
-			g.setTicket(ctx, r, st.Number, false, now)
+			g.setTicket(ctx, r, st.Number, false, st.Line, now)
 		}
 		g.writeStatus(ctx, r, st)
 		return

@@ -14,6 +14,7 @@ import (
 // text for anything else. msg is a sentence the shopper can act on; the
 // cause is never shown.
 func (g *Gateway) plainError(ctx *fasthttp.RequestCtx, code int, msg string) {
+	g.tele.countCode(code)
 	ctx.SetStatusCode(code)
 	ctx.Response.Header.Set("Cache-Control", "no-store")
 	switch {

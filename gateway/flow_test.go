@@ -310,7 +310,7 @@ func TestSessionSlides(t *testing.T) {
 			t.Fatalf("active shopper lost their session at %s", g.clock.Now().Format(time.TimeOnly))
 		}
 	}
-	if c, _ := g.rooms[0].engine.Counters(); c.Active != 1 {
+	if c, _ := g.roomList()[0].engine.Counters(); c.Active != 1 {
 		t.Errorf("store counts %d active sessions, want 1 (the idle one expired)", c.Active)
 	}
 	if idle.cookie(g.URL, "anteroom_session_shop") == "" {

@@ -9,10 +9,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -21,31 +22,42 @@ import (
 	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/gateway/match"
 	"github.com/anteroom/anteroom/queue"
-	"github.com/anteroom/anteroom/static"
 	"github.com/anteroom/anteroom/token"
 )
 
 // Gateway is one anteroom node.
 type Gateway struct {
-	cfg    *config.Config
-	router router
-	rooms  []*room
-	store  queue.Store
-	now    func() time.Time
-	log    *slog.Logger
+	// cfg is the configuration the node started with: what a reload
+	// cannot change (listeners, store, origin, logs) is read from it.
+	cfg   *config.Config
+	store queue.Store
+	now   func() time.Time
+	log   *slog.Logger
+
+	// rooms, keys and clients are replaced whole by a reload or a live
+	// change (steer.go); a request loads each once.
+	rooms   atomic.Pointer[roomSet]
+	keys    atomic.Pointer[keySet]
+	clients atomic.Pointer[clientLimiter]
 
 	origin      *fasthttp.HostClient
 	originLimit *rate.Limiter
-	clients     *clientLimiter
 	trusted     []netip.Prefix
 
-	ring         *token.Ring
-	purchaseKeys *token.PurchaseSigner
-	sessions     *token.SessionCache
-	tickets      *token.TicketCache
+	steer steer
 
 	server    *fasthttp.Server
 	tickEvery time.Duration
+
+	// What operators read: metrics, charts' history, the sale's log.
+	tele      *telemetry
+	history   *histories
+	errors    *errorLog
+	limited   limitedClients
+	summaries summaries
+	// watchEvery is how often the history is sampled (historyEvery);
+	// tests stop it to sample by hand.
+	watchEvery time.Duration
 }
 
 // room is a configured room: its engine, its routes and its page.
@@ -61,7 +73,7 @@ type room struct {
 	purchase []match.Pattern
 	// fold matches paths case-insensitively; the patterns are folded.
 	fold bool
-	page *template.Template // nil: the built-in page
+	page *roomPage
 	// Cookie names carry the room so that a shopper can wait in two rooms.
 	ticketCookie  string
 	sessionCookie string
@@ -83,6 +95,12 @@ type Options struct {
 	// TickEvery is how often rooms sync with the store; 200ms when zero.
 	// Tests set it high and tick by hand.
 	TickEvery time.Duration
+	// Source reads the configuration again for a reload (SIGHUP, POST
+	// /api/v1/reload, a changed file); nil: reloads are refused.
+	Source Source
+	// Version names the build in anteroom_build_info; the module's
+	// version when empty.
+	Version string
 }
 
 // Limits of what a client may send: enough for any real shop request, small
@@ -93,6 +111,7 @@ const (
 	readTimeout      = 10 * time.Second
 	writeTimeout     = 30 * time.Second
 	idleTimeout      = 60 * time.Second
+	maxClients       = 1_000_000
 	sessionCacheSize = 100_000
 	ticketCacheSize  = 200_000
 	ticketLife       = 24 * time.Hour
@@ -105,24 +124,17 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	}
 	// Validation also parses the rooms' routes into the form requests
 	// are matched on; it is cheap, and a configuration built in code gets
-	// the same checks as a file.
+	// the same checks as a file. It runs on a copy: validating writes the
+	// rooms' routes, and the caller may start other nodes from cfg.
+	own := *cfg
+	own.Rooms = slices.Clone(cfg.Rooms)
+	cfg = &own
 	if problems := cfg.Validate(); len(problems) > 0 {
 		return nil, &config.Errors{Problems: problems}
 	}
-	ring, err := token.NewRing(o.Secrets...)
+	keys, err := newKeySet(Secrets{HMAC: o.Secrets, Purchase: o.PurchaseKeys})
 	if err != nil {
-		return nil, fmt.Errorf("building key ring: %w", err)
-	}
-	if len(o.PurchaseKeys) == 0 {
-		k, err := token.GenerateKey()
-		if err != nil {
-			return nil, fmt.Errorf("generating purchase key: %w", err)
-		}
-		o.PurchaseKeys = []ed25519.PrivateKey{k}
-	}
-	purchase, err := token.NewPurchaseSigner(o.PurchaseKeys...)
-	if err != nil {
-		return nil, fmt.Errorf("purchase keys: %w", err)
+		return nil, err
 	}
 	trusted, err := parseTrusted(cfg.TrustedProxies)
 	if err != nil {
@@ -136,18 +148,16 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		cfg: cfg,
 		// Every store call made for a request, or by a room's sync, is
 		// bounded by store.timeout.
-		store:        queue.Bounded(o.Store, cfg.Store.Timeout),
-		now:          o.Now,
-		log:          o.Log,
-		origin:       origin,
-		originLimit:  rate.NewLimiter(rate.Limit(cfg.Limits.OriginRPS), max(1, int(cfg.Limits.OriginRPS/10))),
-		clients:      newClientLimiter(cfg.Limits.PerClient.RPS, cfg.Limits.PerClient.Burst, 1_000_000),
-		trusted:      trusted,
-		ring:         ring,
-		purchaseKeys: purchase,
-		sessions:     token.NewSessionCache(ring, sessionCacheSize),
-		tickets:      token.NewTicketCache(ring, ticketCacheSize),
+		store:       queue.Bounded(o.Store, cfg.Store.Timeout),
+		now:         o.Now,
+		log:         o.Log,
+		origin:      origin,
+		originLimit: rate.NewLimiter(rate.Limit(cfg.Limits.OriginRPS), originBurst(cfg.Limits.OriginRPS)),
+		trusted:     trusted,
 	}
+	g.keys.Store(keys)
+	g.clients.Store(newClientLimiter(cfg.Limits.PerClient.RPS, cfg.Limits.PerClient.Burst, maxClients))
+	g.steer.source = o.Source
 	if g.now == nil {
 		g.now = time.Now
 	}
@@ -158,14 +168,13 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	if g.log == nil {
 		g.log = slog.Default()
 	}
-	for _, rc := range cfg.Rooms {
-		r, err := g.newRoom(rc)
-		if err != nil {
-			return nil, err
-		}
-		g.rooms = append(g.rooms, r)
+	g.tele, g.history, g.errors = newTelemetry(), newHistories(), newErrorLog(g.log)
+	g.watchEvery = historyEvery
+	g.store = newMeteredStore(g.store, g.tele, g.errors)
+	g.registerMetrics(o.Version)
+	if err := g.start(cfg); err != nil {
+		return nil, err
 	}
-	g.router = router{rooms: g.rooms}
 	g.server = &fasthttp.Server{
 		Handler:               g.handle,
 		NoDefaultServerHeader: true,
@@ -184,10 +193,13 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	return g, nil
 }
 
-func (g *Gateway) newRoom(rc config.Room) (*room, error) {
+// newRoom is room rc served by engine, with its waiting page from loadPage.
+func newRoom(rc config.Room, engine *queue.Room, page *roomPage) *room {
 	r := &room{
 		name:          rc.Name,
 		cfg:           rc,
+		engine:        engine,
+		page:          page,
 		fold:          rc.CaseInsensitive,
 		ticketCookie:  token.TicketCookie + "_" + rc.Name,
 		sessionCookie: token.SessionCookie + "_" + rc.Name,
@@ -196,14 +208,12 @@ func (g *Gateway) newRoom(rc config.Room) (*room, error) {
 	for _, h := range rc.Routes.Hosts {
 		r.hosts = append(r.hosts, []byte(h))
 	}
-	if rc.Page.Template != "" {
-		t, err := static.ParseTemplate(rc.Page.Template)
-		if err != nil {
-			return nil, fmt.Errorf("rooms %s: page template: %w", rc.Name, err)
-		}
-		r.page = t
-	}
-	r.engine = queue.NewRoom(rc.Name, g.store, queue.Options{
+	return r
+}
+
+// newEngine starts the admission engine of room rc.
+func (g *Gateway) newEngine(rc config.Room) *queue.Room {
+	return queue.NewRoom(rc.Name, g.store, queue.Options{
 		Policy:       policyOf(rc),
 		Schedule:     scheduleOf(rc),
 		PollInterval: rc.PollInterval,
@@ -213,14 +223,13 @@ func (g *Gateway) newRoom(rc config.Room) (*room, error) {
 		Stock:        rc.Inventory.Stock,
 		PerSession:   rc.Inventory.PerSession,
 	})
-	return r, nil
 }
 
 // liveSessions lists the room's sessions this node has verified and that
 // are still valid: the session cache holds every token in recent use.
 func (g *Gateway) liveSessions(room string) []string {
 	var sids []string
-	g.sessions.Live(g.now(), func(s token.Session) {
+	g.keys.Load().sessions.Live(g.now(), func(s token.Session) {
 		if s.Room == room {
 			sids = append(sids, s.ID)
 		}

@@ -31,7 +31,10 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	// First of all, before any header is read: a field sent after the body
 	// is not a header, whatever name it takes.
 	dropTrailers(&ctx.Request.Header)
-	if ok, wait := g.clients.allow(g.clientIP(ctx), now); !ok {
+	ip := g.clientIP(ctx)
+	if ok, wait := g.clients.Load().allow(ip, now); !ok {
+		g.tele.clientLimited.Inc()
+		g.limited.note(ip) // for the warning of salelog.go
 		retryAfter(ctx, wait)
 		g.plainError(ctx, fasthttp.StatusTooManyRequests, "Too many requests from your address. Please slow down; you keep your place.")
 		return
@@ -56,7 +59,7 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 		g.endpoint(ctx, path[len(reservedPrefix):], now)
 		return
 	}
-	r, bypass := g.router.route(host, &t.path)
+	r, bypass := g.rooms.Load().router.route(host, &t.path)
 	if r == nil || bypass {
 		g.forward(ctx, nil, "")
 		return

@@ -88,7 +88,7 @@ func TestRevokeReachesEveryNode(t *testing.T) {
 	token := s.cookie(nodes[0].URL, "anteroom_session_shop")
 	s.get(nodes[0].URL + "/done")
 	tickAll(nodes, time.Second)
-	if !nodes[1].rooms[0].engine.Ended(sid) {
+	if !nodes[1].roomList()[0].engine.Ended(sid) {
 		t.Fatal("the other node did not learn of the revoke")
 	}
 	replay := newShopper(t)

@@ -15,6 +15,11 @@ import (
 // page answers a waiting shopper on a room path: the waiting page, or the
 // same fields as /.anteroom/status in JSON for clients that ask for it.
 func (g *Gateway) page(ctx *fasthttp.RequestCtx, r *room, st queue.Status, code int) {
+	if code == fasthttp.StatusOK {
+		g.tele.count(outPage)
+	} else {
+		g.tele.countCode(code)
+	}
 	ctx.SetStatusCode(code)
 	ctx.Response.Header.Set("Cache-Control", "no-store")
 	if wantsJSON(ctx) {
@@ -22,12 +27,19 @@ func (g *Gateway) page(ctx *fasthttp.RequestCtx, r *room, st queue.Status, code 
 		return
 	}
 	back := string(ctx.URI().RequestURI())
+	// The status's Position is the ticket's place in the opening order, which
+	// never changes; the shopper's place in line is the people still ahead, plus one.
+	var place uint64
+	if st.Position > 0 {
+		place = st.Ahead + 1
+	}
 	d := static.PageData{
 		Title:          r.cfg.Page.Title,
 		Room:           r.name,
 		State:          string(st.State),
-		Position:       st.Position,
+		Position:       place,
 		Ahead:          st.Ahead,
+		Ticket:         st.Position,
 		ETALow:         st.ETALow,
 		ETAHigh:        st.ETAHigh,
 		Progress:       st.Progress,
@@ -36,13 +48,21 @@ func (g *Gateway) page(ctx *fasthttp.RequestCtx, r *room, st queue.Status, code 
 		Redirect:       back,
 		StatusURL:      "/.anteroom/status?room=" + url.QueryEscape(r.name) + "&return=" + url.QueryEscape(back),
 		Message:        st.Message,
+		Text:           r.page.texts.For(ctx.Request.Header.Peek("Accept-Language")),
+		Notice:         r.cfg.Page.Message,
+		HomeURL:        r.cfg.Page.HomeURL,
+		Logo:           r.page.logo,
+		Style:          r.page.style,
+	}
+	if !r.page.texts.Fixed() {
+		ctx.Response.Header.Set("Vary", "Accept-Language")
 	}
 	ctx.SetContentType("text/html; charset=utf-8")
 	ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
-	ctx.Response.Header.Set("Content-Security-Policy", pageCSP)
+	ctx.Response.Header.Set("Content-Security-Policy", r.page.csp)
 	var err error
-	if r.page != nil {
-		err = static.RenderWith(r.page, ctx, d)
+	if r.page.tmpl != nil {
+		err = static.RenderWith(r.page.tmpl, ctx, d)
 	} else {
 		err = static.Render(ctx, d)
 	}
@@ -54,7 +74,8 @@ func (g *Gateway) page(ctx *fasthttp.RequestCtx, r *room, st queue.Status, code 
 }
 
 // pageCSP is the Content-Security-Policy of every page the gateway serves:
-// its own scripts and styles only.
+// its own scripts and styles only (a room with page.accent_color adds the
+// hash of its one <style> element, see loadPage).
 const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // wantsJSON reports whether the client asked for JSON rather than a page.

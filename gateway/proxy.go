@@ -63,10 +63,12 @@ func (g *Gateway) forwardWith(ctx *fasthttp.RequestCtx, r *room, sid, purchaseTo
 
 	// The origin's answer is read straight into the shopper's response;
 	// the rules below then take out what the shopper may not see.
+	start := originStart()
 	if err := g.roundTrip(req, &ctx.Response); err != nil {
 		g.originError(ctx, err)
 		return orders{}
 	}
+	g.tele.proxied(start)
 	o := stripResponseHop(&ctx.Response.Header, &f.hop)
 	if clientClose {
 		ctx.SetConnectionClose()
@@ -136,7 +138,9 @@ func closedByOrigin(err error) bool {
 // itself is never shown.
 func (g *Gateway) originError(ctx *fasthttp.RequestCtx, err error) {
 	ctx.Response.Reset()
+	g.errors.note("origin", err)
 	if errors.Is(err, fasthttp.ErrNoFreeConns) {
+		g.tele.originErrors[originBusy].Inc()
 		retryAfter(ctx, time.Second)
 		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "The shop is very busy right now. Please try again in a moment.")
 		return
@@ -144,8 +148,10 @@ func (g *Gateway) originError(ctx *fasthttp.RequestCtx, err error) {
 	var ne net.Error
 	switch {
 	case errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || (errors.As(err, &ne) && ne.Timeout()):
+		g.tele.originErrors[originTimeout].Inc()
 		g.plainError(ctx, fasthttp.StatusGatewayTimeout, "The shop took too long to answer. Please try again.")
 	default:
+		g.tele.originErrors[originUnreachable].Inc()
 		g.plainError(ctx, fasthttp.StatusBadGateway, "The shop cannot be reached right now. Please try again shortly.")
 	}
 }

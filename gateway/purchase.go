@@ -35,7 +35,7 @@ func (g *Gateway) buy(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Ti
 		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "We can't take purchases this very moment. Nothing was charged; please try again shortly.")
 		return orders{}
 	}
-	tok, err := g.purchaseKeys.Sign(token.Purchase{Room: r.name, HoldID: h.ID, Session: sid, IssuedAt: now, Expires: h.Expires})
+	tok, err := g.keys.Load().purchase.Sign(token.Purchase{Room: r.name, HoldID: h.ID, Session: sid, IssuedAt: now, Expires: h.Expires})
 	if err != nil {
 		g.log.Error("signing purchase token", "room", r.name, "err", err)
 		g.release(ctx, r, h.ID)

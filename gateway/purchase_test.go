@@ -218,14 +218,14 @@ func TestHoldsSettle(t *testing.T) {
 	if resp, body := buy(a); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Sold out") {
 		t.Errorf("buying with every unit held: %d %q", resp.StatusCode, body)
 	}
-	if !g.rooms[0].engine.SoldOut() {
+	if !g.roomList()[0].engine.SoldOut() {
 		t.Error("the room is not sold out with every unit held")
 	}
 	// The hold runs out; the unit is back and the room reopens.
 	g.clock.Advance(2 * time.Minute)
 	g.Tick(context.Background())
-	if st := stock(); st.Left() != 1 || g.rooms[0].engine.SoldOut() {
-		t.Errorf("after hold %s expired: %+v, sold out %v", held.ID, st, g.rooms[0].engine.SoldOut())
+	if st := stock(); st.Left() != 1 || g.roomList()[0].engine.SoldOut() {
+		t.Errorf("after hold %s expired: %+v, sold out %v", held.ID, st, g.roomList()[0].engine.SoldOut())
 	}
 	if resp, _ := buy(b); resp.StatusCode != http.StatusOK || stock().Sold != 1 {
 		t.Errorf("buying the returned unit: %d, stock %+v", resp.StatusCode, stock())
@@ -260,7 +260,7 @@ func TestStockLostWithRedis(t *testing.T) {
 		t.Errorf("the lost stock was not logged:\n%s", nodes[0].logs.String())
 	}
 	// The operator counts 4 orders at the shop: 6 units are left to sell.
-	if _, err := nodes[0].rooms[0].engine.SetStock(context.Background(), 6); err != nil {
+	if _, err := nodes[0].store.SetStock(context.Background(), nodes[0].roomList()[0].name, 6, nodes[0].clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	tickAll(nodes, time.Second)
@@ -283,8 +283,8 @@ func TestJWKSPublishesEveryKey(t *testing.T) {
 	}
 	now := time.Now()
 	old, _ := oldSigner.Sign(token.Purchase{Room: "shop", HoldID: "h1", Session: "s1", IssuedAt: now, Expires: now.Add(time.Minute)})
-	fresh, _ := g.purchaseKeys.Sign(token.Purchase{Room: "shop", HoldID: "h2", Session: "s2", IssuedAt: now, Expires: now.Add(time.Minute)})
-	ks, err := token.ParseJWKS(g.purchaseKeys.JWKS())
+	fresh, _ := g.keys.Load().purchase.Sign(token.Purchase{Room: "shop", HoldID: "h2", Session: "s2", IssuedAt: now, Expires: now.Add(time.Minute)})
+	ks, err := token.ParseJWKS(g.keys.Load().purchase.JWKS())
 	if err != nil {
 		t.Fatal(err)
 	}

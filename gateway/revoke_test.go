@@ -112,12 +112,12 @@ func playRevokeTimeline(t *testing.T, o *origin, nodes []*testGateway) {
 		t.Error("T2 reached the shop through the revoking node at +24s")
 	}
 	for i, n := range nodes {
-		if !n.rooms[0].engine.Ended(sid) {
+		if !n.roomList()[0].engine.Ended(sid) {
 			t.Errorf("node %d forgot the revoke at +24s, while T2 is valid until +28s", i)
 		}
 	}
 	at(25)
-	if c, err := first.rooms[0].engine.Counters(); err != nil || c.Active != 2 {
+	if c, err := first.roomList()[0].engine.Counters(); err != nil || c.Active != 2 {
 		t.Errorf("active sessions at +25s: got %d (%v), want 2, the two fresh shoppers still in", c.Active, err)
 	}
 

@@ -18,13 +18,13 @@ const defaultTickEvery = 200 * time.Millisecond
 // it stops accepting, lets requests in flight finish (up to drain), and
 // sends the rooms' last batches to the store.
 func (g *Gateway) Serve(ctx context.Context, ln net.Listener, drain time.Duration) error {
-	g.Tick(ctx) // rooms answer from the store's state from the first request
+	g.Tick(ctx) // rooms answer from the store's state (and overrides) from the first request
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, r := range g.rooms {
-		wg.Go(func() { r.engine.Run(bg, g.tickEvery) })
-	}
+	g.runRooms(bg, &wg)
 	wg.Go(func() { g.sweepClients(bg) })
+	wg.Go(func() { g.syncOverridesEvery(bg) })
+	wg.Go(func() { g.watch(bg) })
 
 	errc := make(chan error, 1)
 	go func() {
@@ -55,6 +55,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener, drain time.Duratio
 		ln.Close()
 		<-errc
 	}
+	g.stopRooms()
 	stop()
 	wg.Wait()
 	return err
@@ -69,24 +70,30 @@ func (g *Gateway) sweepClients(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			g.clients.sweepAll(g.now()) // the clock the buckets were stamped with
+			g.clients.Load().sweepAll(g.now()) // the clock the buckets were stamped with
 		}
 	}
 }
 
 // Rooms returns the names of the configured rooms.
 func (g *Gateway) Rooms() []string {
-	names := make([]string, len(g.rooms))
-	for i, r := range g.rooms {
+	rooms := g.roomList()
+	names := make([]string, len(rooms))
+	for i, r := range rooms {
 		names[i] = r.name
 	}
 	return names
 }
 
-// Tick makes every room sync with the store once, now. Serve does it on
-// its own; tests with an injected clock call it to step time.
+// Tick reads the live overrides and makes every room sync with the store
+// once, now. Serve does it on its own; tests with an injected clock call
+// it to step time.
 func (g *Gateway) Tick(ctx context.Context) {
-	for _, r := range g.rooms {
+	if err := g.syncOverrides(ctx); err != nil {
+		// The rooms' own sync says the store is down, once.
+		g.log.Debug("reading live overrides from the store: the last ones read still hold", "err", err)
+	}
+	for _, r := range g.roomList() {
 		r.engine.Tick(ctx)
 	}
 }

@@ -15,25 +15,25 @@ import (
 //
 // Every token of a session is signed by a node that did not know it had
 // ended: before the end (so it expires by the end plus the session's
-// life), or on a node that had not heard of the end yet. endedSlack covers
+// life), or on a node that had not heard of the end yet. EndedSlack covers
 // the latter, and clocks that disagree.
 
 // endedOverlap reaches back past the last ended session heard of: other
 // nodes' clocks, whose times the store records, may lag this one.
 const endedOverlap = 5 * time.Second
 
-// endedSlack is how long past its end plus the session's life an ended
+// EndedSlack is how long past its end plus the session's life an ended
 // session is still refused, on every node and in the store. It covers a
 // node that keeps re-signing the session's cookie until it hears of the
 // end: it hears at its next sync with the store (a tick, 200 ms by
 // default; a second allowed for a slow store), fetching from endedOverlap
 // back (5 s); and clocks of nodes that disagree — a token signed on a fast
 // clock, checked on a slow one — by as much as endedOverlap allows (5 s).
-const endedSlack = time.Second + endedOverlap + 5*time.Second
+const EndedSlack = time.Second + endedOverlap + 5*time.Second
 
 // endedUntil is how long a session ended at at is refused.
 func endedUntil(at time.Time, ttl time.Duration) time.Time {
-	return at.Add(ttl + endedSlack)
+	return at.Add(ttl + EndedSlack)
 }
 
 // End ends a session now: the origin revoked it or the shopper left. It is

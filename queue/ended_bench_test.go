@@ -23,7 +23,7 @@ import (
 var endedSizes = []int{1_000, 10_000, 100_000, 1_000_000}
 
 // benchEndedTTL is a session life; the window over which the sessions
-// ended are spread is that plus endedSlack.
+// ended are spread is that plus EndedSlack.
 const benchEndedTTL = 10 * time.Minute
 
 // endedStore stands in for the store: the engine's share of an end and of
@@ -68,7 +68,7 @@ const benchSpareIDs = 1 << 14
 func newEndedBench(b *testing.B, n int) *endedBench {
 	b.Helper()
 	e := &endedBench{clk: newClock(), store: &endedStore{}}
-	e.step = (benchEndedTTL + endedSlack) / time.Duration(n)
+	e.step = (benchEndedTTL + EndedSlack) / time.Duration(n)
 	e.room = NewRoom("shop", e.store, Options{Policy: with(shop, func(p *Policy) { p.SessionTTL = benchEndedTTL }),
 		Now: e.clk.Now, Log: quiet})
 	e.ids = make([]string, n+benchSpareIDs)

@@ -49,7 +49,7 @@ func TestEndedOutlivesEveryToken(t *testing.T) {
 	tickTo(21, a, b)
 	a.End(ctx, "other-2")
 	b.End(ctx, "other-3")
-	last := start.Add(9*time.Second + p.SessionTTL + endedSlack)
+	last := start.Add(9*time.Second + p.SessionTTL + EndedSlack)
 	tickTo(23, a, b)
 	for _, at := range []time.Time{start.Add(23 * time.Second), start.Add(29 * time.Second), last} {
 		clk.Set(at)

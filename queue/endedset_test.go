@@ -35,7 +35,7 @@ func TestEndedRefusedThroughSweeps(t *testing.T) {
 		}
 		clk.Add(time.Second)
 	}
-	// Ended at start+s; refused through start+s+ttl+endedSlack.
+	// Ended at start+s; refused through start+s+ttl+EndedSlack.
 	due := func(id string) time.Time {
 		var s, i int
 		fmt.Sscanf(id, "s%d-%d", &s, &i)

@@ -263,7 +263,7 @@ func BenchmarkGrowAdvanceExpiring(b *testing.B) {
 		s := NewMemoryStore()
 		s.Open(ctx, rm, false, 0, start)
 		s.Refresh(ctx, rm, sids(n), start.Add(1000*time.Hour))
-		life := p.SessionTTL + sessionGrace
+		life := p.SessionTTL + SessionGrace
 		now := start
 		for t := now.Add(-life); t.Before(now); t = t.Add(200 * time.Millisecond) {
 			s.Refresh(ctx, rm, sids(4), t)

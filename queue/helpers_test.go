@@ -83,6 +83,13 @@ func (f *flakyStore) Open(ctx context.Context, room string, random bool, seed ui
 	return f.Store.Open(ctx, room, random, seed, now)
 }
 
+func (f *flakyStore) Commit(ctx context.Context, room string, c Commitment) (Commitment, error) {
+	if err := f.fail(); err != nil {
+		return Commitment{}, err
+	}
+	return f.Store.Commit(ctx, room, c)
+}
+
 func (f *flakyStore) Advance(ctx context.Context, room string, p Policy, now time.Time) (Counters, error) {
 	if err := f.fail(); err != nil {
 		return Counters{}, err

@@ -13,7 +13,8 @@ import (
 type MemoryStore struct {
 	mu     sync.Mutex
 	rooms  map[string]*memRoom
-	saveMu sync.Mutex // one Save at a time
+	saveMu sync.Mutex  // one Save at a time
+	ov     overrideSet // operators' live changes (overrides.go)
 
 	// held, when set (by benchmarks), is told how long the lock was held
 	// by each slice of work that Save and batched calls split theirs into.
@@ -34,6 +35,12 @@ type memRoom struct {
 	Serving  uint64
 	Admitted uint64
 	Opening  Opening
+
+	// Forfeited, Abandoned and Left count tickets whose turn came to
+	// nothing: called and not claimed in time, skipped for not polling,
+	// or taken out of the line by their holder. Operators read them in
+	// the metrics; nothing is decided from them.
+	Forfeited, Abandoned, Left uint64
 
 	// Tokens is the admission bucket's level at TokensAt; a bucket never
 	// used (TokensAt zero) is full. Calls reserve tokens and claims spend
@@ -58,9 +65,6 @@ type memRoom struct {
 	// first poll, so that it is on the callers' clock.
 	Polls seenLog
 	Base  int64
-	// Seen is the form Polls was saved in before state version 3 (four
-	// bytes a ticket); loading moves it into Polls.
-	Seen []uint32
 
 	// Waiting is the last count of live tickets, made at most once a
 	// second (waiting.go), plus those who joined since.
@@ -73,6 +77,9 @@ type memRoom struct {
 
 	// Stock is the room's inventory and its holds (stock_memory.go).
 	Stock memStock
+
+	// Lottery is the seed a random room committed to (memory_lottery.go).
+	Lottery Commitment
 
 	// ix is what the store derives from the fields above to find its work
 	// without walking them; not saved, rebuilt on load (memory_index.go).
@@ -215,6 +222,7 @@ func (r *memRoom) counters() Counters {
 		Admitted: r.Admitted,
 		Opening:  r.Opening,
 		Stock:    r.Stock.report(r.Last),
+		Outcomes: Outcomes{Forfeited: r.Forfeited, Abandoned: r.Abandoned, Left: r.Left},
 	}
 }
 
@@ -256,6 +264,8 @@ func (s *MemoryStore) Advance(_ context.Context, room string, p Policy, now time
 			if r.live(n, now, p.AbandonAfter) {
 				r.call(n, now.UnixNano())
 				free--
+			} else if n > r.Polls.len() || r.Polls.get(n-1) != seenLeft {
+				r.Abandoned++ // one that left was counted when it did
 			}
 			if n <= r.Polls.len() {
 				r.setPoll(n-1, 0)
@@ -415,8 +425,15 @@ func (s *MemoryStore) Leave(_ context.Context, room string, n uint64) error {
 	if r == nil {
 		return nil
 	}
+	_, called := r.Calls[n]
 	if n >= 1 && n <= r.Polls.len() {
+		inLine := !r.Opening.Opened || r.Opening.Position(n) > r.Serving
+		if called || (inLine && r.Polls.get(n-1) != seenLeft) {
+			r.Left++ // counted once: a second leave finds it gone
+		}
 		r.setPoll(n-1, seenLeft)
+	} else if called {
+		r.Left++
 	}
 	r.uncall(n)
 	return nil

@@ -88,7 +88,7 @@ func (r *memRoom) addClaim(n uint64, cl claim) {
 // matters: the work is what falls due, whatever else the room holds.
 func (r *memRoom) expire(p Policy, now time.Time) {
 	ns := now.UnixNano()
-	life := int64(p.SessionTTL + sessionGrace)
+	life := int64(p.SessionTTL + SessionGrace)
 	r.ix.sessions.sweep(ns-life, func(sid string, filed int64) (int64, bool) {
 		at, ok := r.Sessions[sid]
 		switch {
@@ -101,7 +101,7 @@ func (r *memRoom) expire(p Policy, now time.Time) {
 		return at, true
 	})
 	// Ended sessions are kept while a token of theirs could verify.
-	r.ix.ends.expire(ns-int64(p.SessionTTL+endedSlack), func(sid string, at int64) {
+	r.ix.ends.expire(ns-int64(p.SessionTTL+EndedSlack), func(sid string, at int64) {
 		if r.Ended[sid] == at { // else ended again later, and logged then
 			if c := r.ix.saving; c != nil {
 				c.ended.note(r.Ended, sid)
@@ -117,6 +117,7 @@ func (r *memRoom) expire(p Policy, now time.Time) {
 			return 0, false
 		case ns-at > window:
 			r.uncall(n)
+			r.Forfeited++
 			return 0, false
 		}
 		return at, true

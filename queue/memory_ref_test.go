@@ -25,6 +25,7 @@ type refRoom struct {
 	base                      int64
 	waiting                   int
 	waitingAt, last           int64
+	outcomes                  Outcomes
 }
 
 func newRefRoom() *refRoom {
@@ -72,20 +73,21 @@ func (r *refRoom) refill(p Policy, ns int64) {
 }
 
 func (r *refRoom) expire(p Policy, ns int64) {
-	life := int64(p.SessionTTL + sessionGrace)
+	life := int64(p.SessionTTL + SessionGrace)
 	for sid, at := range r.sessions {
 		if ns-at > life {
 			delete(r.sessions, sid)
 		}
 	}
 	for sid, at := range r.ended {
-		if ns-at > int64(p.SessionTTL+endedSlack) {
+		if ns-at > int64(p.SessionTTL+EndedSlack) {
 			delete(r.ended, sid)
 		}
 	}
 	for n, at := range r.callAt {
 		if ns-at > int64(p.ClaimWindow) {
 			delete(r.callAt, n)
+			r.outcomes.Forfeited++
 		}
 	}
 	for n, c := range r.claims {
@@ -99,7 +101,7 @@ func (r *refRoom) free(p Policy) int { return p.MaxActive - len(r.sessions) - le
 
 func (r *refRoom) counters() Counters {
 	return Counters{Issued: r.issued, Serving: r.serving, Active: len(r.sessions), Called: len(r.callAt),
-		Waiting: r.waiting, Admitted: r.admitted, Opening: r.opening}
+		Waiting: r.waiting, Admitted: r.admitted, Opening: r.opening, Outcomes: r.outcomes}
 }
 
 func (r *refRoom) advance(p Policy, now time.Time) Counters {
@@ -115,6 +117,8 @@ func (r *refRoom) advance(p Policy, now time.Time) Counters {
 			if r.live(n, now, p.AbandonAfter) {
 				r.callAt[n] = ns
 				free--
+			} else if n > uint64(len(r.polls)) || r.polls[n-1] != seenLeft {
+				r.outcomes.Abandoned++
 			}
 			if n <= uint64(len(r.polls)) {
 				r.polls[n-1] = 0
@@ -287,8 +291,15 @@ func matchReference(t *testing.T, seed uint64) {
 		case op < 95:
 			n := uint64(rnd.IntN(int(ref.issued) + 2))
 			s.Leave(ctx, rm, n)
+			_, called := ref.callAt[n]
+			inLine := !ref.opening.Opened || ref.opening.Position(n) > ref.serving
 			if n >= 1 && n <= uint64(len(ref.polls)) {
+				if called || inLine && ref.polls[n-1] != seenLeft {
+					ref.outcomes.Left++
+				}
 				ref.polls[n-1] = seenLeft
+			} else if called {
+				ref.outcomes.Left++
 			}
 			delete(ref.callAt, n)
 		default:

@@ -18,17 +18,6 @@ import (
 // a gateway restart on a single node. The file is written to a temporary
 // name and renamed, so a crash mid-write leaves the previous state whole.
 
-// stateVersion changes when memRoom's saved form does. Version 2 added
-// the stock; a version 1 file loads as rooms with no stock figure. Version
-// 3 keeps the poll record in chunks of 16-bit ticks (Polls); older files
-// had it in Seen, 32-bit.
-const stateVersion = 3
-
-type savedState struct {
-	Version int
-	Rooms   map[string]*memRoom
-}
-
 // Save writes the store's state to path atomically. The state is copied
 // as of one instant, holding the store's lock a little at a time
 // (snapshot.go), then encoded and written without it, so shoppers wait on
@@ -39,7 +28,17 @@ func (s *MemoryStore) Save(path string) error {
 	defer s.saveMu.Unlock()
 	var buf bytes.Buffer
 	rooms, release := s.copyState()
-	err := gob.NewEncoder(&buf).Encode(savedState{Version: stateVersion, Rooms: rooms})
+	file := stateFile{Version: stateVersion, Rooms: make(map[string]*savedRoom, len(rooms))}
+	for name, r := range rooms {
+		file.Rooms[name] = saveRoom(r)
+	}
+	for name, o := range s.copyOverrides() {
+		if file.Overrides == nil {
+			file.Overrides = make(map[string]*savedOverrides)
+		}
+		file.Overrides[name] = &savedOverrides{Version: o.Version, Values: o.Values}
+	}
+	err := gob.NewEncoder(&buf).Encode(file)
 	release()
 	if err != nil {
 		return fmt.Errorf("saving queue state: %w", err)
@@ -121,7 +120,10 @@ func loadState(data []byte) (*MemoryStore, error) {
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&shape); err != nil {
 		return nil, &StateError{Problem: "not a queue state", Err: err}
 	}
-	if shape.Version < 1 || shape.Version > stateVersion {
+	switch {
+	case shape.Version > stateVersion:
+		return nil, &StateError{Field: "Version", Problem: fmt.Sprintf("%d, written by a newer anteroom (this one reads 1 to %d)", shape.Version, stateVersion)}
+	case shape.Version < 1:
 		return nil, &StateError{Field: "Version", Problem: fmt.Sprintf("%d, want 1 to %d", shape.Version, stateVersion)}
 	}
 	if len(shape.Rooms) > maxStateRooms {
@@ -132,27 +134,39 @@ func loadState(data []byte) (*MemoryStore, error) {
 			return nil, &StateError{Room: name, Problem: "not a room name"}
 		}
 	}
-	var st savedState
+	var st stateFile
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
 		return nil, &StateError{Problem: "not a queue state", Err: err}
 	}
 	s := NewMemoryStore()
 	for _, name := range slices.Sorted(maps.Keys(st.Rooms)) {
-		r := st.Rooms[name]
-		if r == nil {
+		saved := st.Rooms[name]
+		if saved == nil {
 			return nil, &StateError{Room: name, Problem: "empty"}
 		}
-		if err := r.restore(st.Version); err != nil {
+		r, err := saved.room(st.Version)
+		if err == nil {
+			err = r.restore()
+		}
+		if err != nil {
 			return nil, &StateError{Room: name, Field: err.field, Problem: err.problem}
 		}
 		s.rooms[name] = r
 	}
+	if err := s.restoreOverrides(convertMap(st.Overrides, func(o *savedOverrides) *memOverrides {
+		if o == nil {
+			return nil
+		}
+		return &memOverrides{Version: o.Version, Values: o.Values}
+	})); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
-// restore makes a decoded room ready to use (gob leaves empty maps nil,
-// and older versions kept the poll record in another form), then checks it.
-func (r *memRoom) restore(version int) *fieldError {
+// restore makes a room read from a file ready to use (gob leaves empty
+// maps nil), then checks it and builds its index.
+func (r *memRoom) restore() *fieldError {
 	if r.Sessions == nil {
 		r.Sessions = make(map[string]int64)
 	}
@@ -170,28 +184,6 @@ func (r *memRoom) restore(version int) *fieldError {
 	}
 	if r.Stock.BySession == nil {
 		r.Stock.BySession = make(map[string]string)
-	}
-	if len(r.Seen) > 0 { // saved before version 3: seconds since Base, plus one
-		switch {
-		case version >= 3:
-			return &fieldError{"Seen", fmt.Sprintf("set in a version %d file, which keeps polls in Polls", version)}
-		case r.Polls.N > 0 || len(r.Polls.Chunks) > 0:
-			return &fieldError{"Seen", "set beside Polls"}
-		case uint64(len(r.Seen)) != r.Issued:
-			return &fieldError{"Seen", fmt.Sprintf("%d entries for %d tickets issued", len(r.Seen), r.Issued)}
-		}
-		for i, v := range r.Seen {
-			var t uint16
-			switch v {
-			case 0:
-			case ^uint32(0):
-				t = seenLeft
-			default:
-				t = uint16((v-1)%tickSpan) + 1
-			}
-			r.Polls.grow(uint64(i)+1, t)
-		}
-		r.Seen = nil
 	}
 	if err := r.check(); err != nil {
 		return err

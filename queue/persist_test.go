@@ -122,7 +122,7 @@ func TestLoadBadFileNamesThePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gob.NewEncoder(f).Encode(savedState{Version: 99})
+	gob.NewEncoder(f).Encode(stateFile{Version: 99})
 	f.Close()
 	cases := []struct {
 		name, path string
@@ -272,7 +272,7 @@ func TestLoadVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := gob.NewEncoder(f).Encode(savedState{Version: 1, Rooms: old.rooms}); err != nil {
+	if err := gob.NewEncoder(f).Encode(stateFile{Version: 1, Rooms: saveRooms(old.rooms)}); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()

@@ -18,10 +18,10 @@ type Policy struct {
 	AbandonAfter time.Duration
 }
 
-// sessionGrace is added to a session's life in the store so that the store
+// SessionGrace is added to a session's life in the store so that the store
 // never frees a slot whose session token is still valid: tokens and store
 // entries are refreshed together, but not in the same instant.
-const sessionGrace = 2 * time.Second
+const SessionGrace = 2 * time.Second
 
 // Opening is the pre-queue frozen at the moment a room opened: tickets
 // numbered up to PrequeueEnd were handed out before it, and with Random they

@@ -42,8 +42,20 @@ type RedisStore struct {
 	prefix string
 	addrs  string // for error messages
 
-	mu    sync.Mutex
-	rooms map[string]*redisRoom
+	// joinWindow and batchMax shape the batches of arrivals (redis_join.go).
+	joinWindow time.Duration
+	batchMax   int
+	// confirmIdle is how long a batcher waits for a batch to carry its
+	// confirmations before it sends them alone: the window (tests set it).
+	confirmIdle time.Duration
+	// stop ends the rooms' batchers, which wg counts.
+	stop      chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+
+	mu     sync.Mutex
+	rooms  map[string]*redisRoom
+	closed bool
 }
 
 var _ Store = (*RedisStore)(nil)
@@ -78,6 +90,12 @@ type RedisOptions struct {
 	PoolSize int
 	// ProbeTimeout bounds the PING at start-up. Zero: 5 s.
 	ProbeTimeout time.Duration
+	// JoinWindow is the most an arrival waits for others to share its
+	// join script (see redis_join.go); zero: 1 ms. Negative: no wait, a
+	// batch is whatever arrived while the one before was out.
+	JoinWindow time.Duration
+	// JoinBatch is the most arrivals one join script takes; zero: 64.
+	JoinBatch int
 }
 
 // NewRedisStore connects to Redis and checks, with a PING, that it answers:
@@ -126,6 +144,20 @@ func NewRedisStore(ctx context.Context, o RedisOptions) (*RedisStore, error) {
 		prefix: prefix,
 		addrs:  strings.Join(o.Addrs, ", "),
 		rooms:  make(map[string]*redisRoom),
+		stop:   make(chan struct{}),
+
+		joinWindow: o.JoinWindow,
+		batchMax:   o.JoinBatch,
+	}
+	switch {
+	case s.joinWindow == 0:
+		s.joinWindow = joinWindow
+	case s.joinWindow < 0:
+		s.joinWindow = 0
+	}
+	s.confirmIdle = s.joinWindow
+	if s.batchMax <= 0 {
+		s.batchMax = joinBatch
 	}
 	timeout := o.ProbeTimeout
 	if timeout <= 0 {
@@ -174,8 +206,13 @@ func (s *RedisStore) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close implements Store.
+// Close implements Store. Arrivals still waiting for a batch fail.
 func (s *RedisStore) Close() error {
+	s.mu.Lock()
+	s.closed = true // no batcher starts after this: wg.Add never races wg.Wait
+	s.mu.Unlock()
+	s.closeOnce.Do(func() { close(s.stop) })
+	s.wg.Wait()
 	return errors.Join(s.client.Close(), s.once.Close())
 }
 
@@ -184,6 +221,9 @@ func (s *RedisStore) Close() error {
 // from (see redis_advance.go).
 type redisRoom struct {
 	keys []string
+	// group batches the room's arrivals on this node; nil until the first
+	// (guarded by RedisStore.mu).
+	group *joinGroup
 
 	mu      sync.Mutex
 	opening Opening // set once seen opened; never changes after, short of Redis losing its data
@@ -239,15 +279,20 @@ func (r *redisRoom) joined(n uint64) {
 // break the tag (empty, or holding a brace) is hex-encoded behind a "{",
 // which a plain name cannot contain.
 func roomKeys(prefix, room string) []string {
+	keys := make([]string, numKeys)
+	for i, what := range keyNames {
+		keys[i] = roomKey(prefix, room, what)
+	}
+	return keys
+}
+
+// roomKey names one key of a room, "<prefix>:{<room>}:<what>" (roomKeys).
+func roomKey(prefix, room, what string) string {
 	tag := room
 	if room == "" || strings.ContainsAny(room, "{}") {
 		tag = "{" + hex.EncodeToString([]byte(room))
 	}
-	keys := make([]string, numKeys)
-	for i, what := range keyNames {
-		keys[i] = prefix + ":{" + tag + "}:" + what
-	}
-	return keys
+	return prefix + ":{" + tag + "}:" + what
 }
 
 // view returns the opening, serving counter and Issued this node last

@@ -37,6 +37,10 @@ const (
 // Advance implements Store.
 func (s *RedisStore) Advance(ctx context.Context, room string, p Policy, now time.Time) (Counters, error) {
 	r := s.room(room)
+	// Numbers this node handed out and has not confirmed yet would be
+	// waited at (see redis_join.go). If the confirmation fails, Advance
+	// fails the same way, or waits at them until the next tick.
+	_ = s.confirmJoins(ctx, r)
 	o, s0, issued := r.view()
 	k := advanceFirst
 	nowUs := now.UnixMicro()
@@ -46,19 +50,17 @@ func (s *RedisStore) Advance(ctx context.Context, room string, p Policy, now tim
 			int64(p.AbandonAfter/time.Second), endedLife(p),
 			openingID(o), o.At.UnixNano(), o.PrequeueEnd, boolArg(o.Random), o.Seed, issued, s0)
 		args = appendNumbers(args, o, s0, k)
-		v, err := scriptAdvance.Run(ctx, s.client, r.keys, args...).Slice()
+		v, err := scriptAdvance.Run(ctx, s.client, r.keys, args...).Result()
 		if err != nil {
 			return Counters{}, fmt.Errorf("advancing room %s: %w", room, err)
 		}
-		if len(v) != 2 {
-			return Counters{}, fmt.Errorf("advancing room %s: unexpected reply %v", room, v)
-		}
-		c, err := parseCounters(v[1])
+		rep, err := decodeMore("advance", v)
 		if err != nil {
 			return Counters{}, fmt.Errorf("advancing room %s: %w", room, err)
 		}
+		c := rep.Counters
 		r.heard(c)
-		if code, _ := v[0].(string); code == "more" && run < advanceRuns {
+		if rep.More && run < advanceRuns {
 			o, s0 = c.Opening, c.Serving
 			k = min(4*k, advanceMax)
 			continue

@@ -9,8 +9,9 @@ import (
 // The store's side of the hot moments, on a real Redis over loopback: each
 // number is one round trip plus the script's work.
 
-// BenchmarkRedisJoin is a ticket handed out: what an arrival at a full
-// room costs the store.
+// BenchmarkRedisJoin is a ticket handed out to a lone arrival: what an
+// arrival at a full room costs the store when nobody else arrives, the
+// join window (redis_join.go) included.
 func BenchmarkRedisJoin(b *testing.B) {
 	s := newRedisStore(b, startRedis(b), "bench", false)
 	ctx := context.Background()
@@ -20,6 +21,24 @@ func BenchmarkRedisJoin(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkRedisJoinParallel is a crowd arriving at once (64 goroutines
+// per CPU): the arrivals share join scripts, and ns/op is the store's
+// time per arrival.
+func BenchmarkRedisJoinParallel(b *testing.B) {
+	s := newRedisStore(b, startRedis(b), "bench", false)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.SetParallelism(64)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.Join(ctx, rm, start); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
 
 // BenchmarkRedisClaim is a called ticket turned into a session.

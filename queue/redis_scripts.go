@@ -38,6 +38,7 @@ local TICKS = KEYS[13]
 local U = 60000000 -- bucket parts per token
 local RECOVER = 3000000 -- µs without admissions after a restore: a dozen ticks of every node
 local WALK = 1024 -- places one Advance run walks at most (advanceMax in Go)
+local GRACE = 5 -- seconds Advance waits at a pending ticket (confirmGrace in Go)
 
 local function fmt(x) return string.format('%d', x) end
 local function num(v) return tonumber(v) or 0 end
@@ -75,13 +76,17 @@ local function opening_id()
   return (v[2] or '') .. '/' .. (v[3] or '')
 end
 
--- counters is the reply shape parseCounters reads; the stock is as of
--- the latest time a caller passed.
+-- counters is the room's counters as name/value pairs, which
+-- decodeCounters (redis_replies.go) reads by name; the stock is as of the
+-- latest time a caller passed.
 local function counters()
-  local v = redis.call('HMGET', C, 'issued', 'serving', 'waiting', 'admitted', 'opened', 'opened_at', 'pq_end', 'random', 'seed', 'last')
+  local v = redis.call('HMGET', C, 'issued', 'serving', 'waiting', 'admitted', 'opened', 'opened_at', 'pq_end', 'random', 'seed', 'last', 'forfeited', 'abandoned', 'left')
   local st = stock_at(num(v[10]))
-  return {num(v[1]), num(v[2]), redis.call('ZCARD', SESS), redis.call('ZCARD', CALLS), num(v[3]), num(v[4]),
-    num(v[5]), v[6] or '', num(v[7]), num(v[8]), v[9] or '0', st[1], st[2], st[3], st[4]}
+  return {'issued', num(v[1]), 'serving', num(v[2]), 'active', redis.call('ZCARD', SESS), 'called', redis.call('ZCARD', CALLS),
+    'waiting', num(v[3]), 'admitted', num(v[4]), 'opened', num(v[5]), 'opened_at', v[6] or '', 'pq_end', num(v[7]),
+    'random', num(v[8]), 'seed', v[9] or '0',
+    'stock_set', st[1], 'stock_units', st[2], 'stock_held', st[3], 'stock_sold', st[4],
+    'forfeited', num(v[11]), 'abandoned', num(v[12]), 'left', num(v[13])}
 end
 
 -- Seen: four bytes per ticket number n at offset 4(n-1), big-endian, the
@@ -102,6 +107,16 @@ end
 -- an abandoned one, no late poll brings it back.
 local LEFT = 4294967295
 
+-- PEND + t marks a ticket handed out at tick t whose node has not yet
+-- confirmed that a shopper got it (redis_join.go): Advance waits at it for
+-- up to GRACE, then skips it. It counts in line at tick t, as a poll then.
+local PEND = 2147483648
+local function pending(t) return t >= PEND and t ~= LEFT end
+local function tickof(t)
+  if pending(t) then return t - PEND end
+  return t
+end
+
 -- fresh: a poll at tick t is within the abandon window at tick cur; one
 -- stamped after cur is fresh.
 local function fresh(t, cur, abandon)
@@ -121,6 +136,7 @@ end
 -- not two per poll.
 local tdelta = {}
 local function tadd(t, d)
+  t = tickof(t)
   if t ~= 0 and t ~= LEFT then tdelta[t] = (tdelta[t] or 0) + d end
 end
 -- tflush writes tdelta into TICKS and r.wsum, which the caller saves;
@@ -197,12 +213,43 @@ local function see(r, n, pos, now)
   end
 end
 
+-- confirm turns the pending tickets of the runs of numbers given in
+-- ARGV[from..] (first, last pairs) into tickets that polled when they were
+-- handed out; any other stamp is left as it is, so a second run changes
+-- nothing. A run is read in one GETRANGE; when it is one batch stamped
+-- alike and untouched since (nearly always), it is written back in one
+-- SETRANGE, without a Lua step per ticket.
+local function confirm(from)
+  for i = from, #ARGV - 1, 2 do
+    local a = tonumber(ARGV[i])
+    local b = math.min(tonumber(ARGV[i + 1]), slen(), a + 1023)
+    if a >= 1 and a <= b then
+      local k = b - a + 1
+      local raw = redis.call('GETRANGE', SEEN, fmt(4 * (a - 1)), fmt(4 * b - 1))
+      local t = struct.unpack('>I4', raw)
+      if pending(t) and raw == string.rep(string.sub(raw, 1, 4), k) then
+        redis.call('SETRANGE', SEEN, fmt(4 * (a - 1)), string.rep(struct.pack('>I4', t - PEND), k))
+      else
+        local set = {}
+        for j = 0, k - 1 do
+          t = struct.unpack('>I4', raw, 4 * j + 1)
+          if pending(t) then
+            set[#set + 1], set[#set + 2], set[#set + 3], set[#set + 4] = 'SET', 'u32', '#' .. fmt(a + j - 1), fmt(t - PEND)
+          end
+        end
+        if #set > 0 then redis.call('BITFIELD', SEEN, unpack(set)) end
+      end
+    end
+  end
+end
+
 -- expire ends sessions past their life, forgets ended ones once no token of
 -- theirs could be valid (ended_life), and forgets what no longer matters.
 local function expire(now, life, ended_life, window)
   redis.call('ZREMRANGEBYSCORE', SESS, '-inf', '(' .. fmt(now - life))
   redis.call('ZREMRANGEBYSCORE', ENDED, '-inf', '(' .. fmt(now - ended_life))
-  redis.call('ZREMRANGEBYSCORE', CALLS, '-inf', '(' .. fmt(now - window))
+  local forfeited = redis.call('ZREMRANGEBYSCORE', CALLS, '-inf', '(' .. fmt(now - window))
+  if forfeited > 0 then redis.call('HINCRBY', C, 'forfeited', forfeited) end
   -- A claim is kept while its session lives, and for twice the claim
   -- window at least. Its score is when to look again, less 2·window: a
   -- claim whose session is alive is looked at next when that session
@@ -234,20 +281,48 @@ local function refill(r, now, per_minute, burst)
 end
 `
 
-// luaJoin: ARGV now, the highest number this node has heard of. Hands out
-// the next number and marks it polling.
+// luaJoin: ARGV now, the highest number this node has heard of, count,
+// then runs of numbers to confirm (first, last). Hands out count numbers
+// in a row, for a batch of arrivals on one node (redis_join.go), stamped
+// pending until their node confirms them. Replies {"first", n, "count",
+// count}.
 const luaJoin = luaPrelude + `
-local now = tonumber(ARGV[1])
+local now, count = tonumber(ARGV[1]), tonumber(ARGV[3])
 local r = load()
 touch(r, now)
+confirm(4)
+if r.base == 0 then r.base = now end
+local cur = tick(r, now)
 -- ARGV[2] is the highest number this node has heard of: after Redis lost
--- its data, a newcomer still queues behind every ticket handed out before.
-local n = math.max(r.issued, tonumber(ARGV[2])) + 1
-see(r, n, n, now)
+-- its data, a newcomer still queues behind every ticket handed out before,
+-- and those count as polling, as a poll of an unknown number does.
+local first = math.max(r.issued, tonumber(ARGV[2])) + 1
+local last = first + count - 1
+local len = slen()
+if len < first - 1 then
+  redis.call('APPEND', SEEN, string.rep(struct.pack('>I4', cur), first - 1 - len))
+  tadd(cur, first - 1 - len)
+  len = first - 1
+end
+for n = first, math.min(len, last) do stamp(n, PEND + cur) end
+if last > len then
+  redis.call('APPEND', SEEN, string.rep(struct.pack('>I4', PEND + cur), last - len))
+  tadd(cur, last - len)
+  len = last
+end
+seenlen = len
+r.issued = last
 tflush(r)
-r.waiting = r.waiting + 1
+r.waiting = r.waiting + count
 save(r, 'issued', 'base', 'last', 'waiting', 'wsum')
-return n
+return {'first', first, 'count', count}
+`
+
+// luaConfirmJoins: ARGV runs of numbers to confirm (first, last), when no
+// batch of arrivals came to carry them (redis_join.go).
+const luaConfirmJoins = luaPrelude + `
+confirm(1)
+return 1
 `
 
 // luaOpen: ARGV now, opening instant (ns), random (0/1), seed. Freezes the
@@ -283,7 +358,7 @@ return counters()
 // the restored opening keeps InitStock from setting it from the
 // configuration.
 //
-// Replies {code, counters}: code "more" when the walk stopped for want of
+// Replies code and counters: code "more" when the walk stopped for want of
 // numbers (Go computes them from the counters' opening and serving and runs
 // it again, at the same instant) or after WALK places, so that no run holds
 // Redis for long whatever the line (a million tickets that stopped polling
@@ -314,6 +389,7 @@ expire(now, life, ended_life, window)
 expire_holds(now)
 refill(r, now, per_minute, burst)
 local code = 'ok'
+local abandoned = 0
 if r.opened == 1 and now >= num(redis.call('HGET', C, 'recover_until')) then
   local ncalls = redis.call('ZCARD', CALLS)
   local free = max_active - redis.call('ZCARD', SESS) - ncalls
@@ -340,25 +416,40 @@ if r.opened == 1 and now >= num(redis.call('HGET', C, 'recover_until')) then
       n = tonumber(arg)
     end
     r.serving = pos
-    if n >= 1 and n <= slen() and fresh(stamp(n, 0), cur, abandon) then
+    local old = 0
+    if n >= 1 and n <= slen() then old = stamp(n, 0) end
+    if pending(old) and cur - tickof(old) <= math.min(GRACE, abandon) then
+      -- Handed out a moment ago and not yet confirmed by its node: wait
+      -- here (the next tick goes on). Past the grace, its reply was lost
+      -- and nobody holds it: it is skipped below as abandoned, and no slot
+      -- is held.
+      stamp(n, old)
+      r.serving = pos - 1
+      break
+    end
+    if not pending(old) and fresh(old, cur, abandon) then
       redis.call('ZADD', CALLS, fmt(now), fmt(n))
       ncalls = ncalls + 1
       free = free - 1
+    elseif old ~= LEFT then
+      abandoned = abandoned + 1 -- one that left was counted when it did
     end
   end
 end
+if abandoned > 0 then redis.call('HINCRBY', C, 'abandoned', abandoned) end
 tflush(r)
 if code == 'ok' and now - r.waiting_at >= 1000000 then
   r.waiting, r.waiting_at = count_line(r, tick(r, now), abandon), now
 end
 save(r, 'serving', 'tokens', 'tokens_at', 'last', 'waiting', 'waiting_at', 'wfloor', 'wsum')
-return {code, counters()}
+return {'code', code, 'counters', counters()}
 `
 
-// luaClaim: ARGV now, ticket number, session id. Replies {1, sid} when
-// the ticket is (or was already) claimed by a live session, {2} when that
-// session has ended, {3, counters} when the ticket is not called: Go tells
-// "not yet" from "too late" by its position, which needs the permutation.
+// luaClaim: ARGV now, ticket number, session id. Replies code 1 with the
+// session when the ticket is (or was already) claimed by a live session,
+// 2 when that session has ended, 3 with the counters when the ticket is
+// not called: Go tells "not yet" from "too late" by its position, which
+// needs the permutation (decodeClaim).
 const luaClaim = luaPrelude + `
 local now, n, sid = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local r = load()
@@ -366,8 +457,8 @@ touch(r, now)
 save(r, 'last')
 local had = redis.call('HGET', CLAIMS, n)
 if had then
-  if redis.call('ZSCORE', SESS, had) then return {1, had} end
-  return {2}
+  if redis.call('ZSCORE', SESS, had) then return {'code', 1, 'session', had} end
+  return {'code', 2}
 end
 if redis.call('ZREM', CALLS, n) == 1 then
   redis.call('HINCRBY', C, 'tokens', -U) -- the token its call reserved
@@ -375,9 +466,9 @@ if redis.call('ZREM', CALLS, n) == 1 then
   redis.call('ZADD', SESS, fmt(now), sid)
   redis.call('HSET', CLAIMS, n, sid)
   redis.call('ZADD', CLAIMAT, fmt(now), n)
-  return {1, sid}
+  return {'code', 1, 'session', sid}
 end
-return {3, counters()}
+return {'code', 3, 'counters', counters()}
 `
 
 // luaAdmitDirect: ARGV now, session id, max active, per minute, burst,
@@ -439,14 +530,14 @@ return 1
 // luaSeen: ARGV now, opening id, then pairs of number and position. The
 // positions are Go's, from the opening it knows; they are used only for
 // tickets of a random pre-queue, and only when that opening is Redis's
-// (else the reply is {"more", counters} and Go asks again).
+// (else the reply's code is "more", with the counters, and Go asks again).
 const luaSeen = luaPrelude + `
 local now, id = tonumber(ARGV[1]), ARGV[2]
 local r = load()
 if r.opened == 1 and r.random == 1 and id ~= opening_id() then
   for i = 3, #ARGV, 2 do
     local n = tonumber(ARGV[i])
-    if n >= 1 and n <= r.pq_end then return {'more', counters()} end
+    if n >= 1 and n <= r.pq_end then return {'code', 'more', 'counters', counters()} end
   end
 end
 touch(r, now)
@@ -458,7 +549,7 @@ for i = 3, #ARGV, 2 do
 end
 tflush(r)
 save(r, 'issued', 'base', 'last', 'wsum')
-return {'ok'}
+return {'code', 'ok'}
 `
 
 // luaLeave: ARGV ticket number. The ticket is marked left for good, so a
@@ -466,13 +557,22 @@ return {'ok'}
 // not touched.
 const luaLeave = luaPrelude + `
 local n = tonumber(ARGV[1])
+local called = redis.call('ZREM', CALLS, ARGV[1]) == 1
+local left = called
 if n >= 1 and n <= slen() then
   local r = load()
-  stamp(n, LEFT)
+  -- Still in line: its turn has not come. A ticket of a random pre-queue
+  -- is taken as in line until the walk has passed the whole pre-queue (its
+  -- place needs the permutation, which Go holds); one passed before that
+  -- was stamped 0 when its turn came, and is not counted.
+  local old = stamp(n, LEFT)
+  local inline = r.opened ~= 1 or n > r.serving
+  if r.opened == 1 and r.random == 1 and n <= r.pq_end then inline = r.serving < r.pq_end and old ~= 0 end
+  if old ~= LEFT and inline then left = true end
   tflush(r)
   save(r, 'wsum')
 end
-redis.call('ZREM', CALLS, ARGV[1])
+if left then redis.call('HINCRBY', C, 'left', 1) end
 return 1
 `
 
@@ -482,14 +582,15 @@ return counters()
 `
 
 var (
-	scriptJoin        = redis.NewScript(luaJoin)
-	scriptOpen        = redis.NewScript(luaOpen)
-	scriptAdvance     = redis.NewScript(luaAdvance)
-	scriptClaim       = redis.NewScript(luaClaim)
-	scriptAdmitDirect = redis.NewScript(luaAdmitDirect)
-	scriptRefresh     = redis.NewScript(luaRefresh)
-	scriptEnd         = redis.NewScript(luaEnd)
-	scriptSeen        = redis.NewScript(luaSeen)
-	scriptLeave       = redis.NewScript(luaLeave)
-	scriptCounters    = redis.NewScript(luaCounters)
+	scriptJoin         = redis.NewScript(luaJoin)
+	scriptConfirmJoins = redis.NewScript(luaConfirmJoins)
+	scriptOpen         = redis.NewScript(luaOpen)
+	scriptAdvance      = redis.NewScript(luaAdvance)
+	scriptClaim        = redis.NewScript(luaClaim)
+	scriptAdmitDirect  = redis.NewScript(luaAdmitDirect)
+	scriptRefresh      = redis.NewScript(luaRefresh)
+	scriptEnd          = redis.NewScript(luaEnd)
+	scriptSeen         = redis.NewScript(luaSeen)
+	scriptLeave        = redis.NewScript(luaLeave)
+	scriptCounters     = redis.NewScript(luaCounters)
 )

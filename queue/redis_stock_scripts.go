@@ -10,7 +10,7 @@ import "github.com/redis/go-redis/v9"
 // "H1700000000000000:sid" (H held, S sold, R released, E expired). While a
 // hold is live, hold_sessions maps its session to it (one live hold per
 // session) and holds_due has it by expiry; once it ended, holds_gone has it
-// by when its record is forgotten (holdKeep after it ended), so that a late
+// by when its record is forgotten (HoldKeep after it ended), so that a late
 // confirm still finds it sold. holds_bought counts the units sold to each
 // session, for inventory.per_session: a field only for a session that
 // bought, so at most stock_sold of them, kept for the room's life as
@@ -33,7 +33,7 @@ import "github.com/redis/go-redis/v9"
 // Advance and the counters need as well.
 const luaStockPrelude = `
 local HOLDS, HSESS, HDUE, HGONE, HBOUGHT = KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]
-local KEEP = 3600000000 -- µs a hold's record outlives it (holdKeep)
+local KEEP = 3600000000 -- µs a hold's record outlives it (HoldKeep)
 
 -- hold_get reads hold hid's record: {state, at (expiry, µs), sid}, or nil.
 local function hold_get(hid)

@@ -176,21 +176,10 @@ func TestRedisStockNodeRemembersTheFigure(t *testing.T) {
 	}
 }
 
-// TestRedisStockTwoNodesExpireOnce is the conformance suite's expiry race
-// with its calls spread over two nodes, each with its own connections.
-func TestRedisStockTwoNodesExpireOnce(t *testing.T) {
-	addr := startRedis(t)
-	for _, seed := range []uint64{1, 2, 3, 4} {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			stockExpiryRace(t, seed, []Store{newRedisStore(t, addr, t.Name(), false), newRedisStore(t, addr, t.Name(), false)})
-		})
-	}
-}
-
 // TestRedisHoldKeepMatches: the scripts keep an ended hold's record as
 // long as MemoryStore does.
 func TestRedisHoldKeepMatches(t *testing.T) {
-	if want := fmt.Sprintf("local KEEP = %d ", holdKeep.Microseconds()); !strings.Contains(luaStockPrelude, want) {
+	if want := fmt.Sprintf("local KEEP = %d ", HoldKeep.Microseconds()); !strings.Contains(luaStockPrelude, want) {
 		t.Errorf("luaStockPrelude does not say %q", want)
 	}
 }

@@ -19,36 +19,6 @@ import (
 // cut into atomic pieces, so that no single script holds Redis for long.
 const batch = 512
 
-// Join implements Store. It is the one script that is not safe to run
-// twice (each run takes a number), so it goes through the client without
-// retries: when its answer is lost, the shopper gets the waiting page's
-// honest error and tries again, rather than two numbers being taken, the
-// first of which would be called, hold a slot for the claim window and
-// forfeit. It is tried again here only on an error that Redis sent in
-// place of running it.
-func (s *RedisStore) Join(ctx context.Context, room string, now time.Time) (uint64, error) {
-	r := s.room(room)
-	_, _, floor := r.view()
-	var err error
-	for attempt := 0; ; attempt++ {
-		var n int64
-		n, err = scriptJoin.Run(ctx, s.once, r.keys, now.UnixMicro(), fmt.Sprintf("%d", floor)).Int64()
-		if err == nil {
-			r.joined(uint64(n))
-			return uint64(n), nil
-		}
-		if attempt == 2 || !notRun(err) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return 0, fmt.Errorf("joining room %s: %w", room, ctx.Err())
-		case <-time.After(time.Duration(8<<attempt) * time.Millisecond):
-		}
-	}
-	return 0, fmt.Errorf("joining room %s: %w", room, err)
-}
-
 // notRun reports whether err says for certain that a command was not run:
 // it never reached Redis, or Redis refused it before running it (a Cluster
 // slot that moved, a node loading its data, a busy script).
@@ -80,7 +50,7 @@ func (s *RedisStore) Open(ctx context.Context, room string, random bool, seed ui
 	if err != nil {
 		return Opening{}, fmt.Errorf("opening room %s: %w", room, err)
 	}
-	c, err := parseCounters(v)
+	c, err := decodeCounters(v)
 	if err != nil {
 		return Opening{}, fmt.Errorf("opening room %s: %w", room, err)
 	}
@@ -91,28 +61,26 @@ func (s *RedisStore) Open(ctx context.Context, room string, random bool, seed ui
 // Claim implements Store.
 func (s *RedisStore) Claim(ctx context.Context, room string, n uint64, sid string, now time.Time) (string, error) {
 	r := s.room(room)
-	v, err := scriptClaim.Run(ctx, s.client, r.keys, now.UnixMicro(), n, sid).Slice()
+	v, err := scriptClaim.Run(ctx, s.client, r.keys, now.UnixMicro(), n, sid).Result()
 	if err != nil {
 		return "", fmt.Errorf("claiming ticket %d of room %s: %w", n, room, err)
 	}
-	switch code, _ := v[0].(int64); {
-	case code == 1 && len(v) == 2:
-		got, _ := v[1].(string)
-		return got, nil
-	case code == 2:
-		return "", ErrForfeited // its session has ended since
-	case code == 3 && len(v) == 2:
-		c, err := parseCounters(v[1])
-		if err != nil {
-			return "", fmt.Errorf("claiming ticket %d of room %s: %w", n, room, err)
-		}
-		r.heard(c)
-		if !c.Opening.Opened || c.Opening.Position(n) > c.Serving {
-			return "", ErrNotCalled
-		}
+	rep, err := decodeClaim(v)
+	if err != nil {
+		return "", fmt.Errorf("claiming ticket %d of room %s: %w", n, room, err)
+	}
+	switch rep.Code {
+	case claimed:
+		return rep.Session, nil
+	case claimEnded:
 		return "", ErrForfeited
 	}
-	return "", fmt.Errorf("claiming ticket %d of room %s: unexpected reply %v", n, room, v)
+	c := rep.Counters
+	r.heard(c)
+	if !c.Opening.Opened || c.Opening.Position(n) > c.Serving {
+		return "", ErrNotCalled
+	}
+	return "", ErrForfeited
 }
 
 // AdmitDirect implements Store.
@@ -128,11 +96,11 @@ func (s *RedisStore) AdmitDirect(ctx context.Context, room, sid string, p Policy
 
 // sessionLife is how long the store keeps a session after its last
 // refresh, in microseconds.
-func sessionLife(p Policy) int64 { return (p.SessionTTL + sessionGrace).Microseconds() }
+func sessionLife(p Policy) int64 { return (p.SessionTTL + SessionGrace).Microseconds() }
 
 // endedLife is how long the store keeps an ended session, in microseconds:
 // as long as a token of it could be valid.
-func endedLife(p Policy) int64 { return (p.SessionTTL + endedSlack).Microseconds() }
+func endedLife(p Policy) int64 { return (p.SessionTTL + EndedSlack).Microseconds() }
 
 // Refresh implements Store.
 func (s *RedisStore) Refresh(ctx context.Context, room string, sids []string, now time.Time) error {
@@ -178,17 +146,18 @@ func (s *RedisStore) Seen(ctx context.Context, room string, numbers []uint64, no
 			for _, n := range part {
 				args = append(args, n, o.Position(n))
 			}
-			v, err := scriptSeen.Run(ctx, s.client, r.keys, args...).Slice()
+			v, err := scriptSeen.Run(ctx, s.client, r.keys, args...).Result()
 			if err != nil {
 				return fmt.Errorf("recording polls in room %s: %w", room, err)
 			}
-			if code, _ := v[0].(string); code != "more" || len(v) != 2 {
+			rep, err := decodeMore("seen", v)
+			if err != nil {
+				return fmt.Errorf("recording polls in room %s: %w", room, err)
+			}
+			if !rep.More {
 				break
 			}
-			c, err := parseCounters(v[1])
-			if err != nil {
-				return fmt.Errorf("recording polls in room %s: %w", room, err)
-			}
+			c := rep.Counters
 			r.heard(c)
 			if try == 2 {
 				return fmt.Errorf("recording polls in room %s: the room's opening keeps changing", room)
@@ -236,7 +205,7 @@ func (s *RedisStore) Counters(ctx context.Context, room string) (Counters, error
 	if err != nil {
 		return Counters{}, fmt.Errorf("reading counters of room %s: %w", room, err)
 	}
-	c, err := parseCounters(v)
+	c, err := decodeCounters(v)
 	if err != nil {
 		return Counters{}, fmt.Errorf("reading counters of room %s: %w", room, err)
 	}
@@ -258,48 +227,4 @@ func boolArg(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// parseCounters reads the reply of the scripts' counters().
-func parseCounters(v any) (Counters, error) {
-	a, ok := v.([]any)
-	if !ok || len(a) != 15 {
-		return Counters{}, fmt.Errorf("unexpected counters %v", v)
-	}
-	var bad error
-	i := func(k int) int64 {
-		n, ok := a[k].(int64)
-		if !ok {
-			bad = fmt.Errorf("unexpected counters %v", v)
-		}
-		return n
-	}
-	str := func(k int) string {
-		s, ok := a[k].(string)
-		if !ok {
-			bad = fmt.Errorf("unexpected counters %v", v)
-		}
-		return s
-	}
-	c := Counters{
-		Issued:   uint64(i(0)),
-		Serving:  uint64(i(1)),
-		Active:   int(i(2)),
-		Called:   int(i(3)),
-		Waiting:  int(i(4)),
-		Admitted: uint64(i(5)),
-	}
-	if i(6) == 1 {
-		at, err := strconv.ParseInt(str(7), 10, 64)
-		if err != nil {
-			return Counters{}, fmt.Errorf("unexpected opening instant %q", str(7))
-		}
-		seed, err := strconv.ParseUint(str(10), 10, 64)
-		if err != nil {
-			return Counters{}, fmt.Errorf("unexpected opening seed %q", str(10))
-		}
-		c.Opening = Opening{Opened: true, At: time.Unix(0, at).UTC(), PrequeueEnd: uint64(i(8)), Random: i(9) == 1, Seed: seed}
-	}
-	c.Stock = Stock{Set: i(11) == 1, Units: int(i(12)), Held: int(i(13)), Sold: int(i(14))}
-	return c, bad
 }

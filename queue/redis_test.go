@@ -43,19 +43,6 @@ func redisCalled(tb testing.TB, s *RedisStore, room string) []uint64 {
 	return ns
 }
 
-func TestRedisStoreConformance(t *testing.T) {
-	addr := startRedis(t)
-	testStore(t, func(t *testing.T) Store { return newRedisStore(t, addr, t.Name(), false) })
-}
-
-// TestRedisClusterStoreConformance runs the suite on a Redis Cluster, which
-// refuses a script whose keys are not all on one slot: the room's hash tag
-// is what lets every script run.
-func TestRedisClusterStoreConformance(t *testing.T) {
-	addr := startRedisCluster(t)
-	testStore(t, func(t *testing.T) Store { return newRedisStore(t, addr, t.Name(), true) })
-}
-
 func TestNewRedisStoreReportsUnreachable(t *testing.T) {
 	port, err := freePort() // nothing listens there
 	if err != nil {

@@ -41,13 +41,14 @@ var ErrUnavailable = errors.New("queue: store unavailable")
 // changes, batching polls and refreshes.
 type Room struct {
 	name  string
-	store Store
+	store RoomStore
 	now   func() time.Time
 	log   *slog.Logger
 	live  func() []string
-	units int // configured stock; 0: none
-	// perSession is the units one session may hold or buy, at least 1.
-	perSession int
+	// units is the configured stock, 0: none; perSession is the units one
+	// session may hold or buy, at least 1. A reload may change both.
+	units      atomic.Int64
+	perSession atomic.Int64
 
 	policy atomic.Pointer[Policy]
 	sched  atomic.Pointer[Schedule]
@@ -55,6 +56,8 @@ type Room struct {
 	paused atomic.Bool
 
 	snap atomic.Pointer[snapshot]
+
+	events events // what this node did, for operators (overview.go)
 
 	mu      sync.Mutex
 	seen    []uint64 // polls not yet sent to the store
@@ -67,9 +70,14 @@ type Room struct {
 	noStock   bool // the store has no stock figure (logged once)
 	// endedCursor is the latest end time heard from the store.
 	endedCursor time.Time
-	rate        rateMeter
+	eta         etaModel
 	wasDown     bool
 	opened      bool
+	opening     Opening // the store's answer to open, once opened
+
+	// lottery is the seed commitment the store returned, once heard
+	// (room_lottery.go); it never changes.
+	lottery atomic.Pointer[Commitment]
 
 	// ended holds sessions ended, on this node or another, until no token
 	// of theirs can verify (endedUntil). It is read on every proxied
@@ -84,9 +92,9 @@ type Room struct {
 // from.
 type snapshot struct {
 	Counters
-	at   time.Time
-	rate float64 // measured admissions per second; 0: not known yet
-	err  error   // the store's last failure, nil when it answered
+	at  time.Time
+	eta etaView // the ETA model as last sampled (eta.go)
+	err error   // the store's last failure, nil when it answered
 }
 
 // Options configure a Room.
@@ -111,9 +119,9 @@ type Options struct {
 }
 
 // NewRoom returns the engine of the named room over store.
-func NewRoom(name string, store Store, o Options) *Room {
-	r := &Room{name: name, store: store, now: o.Now, log: o.Log, live: o.LiveSessions, units: o.Stock}
-	r.perSession = max(o.PerSession, 1)
+func NewRoom(name string, store RoomStore, o Options) *Room {
+	r := &Room{name: name, store: store, now: o.Now, log: o.Log, live: o.LiveSessions}
+	r.SetInventory(o.Stock, o.PerSession)
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -147,6 +155,16 @@ func (r *Room) Policy() Policy { return *r.policy.Load() }
 // Pause stops admissions (the line keeps its order); Resume starts them.
 func (r *Room) Pause()  { r.setPaused(true) }
 func (r *Room) Resume() { r.setPaused(false) }
+
+// Paused reports whether admissions are paused.
+func (r *Room) Paused() bool { return r.paused.Load() }
+
+// Schedule returns the room's current schedule.
+func (r *Room) Schedule() Schedule { return *r.sched.Load() }
+
+// Closed reports whether the room is past its closing time: no new
+// arrivals.
+func (r *Room) Closed() bool { return r.sched.Load().phase(r.now()) == phaseClosed }
 
 func (r *Room) setPaused(p bool) {
 	if r.paused.Swap(p) != p {
@@ -227,6 +245,11 @@ func (r *Room) Tick(ctx context.Context) {
 	if err == nil {
 		err = r.initStock(ctx, now)
 	}
+	if err == nil && s.Random {
+		// Committed as soon as a node runs, before the pre-queue takes
+		// anyone; after the first answer this costs nothing.
+		_, err = r.commitment(ctx, now)
+	}
 	var c Counters
 	if err == nil && s.phase(now) >= phaseOpen && !r.isOpened() {
 		err = r.open(ctx, s, now)
@@ -236,7 +259,7 @@ func (r *Room) Tick(ctx context.Context) {
 			c, err = r.store.Advance(ctx, r.name, *p, now)
 		} else {
 			c, err = r.store.Counters(ctx, r.name)
-			if err == nil && r.units > 0 {
+			if err == nil && r.sellsStock() {
 				// Counters only reads; Stock expires due holds, which is
 				// how a sold-out room learns that units came back.
 				c.Stock, err = r.store.Stock(ctx, r.name, now)
@@ -262,7 +285,7 @@ func (r *Room) Tick(ctx context.Context) {
 			r.wasDown = true
 		}
 		old := r.snap.Load()
-		r.snap.Store(&snapshot{Counters: old.Counters, at: old.at, rate: old.rate, err: err})
+		r.snap.Store(&snapshot{Counters: old.Counters, at: old.at, eta: old.eta, err: err})
 		return
 	}
 	// The recount calls the store, so it runs without r.mu, as every store
@@ -270,6 +293,7 @@ func (r *Room) Tick(ctx context.Context) {
 	// the network.
 	if old := r.snap.Load(); lostData(old.Counters, c) {
 		r.recount(ctx, now)
+		r.recommit(ctx)
 		r.log.Error("queue store lost data: tickets keep their numbers and newcomers queue behind them, but sessions, calls and claims it forgot are gone",
 			"issued_before", old.Issued, "issued_now", c.Issued,
 			"serving_before", old.Serving, "serving_now", c.Serving,
@@ -283,7 +307,12 @@ func (r *Room) Tick(ctx context.Context) {
 		r.wasDown = false
 	}
 	r.noteStock(c.Stock)
-	r.snap.Store(&snapshot{Counters: c, at: now, rate: r.rate.add(now, c.Admitted)})
+	view := r.snap.Load().eta
+	if v, ok := r.eta.sample(now, c, *p, r.paused.Load()); ok {
+		view = v
+		r.probe(c, *p, view, now)
+	}
+	r.snap.Store(&snapshot{Counters: c, at: now, eta: view})
 }
 
 func (r *Room) isOpened() bool {
@@ -294,12 +323,21 @@ func (r *Room) isOpened() bool {
 
 // open freezes the pre-queue, once per room whatever the number of nodes.
 func (r *Room) open(ctx context.Context, s *Schedule, now time.Time) error {
-	o, err := r.store.Open(ctx, r.name, s.Random, randomSeed(), now)
+	seed := randomSeed() // a fifo room's opening is only named by it
+	if s.Random {
+		c, err := r.commitment(ctx, now)
+		if err != nil {
+			return err
+		}
+		seed = c.Seed.key(r.name)
+	}
+	o, err := r.store.Open(ctx, r.name, s.Random, seed, now)
 	if err != nil {
 		return err
 	}
 	r.mu.Lock()
 	r.opened = true
+	r.opening = o
 	r.mu.Unlock()
 	if o.PrequeueEnd > 0 {
 		r.log.Info("room opened", "prequeue", o.PrequeueEnd, "random", o.Random)
@@ -345,6 +383,9 @@ type Arrival struct {
 	// Number is the new ticket's number, 0 when none was issued.
 	Number   uint64
 	Prequeue bool
+	// Line is the serving counter when the ticket was issued, for its
+	// Ticket.Line.
+	Line uint64
 	// OpensInSeconds counts down to the opening (or to the pre-queue).
 	OpensInSeconds int
 }
@@ -361,10 +402,17 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 	case phaseEarly:
 		return Arrival{State: StatePrequeue, OpensInSeconds: secondsUntil(s.PrequeueFrom, now)}, nil
 	case phasePrequeue:
+		if s.Random {
+			// No pre-queue ticket before the seed is committed.
+			if _, err := r.commitment(ctx, now); err != nil {
+				return Arrival{}, r.down(err)
+			}
+		}
 		n, err := r.store.Join(ctx, r.name, now)
 		if err != nil {
 			return Arrival{}, r.down(err)
 		}
+		r.events.arrivals.Add(1)
 		return Arrival{State: StatePrequeue, Number: n, Prequeue: true, OpensInSeconds: secondsUntil(s.OpensAt, now)}, nil
 	}
 	// Past opens_at, the pre-queue is frozen before anyone joins behind it,
@@ -389,6 +437,8 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 			return Arrival{}, r.down(err)
 		}
 		if ok {
+			r.events.arrivals.Add(1)
+			r.events.immediate.Add(1)
 			return Arrival{State: StateAdmitted, SessionID: sid}, nil
 		}
 	}
@@ -396,11 +446,12 @@ func (r *Room) Arrive(ctx context.Context) (Arrival, error) {
 	if err != nil {
 		return Arrival{}, r.down(err)
 	}
+	r.events.arrivals.Add(1)
 	state := StateWaiting
 	if r.paused.Load() {
 		state = StatePaused
 	}
-	return Arrival{State: state, Number: n}, nil
+	return Arrival{State: state, Number: n, Line: snap.Serving}, nil
 }
 
 func (r *Room) down(err error) error {
@@ -433,6 +484,10 @@ type Ticket struct {
 	Number   uint64
 	Prequeue bool
 	IssuedAt time.Time
+	// Line is the serving counter when the ticket was issued (Arrival's
+	// Line); 0 for a pre-queue ticket, or when not known. Progress counts
+	// from it, so that it is the same on every node and never goes back.
+	Line uint64
 }
 
 // Status answers a waiting shopper's poll. When the ticket's turn has come
@@ -486,9 +541,13 @@ func (r *Room) Status(ctx context.Context, t Ticket) (Status, error) {
 const unavailableMessage = "We can't reach our queue service right now. You keep your place; this page will carry on by itself."
 
 func (r *Room) claim(ctx context.Context, t Ticket, st Status, now time.Time) (Status, error) {
-	sid, err := r.store.Claim(ctx, r.name, t.Number, NewSessionID(), now)
+	fresh := NewSessionID()
+	sid, err := r.store.Claim(ctx, r.name, t.Number, fresh, now)
 	switch {
 	case err == nil:
+		if sid == fresh { // else a retry, given the first claim's session
+			r.events.claimed.Add(1)
+		}
 		st.State = StateAdmitted
 		st.SessionID = sid
 		st.Ahead = 0
@@ -510,11 +569,14 @@ func (r *Room) claim(ctx context.Context, t Ticket, st Status, now time.Time) (S
 		if jerr != nil {
 			return r.unreachable(st), nil // the next poll tries again
 		}
+		r.events.arrivals.Add(1)
 		r.log.Debug("ticket forfeited its turn", "ticket", t.Number, "new", n)
 		st = Status{Room: r.name, State: r.waitingState(), Requeued: true, Number: n, PollAfterMS: r.pollAfter(0),
 			Message: "Your turn came while you were away, so you have a new place at the back of the line."}
 		st.Position = n
-		r.estimate(&st, r.snap.Load(), Ticket{Number: n, IssuedAt: now}, now)
+		snap := r.snap.Load()
+		st.Line = snap.Serving
+		r.estimate(&st, snap, Ticket{Number: n, IssuedAt: now, Line: snap.Serving}, now)
 		return st, nil
 	default:
 		r.see(t.Number)
@@ -543,41 +605,6 @@ func (r *Room) see(n uint64) {
 	r.mu.Lock()
 	r.seen = append(r.seen, n)
 	r.mu.Unlock()
-}
-
-// estimate fills in people ahead, the ETA range and the progress from the
-// cached counters. Tickets that stopped polling are not counted ahead: the
-// share of tickets past the serving counter that still poll scales the
-// distance.
-func (r *Room) estimate(st *Status, snap *snapshot, t Ticket, now time.Time) {
-	pos := st.Position
-	if pos <= snap.Serving {
-		return
-	}
-	behind := snap.Issued - snap.Serving
-	dist := pos - snap.Serving - 1
-	ahead := dist
-	if behind > 0 && uint64(snap.Waiting) < behind {
-		ahead = uint64(float64(dist) * float64(snap.Waiting) / float64(behind))
-	}
-	st.Ahead = ahead
-	rate := snap.rate
-	if rate == 0 {
-		rate = float64(r.policy.Load().PerMinute) / 60
-	}
-	if rate > 0 {
-		mid := float64(ahead+1) / rate
-		st.ETALow = int(mid * 0.75)
-		st.ETAHigh = int(math.Ceil(mid * 1.35))
-		waited := now.Sub(t.IssuedAt).Seconds()
-		if waited > 0 && !t.IssuedAt.IsZero() {
-			st.Progress = int(100 * waited / (waited + mid))
-		}
-	}
-	st.PollAfterMS = r.pollAfter(ahead)
-	if rate > 0 && float64(ahead)/rate < 2*time.Duration(r.poll.Load()).Seconds() {
-		st.PollAfterMS = r.pollAfter(1)
-	}
 }
 
 // pollAfter is the interval a page should wait: the room's poll interval,
@@ -642,3 +669,7 @@ func randomSeed() uint64 {
 	rand.Read(b[:])
 	return binary.LittleEndian.Uint64(b[:])
 }
+
+// Ping reports whether the room's store can be reached, for a readiness
+// check: the counters' last error says only how the last tick went.
+func (r *Room) Ping(ctx context.Context) error { return r.store.Ping(ctx) }

@@ -15,7 +15,19 @@ const soldOutMessage = "Sold out: every unit has been bought or is being bought.
 
 // soldOut reports whether the room sells limited stock and none is left.
 func (r *Room) soldOut(snap *snapshot) bool {
-	return r.units > 0 && snap.Stock.SoldOut()
+	return r.sellsStock() && snap.Stock.SoldOut()
+}
+
+// sellsStock reports whether the room sells limited stock.
+func (r *Room) sellsStock() bool { return r.units.Load() > 0 }
+
+// SetInventory changes the configured stock and the units per session (a
+// reload). The store keeps its own count of a room it knows: like a
+// restart, a new figure in the file reaches the store only for a
+// brand-new room; an operator sets it with SetStock.
+func (r *Room) SetInventory(units, perSession int) {
+	r.units.Store(int64(units))
+	r.perSession.Store(int64(max(perSession, 1)))
 }
 
 // SoldOut reports, from the cached counters, whether the room is sold out.
@@ -25,12 +37,12 @@ func (r *Room) SoldOut() bool { return r.soldOut(r.snap.Load()) }
 // room; a store that knows the room already keeps its own count.
 func (r *Room) initStock(ctx context.Context, now time.Time) error {
 	r.mu.Lock()
-	done := r.stockInit || r.units == 0
+	done := r.stockInit || !r.sellsStock()
 	r.mu.Unlock()
 	if done {
 		return nil
 	}
-	if _, err := r.store.InitStock(ctx, r.name, r.units, now); err != nil {
+	if _, err := r.store.InitStock(ctx, r.name, int(r.units.Load()), now); err != nil {
 		return fmt.Errorf("setting up stock: %w", err)
 	}
 	r.mu.Lock()
@@ -42,7 +54,7 @@ func (r *Room) initStock(ctx context.Context, now time.Time) error {
 // noteStock logs when the store loses its stock figure or gets it back;
 // the caller holds r.mu.
 func (r *Room) noteStock(s Stock) {
-	if r.units == 0 || !r.stockInit {
+	if !r.sellsStock() || !r.stockInit {
 		return
 	}
 	switch {
@@ -58,7 +70,7 @@ func (r *Room) noteStock(s Stock) {
 // StockProblem says why purchases cannot be served, for readiness checks:
 // nil when the room sells no stock or its figure is known.
 func (r *Room) StockProblem() error {
-	if r.units == 0 {
+	if !r.sellsStock() {
 		return nil
 	}
 	snap := r.snap.Load()
@@ -73,7 +85,7 @@ func (r *Room) StockProblem() error {
 // session gets ErrSessionLimit (see SessionLimitStatus).
 func (r *Room) Hold(ctx context.Context, sid string, d time.Duration) (Hold, error) {
 	now := r.now()
-	h, err := r.store.Hold(ctx, r.name, sid, NewSessionID(), r.perSession, now.Add(d), now)
+	h, err := r.store.Hold(ctx, r.name, sid, NewSessionID(), int(r.perSession.Load()), now.Add(d), now)
 	if err != nil && !errors.Is(err, ErrSoldOut) && !errors.Is(err, ErrNoStock) && !errors.Is(err, ErrSessionLimit) {
 		return h, fmt.Errorf("holding stock: %w", err)
 	}
@@ -87,7 +99,7 @@ func (r *Room) Hold(ctx context.Context, sid string, d time.Duration) (Hold, err
 // held units may return.
 func (r *Room) SessionLimitStatus() Status {
 	return Status{Room: r.name, State: StateClosed, PollAfterMS: soldOutPoll,
-		Message: fmt.Sprintf("You have already bought the most one shopper may: %d.", r.perSession)}
+		Message: fmt.Sprintf("You have already bought the most one shopper may: %d.", r.perSession.Load())}
 }
 
 // Confirm records that hold hid was sold. If the store cannot be told now,
@@ -125,15 +137,6 @@ func (r *Room) Release(ctx context.Context, hid string) error {
 	if err := r.store.Release(ctx, r.name, hid, r.now()); err != nil {
 		return fmt.Errorf("releasing a hold (it will expire on its own): %w", err)
 	}
+	r.events.released.Add(1)
 	return nil
-}
-
-// SetStock sets the room's units for sale in the store (an operator's
-// command).
-func (r *Room) SetStock(ctx context.Context, units int) (Stock, error) {
-	s, err := r.store.SetStock(ctx, r.name, units, r.now())
-	if err != nil {
-		return s, fmt.Errorf("setting stock: %w", err)
-	}
-	return s, nil
 }

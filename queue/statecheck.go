@@ -302,7 +302,7 @@ func (st *memStock) check(last int64) *fieldError {
 			return bad(f, "out of heap order")
 		case h.State == holdLive && d.At != h.Until:
 			return bad(f, "due at %d, but its live hold ends at %d", d.At, h.Until)
-		case h.State != holdLive && d.At != h.Until && d.At > h.Ended+int64(holdKeep):
+		case h.State != holdLive && d.At != h.Until && d.At > h.Ended+int64(HoldKeep):
 			// Earlier is what a late sale leaves: it moves Ended on, and
 			// expire files the record again when its entry falls due.
 			return bad(f, "due at %d, neither when its hold was to end nor by when its record is forgotten", d.At)

@@ -18,8 +18,23 @@ import (
 // encodeState is what Save writes for rooms, as bytes.
 func encodeState(t testing.TB, version int, rooms map[string]*memRoom) []byte {
 	t.Helper()
+	return encodeSaved(t, version, saveRooms(rooms))
+}
+
+// saveRooms is rooms in the save format.
+func saveRooms(rooms map[string]*memRoom) map[string]*savedRoom {
+	out := make(map[string]*savedRoom, len(rooms))
+	for name, r := range rooms {
+		out[name] = saveRoom(r)
+	}
+	return out
+}
+
+// encodeSaved is a state file holding rooms, as bytes.
+func encodeSaved(t testing.TB, version int, rooms map[string]*savedRoom) []byte {
+	t.Helper()
 	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(savedState{Version: version, Rooms: rooms}); err != nil {
+	if err := gob.NewEncoder(&buf).Encode(stateFile{Version: version, Rooms: rooms}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -212,44 +227,44 @@ func wantRefused(t *testing.T, err error, path, room, field string) {
 func TestLoadRefusesWhatNoStoreSaves(t *testing.T) {
 	cases := []struct {
 		field string
-		spoil func(r *memRoom)
+		spoil func(r *savedRoom)
 	}{
-		{"Serving", func(r *memRoom) { r.Serving = r.Issued + 1 }},
-		{"Admitted", func(r *memRoom) { r.Admitted = 0 }},
-		{"Waiting", func(r *memRoom) { r.Waiting = -1 }},
-		{"Waiting", func(r *memRoom) { r.Waiting = int(r.Issued) + 1 }},
-		{"Tokens", func(r *memRoom) { r.Tokens = math.NaN() }},
-		{"Tokens", func(r *memRoom) { r.Tokens = math.Inf(-1) }},
-		{"TokensAt", func(r *memRoom) { r.TokensAt = r.Last + 1 }},
-		{"Last", func(r *memRoom) { r.Last = -1 }},
-		{"Base", func(r *memRoom) { r.Base = 1 }},
-		{"Opening.PrequeueEnd", func(r *memRoom) { r.Opening.PrequeueEnd = r.Issued + 1 }},
-		{"Opening.At", func(r *memRoom) { r.Opening.At = time.Unix(0, r.Last).Add(time.Hour) }},
-		{"Opening", func(r *memRoom) { r.Opening.Opened = false }},
-		{"Polls.N", func(r *memRoom) { r.Polls.N-- }},
-		{"Polls.Chunks", func(r *memRoom) { r.Polls.Chunks = append(r.Polls.Chunks, make([]uint16, seenChunk)) }},
-		{"Polls.Chunks[0]", func(r *memRoom) { r.Polls.Chunks[0] = r.Polls.Chunks[0][:7] }},
-		{"Polls.Chunks[0]", func(r *memRoom) { r.Polls.Chunks[0] = nil }},
-		{"Seen", func(r *memRoom) { r.Seen = []uint32{1} }},
-		{`Sessions["x"]`, func(r *memRoom) { r.Sessions["x"] = r.Last + 1 }},
-		{`Ended["` + strings.Repeat("e", 200) + `"]`, func(r *memRoom) { r.Ended[strings.Repeat("e", 200)] = r.Last }},
-		{"Calls[999]", func(r *memRoom) { r.Calls[999] = r.Last }},
-		{"Calls[", func(r *memRoom) { // a claimed ticket called again
+		{"Serving", func(r *savedRoom) { r.Serving = r.Issued + 1 }},
+		{"Admitted", func(r *savedRoom) { r.Admitted = 0 }},
+		{"Waiting", func(r *savedRoom) { r.Waiting = -1 }},
+		{"Waiting", func(r *savedRoom) { r.Waiting = int(r.Issued) + 1 }},
+		{"Tokens", func(r *savedRoom) { r.Tokens = math.NaN() }},
+		{"Tokens", func(r *savedRoom) { r.Tokens = math.Inf(-1) }},
+		{"TokensAt", func(r *savedRoom) { r.TokensAt = r.Last + 1 }},
+		{"Last", func(r *savedRoom) { r.Last = -1 }},
+		{"Base", func(r *savedRoom) { r.Base = 1 }},
+		{"Opening.PrequeueEnd", func(r *savedRoom) { r.Opening.PrequeueEnd = r.Issued + 1 }},
+		{"Opening.At", func(r *savedRoom) { r.Opening.At = time.Unix(0, r.Last).Add(time.Hour) }},
+		{"Opening", func(r *savedRoom) { r.Opening.Opened = false }},
+		{"Polls.N", func(r *savedRoom) { r.Polls.N-- }},
+		{"Polls.Chunks", func(r *savedRoom) { r.Polls.Chunks = append(r.Polls.Chunks, make([]uint16, seenChunk)) }},
+		{"Polls.Chunks[0]", func(r *savedRoom) { r.Polls.Chunks[0] = r.Polls.Chunks[0][:7] }},
+		{"Polls.Chunks[0]", func(r *savedRoom) { r.Polls.Chunks[0] = nil }},
+		{"Seen", func(r *savedRoom) { r.Seen = []uint32{1} }},
+		{`Sessions["x"]`, func(r *savedRoom) { r.Sessions["x"] = r.Last + 1 }},
+		{`Ended["` + strings.Repeat("e", 200) + `"]`, func(r *savedRoom) { r.Ended[strings.Repeat("e", 200)] = r.Last }},
+		{"Calls[999]", func(r *savedRoom) { r.Calls[999] = r.Last }},
+		{"Calls[", func(r *savedRoom) { // a claimed ticket called again
 			for n := range r.Claims {
 				r.Calls[n] = r.Last
 			}
 		}},
-		{"Stock", func(r *memRoom) { r.Stock.Units = -1 }},
-		{"Stock.Held", func(r *memRoom) { r.Stock.Held = 0 }},
-		{"Stock.Sold", func(r *memRoom) { r.Stock.Sold = 0 }},
-		{"Stock.Set", func(r *memRoom) { r.Stock.Set = false }},
-		{`Stock.Holds["h-held"].State`, func(r *memRoom) { h := r.Stock.Holds["h-held"]; h.State = 9; r.Stock.Holds["h-held"] = h }},
-		{`Stock.Holds["h-held"].Session`, func(r *memRoom) { r.Stock.BySession["held"] = "h-sold" }},
-		{"Stock.BySession", func(r *memRoom) { r.Stock.BySession["ghost"] = "h-held" }},
-		{"Stock.Due", func(r *memRoom) { r.Stock.Due = r.Stock.Due[1:] }},
-		{"Stock.Due[0]", func(r *memRoom) { r.Stock.Due[0].At++ }},
-		{"Stock.Bought", func(r *memRoom) { r.Stock.Bought = map[string]int{"sold": r.Stock.Sold + 1} }},
-		{"Stock.Bought", func(r *memRoom) { r.Stock.Bought = map[string]int{"sold": -1} }},
+		{"Stock", func(r *savedRoom) { r.Stock.Units = -1 }},
+		{"Stock.Held", func(r *savedRoom) { r.Stock.Held = 0 }},
+		{"Stock.Sold", func(r *savedRoom) { r.Stock.Sold = 0 }},
+		{"Stock.Set", func(r *savedRoom) { r.Stock.Set = false }},
+		{`Stock.Holds["h-held"].State`, func(r *savedRoom) { h := r.Stock.Holds["h-held"]; h.State = 9; r.Stock.Holds["h-held"] = h }},
+		{`Stock.Holds["h-held"].Session`, func(r *savedRoom) { r.Stock.BySession["held"] = "h-sold" }},
+		{"Stock.BySession", func(r *savedRoom) { r.Stock.BySession["ghost"] = "h-held" }},
+		{"Stock.Due", func(r *savedRoom) { r.Stock.Due = r.Stock.Due[1:] }},
+		{"Stock.Due[0]", func(r *savedRoom) { r.Stock.Due[0].At++ }},
+		{"Stock.Bought", func(r *savedRoom) { r.Stock.Bought = map[string]int{"sold": r.Stock.Sold + 1} }},
+		{"Stock.Bought", func(r *savedRoom) { r.Stock.Bought = map[string]int{"sold": -1} }},
 	}
 	// The busy store's room holds a bit of everything: sessions, ended
 	// ones, a call, a claim, live, sold and released holds. Its first poll
@@ -259,9 +274,9 @@ func TestLoadRefusesWhatNoStoreSaves(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.field, func(t *testing.T) {
-			s := busyStore(t)
-			tc.spoil(s.rooms[rm])
-			path := writeState(t, encodeState(t, stateVersion, s.rooms))
+			rooms := saveRooms(busyStore(t).rooms)
+			tc.spoil(rooms[rm])
+			path := writeState(t, encodeSaved(t, stateVersion, rooms))
 			_, err := LoadMemoryStore(path)
 			wantRefused(t, err, path, rm, tc.field)
 		})

@@ -40,4 +40,6 @@ type Status struct {
 	// Number, was taken at the back of the line.
 	Requeued bool
 	Number   uint64
+	// Line is the new ticket's Ticket.Line, when Requeued.
+	Line uint64
 }

@@ -13,11 +13,11 @@ import (
 // under the store's lock and is the only thing that gives a held unit
 // back, so a hold returns to stock exactly once whatever races with it.
 
-// holdKeep is how long a hold's record outlives the hold: long enough that
+// HoldKeep is how long a hold's record outlives the hold: long enough that
 // a confirm arriving late (a slow origin, a retry) still finds it sold and
 // does not sell a second unit, short enough that a busy sale's ended holds
 // do not pile up.
-const holdKeep = time.Hour
+const HoldKeep = time.Hour
 
 // holdState is what became of a hold.
 type holdState uint8
@@ -81,7 +81,7 @@ func (st *memStock) expire(now int64) {
 			st.end(d.ID, h, holdExpired, h.Until)
 			h = st.Holds[d.ID]
 		}
-		if forget := h.Ended + int64(holdKeep); forget > now {
+		if forget := h.Ended + int64(HoldKeep); forget > now {
 			st.push(forget, d.ID)
 		} else {
 			delete(st.Holds, d.ID)
@@ -300,7 +300,7 @@ func (s *MemoryStore) Confirm(_ context.Context, room, hid string, now time.Time
 	h.State, h.Ended = holdSold, ns
 	st.Holds[hid] = h
 	if !ok {
-		st.push(ns+int64(holdKeep), hid)
+		st.push(ns+int64(HoldKeep), hid)
 	}
 	return nil
 }

@@ -78,3 +78,17 @@ func called(t testing.TB, s Store) []uint64 {
 	t.Fatalf("called: no way to look into a %T", s)
 	return nil
 }
+
+// checkWindows fails if any 60 seconds hold more than max of times (sorted).
+func checkWindows(t *testing.T, times []time.Time, max int) {
+	t.Helper()
+	j := 0
+	for i := range times {
+		for times[i].Sub(times[j]) >= time.Minute {
+			j++
+		}
+		if n := i - j + 1; n > max {
+			t.Fatalf("%d admissions in the 60 s from %v, want at most %d", n, times[j].Sub(start), max)
+		}
+	}
+}

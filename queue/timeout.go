@@ -48,6 +48,12 @@ func (b *bounded) Open(ctx context.Context, room string, random bool, seed uint6
 	return b.Store.Open(ctx, room, random, seed, now)
 }
 
+func (b *bounded) Commit(ctx context.Context, room string, c Commitment) (Commitment, error) {
+	ctx, cancel := b.ctx(ctx)
+	defer cancel()
+	return b.Store.Commit(ctx, room, c)
+}
+
 func (b *bounded) Advance(ctx context.Context, room string, p Policy, now time.Time) (Counters, error) {
 	ctx, cancel := b.ctx(ctx)
 	defer cancel()

@@ -7,7 +7,7 @@ import (
 	"fmt"
 )
 
-//go:embed assets/waiting.css assets/waiting.js templates/waiting.html templates/error.html
+//go:embed assets/waiting.css assets/waiting.js templates/waiting.html templates/error.html lang/*.json
 var files embed.FS
 
 // AssetPrefix is the path under which the gateway serves [Asset]s.

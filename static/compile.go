@@ -102,13 +102,22 @@ func (c *compiler) action(n *parse.ActionNode) (step, error) {
 		chain = append(chain, id.Ident)
 	}
 	h := hole{value: v.append}
-	switch strings.Join(chain, " | ") {
-	case "_html_template_htmlescaper", "_html_template_rcdataescaper", "_html_template_attrescaper":
-		// For anything but template.HTML, which no value here is, the three agree.
+	joined := strings.Join(chain, " | ")
+	switch {
+	case v.safe == safeHTML && joined == "_html_template_htmlescaper":
+		// template.HTML in HTML text is printed as it is (h.escape stays nil).
+	case v.safe == safeHTML:
+		return nil, c.errorf(n, "a template.HTML field may stand only in HTML text")
+	case v.safe == safeURL && joined == "_html_template_urlfilter | _html_template_urlnormalizer | _html_template_attrescaper":
+		h.escape = appendURLNormalized // the filter trusts a template.URL
+	case v.safe == safeURL:
+		return nil, c.errorf(n, "a template.URL field may stand only in a URL attribute")
+	case joined == "_html_template_htmlescaper" || joined == "_html_template_rcdataescaper" || joined == "_html_template_attrescaper":
+		// For anything but template.HTML, the three agree.
 		h.escape = appendHTMLEscaped
-	case "_html_template_urlfilter | _html_template_urlnormalizer | _html_template_attrescaper":
+	case joined == "_html_template_urlfilter | _html_template_urlnormalizer | _html_template_attrescaper":
 		h.escape = appendURLAttr
-	case "_html_template_htmlnamefilter":
+	case joined == "_html_template_htmlnamefilter":
 		// Attributes between a tag's name and its '>': only a template.HTMLAttr is
 		// printed as it is, anything else would be filtered.
 		if !v.attr {
@@ -126,15 +135,16 @@ func (c *compiler) action(n *parse.ActionNode) (step, error) {
 // A value is what an action prints before escaping.
 type value struct {
 	append   func(dst []byte, d *PageData) []byte
-	attr     bool // a template.HTMLAttr: html/template prints it unfiltered in a tag
-	constant bool // does not depend on the page data, so it is computed once
+	attr     bool     // a template.HTMLAttr: html/template prints it unfiltered in a tag
+	constant bool     // does not depend on the page data, so it is computed once
+	safe     safeKind // a field of a type html/template trusts
 }
 
 // value compiles the command that computes an action's value: a field, or one of the
 // functions in funcs applied to fields and literals.
 func (c *compiler) value(cmd *parse.CommandNode) (value, error) {
 	if f, ok := c.field(cmd.Args[0]); ok && len(cmd.Args) == 1 {
-		return value{append: f.appendTo}, nil
+		return value{append: f.appendTo, safe: f.safe}, nil
 	}
 	id, ok := cmd.Args[0].(*parse.IdentifierNode)
 	if !ok {
@@ -172,6 +182,29 @@ func (c *compiler) value(cmd *parse.CommandNode) (value, error) {
 			}
 			return value{append: func(dst []byte, _ *PageData) []byte { return append(dst, url...) }, constant: true}, nil
 		}
+	case id.Ident == "t" && len(args) == 2:
+		key, ok := args[1].(*parse.StringNode)
+		if _, dot := args[0].(*parse.DotNode); dot && ok {
+			i := slices.Index(keys, key.Text)
+			if i < 0 {
+				return value{}, c.errorf(cmd, "unknown text %q", key.Text)
+			}
+			return value{append: func(dst []byte, d *PageData) []byte { return append(dst, d.Text.words[i]...) }}, nil
+		}
+	case id.Ident == "num" && len(args) == 2:
+		f, ok := c.field(args[1])
+		if _, dot := args[0].(*parse.DotNode); dot && ok {
+			switch {
+			case f.uint != nil:
+				return value{append: func(dst []byte, d *PageData) []byte { return d.Text.num.appendNumber(dst, f.uint(d)) }}, nil
+			case f.int != nil:
+				return value{append: func(dst []byte, d *PageData) []byte { return d.Text.num.appendNumber(dst, uint64(max(f.int(d), 0))) }}, nil
+			}
+		}
+	case len(args) == 1 && dotFuncs[id.Ident] != nil:
+		if _, ok := args[0].(*parse.DotNode); ok {
+			return value{append: dotFuncs[id.Ident]}, nil
+		}
 	case id.Ident == "live" && len(args) == 1:
 		if _, ok := args[0].(*parse.DotNode); ok {
 			return value{append: appendLive, attr: true}, nil
@@ -193,6 +226,17 @@ func (c *compiler) value(cmd *parse.CommandNode) (value, error) {
 		}
 	}
 	return value{}, c.errorf(cmd, "not supported by the fast renderer")
+}
+
+// dotFuncs are the functions of one argument, the page data, that the fast renderer
+// calls directly.
+var dotFuncs = map[string]func(dst []byte, d *PageData) []byte{
+	"title":     appendTitle,
+	"wait":      appendWait,
+	"pct":       appendPct,
+	"countdown": appendCountdown,
+	"lang":      func(dst []byte, d *PageData) []byte { return append(dst, d.Text.lang...) },
+	"dir":       func(dst []byte, d *PageData) []byte { return append(dst, d.Text.dir...) },
 }
 
 // cond compiles the pipeline of an {{if}}: a field's truth, "not" of it, or a string
@@ -238,7 +282,17 @@ type field struct {
 	str  func(*PageData) string
 	int  func(*PageData) int
 	uint func(*PageData) uint64
+	safe safeKind // a string type html/template trusts
 }
+
+// safeKind says which of html/template's trusted string types a field has.
+type safeKind int
+
+const (
+	safeNone safeKind = iota
+	safeURL           // template.URL: the URL filter lets it through
+	safeHTML          // template.HTML: printed as it is in HTML text
+)
 
 // fields lists every field of PageData; a test checks that none is missing.
 var fields = map[string]field{
@@ -247,6 +301,7 @@ var fields = map[string]field{
 	"State":          {str: func(d *PageData) string { return d.State }},
 	"Position":       {uint: func(d *PageData) uint64 { return d.Position }},
 	"Ahead":          {uint: func(d *PageData) uint64 { return d.Ahead }},
+	"Ticket":         {uint: func(d *PageData) uint64 { return d.Ticket }},
 	"ETALow":         {int: func(d *PageData) int { return d.ETALow }},
 	"ETAHigh":        {int: func(d *PageData) int { return d.ETAHigh }},
 	"Progress":       {int: func(d *PageData) int { return d.Progress }},
@@ -255,6 +310,10 @@ var fields = map[string]field{
 	"Redirect":       {str: func(d *PageData) string { return d.Redirect }},
 	"StatusURL":      {str: func(d *PageData) string { return d.StatusURL }},
 	"Message":        {str: func(d *PageData) string { return d.Message }},
+	"Notice":         {str: func(d *PageData) string { return d.Notice }},
+	"HomeURL":        {str: func(d *PageData) string { return d.HomeURL }},
+	"Logo":           {str: func(d *PageData) string { return string(d.Logo) }, safe: safeURL},
+	"Style":          {str: func(d *PageData) string { return string(d.Style) }, safe: safeHTML},
 }
 
 // appendTo appends the field as text/template prints it (fmt.Sprint).

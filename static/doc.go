@@ -31,8 +31,9 @@
 //	.Room            the room's name from the config
 //	.State           one of "prequeue", "waiting", "admitted", "sold_out", "closed",
 //	                 "paused" or "unavailable" (the queue service is down; say so honestly)
-//	.Position        the shopper's 1-based place in line; 0 when unknown or not applicable
+//	.Position        the shopper's place in line: people still ahead + 1; 0 when unknown
 //	.Ahead           people ahead of the shopper who are still waiting
+//	.Ticket          the ticket's number, which never changes: show it small and labelled
 //	.ETALow          lower end of the estimated wait, in seconds
 //	.ETAHigh         upper end of the estimated wait; both 0 means unknown
 //	.Progress        0–100: how far through the line the shopper has come since joining
@@ -40,7 +41,13 @@
 //	.OpensInSeconds  seconds until the sale opens (pre-queue countdown); 0 when open
 //	.Redirect        where an admitted shopper goes: always a same-site path such as "/ps5"
 //	.StatusURL       the status endpoint the script polls, "/.anteroom/status"
-//	.Message         extra text from the gateway, e.g. why the line is not moving; may be empty
+//	.Message         extra text from the gateway, e.g. why the line is not moving; may be
+//	                 empty; the engine's own messages are given in the page's language
+//	.Text            the page's language and words (use the functions below)
+//	.Notice          page.message: one line of plain text from the shop; may be empty
+//	.HomeURL         page.home_url: the shop's home, an http(s) URL; may be empty
+//	.Logo            page.logo_file as a data: URI for <img src>; may be empty
+//	.Style           page.accent_color as a <style> element for <head>; may be empty
 //
 // Before a template sees them, values are made safe and consistent: an empty State
 // becomes "waiting" and an unknown one "unavailable"; Progress is clamped to 0–100;
@@ -60,6 +67,17 @@
 //	                 waiting.js; put it on one element, such as <main {{live .}}>
 //	show .State "S…" data-show="S…", plus hidden unless .State is one of the
 //	                 space-separated states S…
+//	title .          the tab's title: "(12) PS5 drop" while the shopper has a place
+//
+// and these, in the page's language (.Text: chosen by Accept-Language, or fixed by
+// page.language, with page.strings applied; English when unset):
+//
+//	t . "KEY"        the text KEY of static/lang/en.json, e.g. {{t . "waiting_h"}}
+//	num . N          a count: "1,234", "1.234", "١٬٢٣٤"
+//	wait .           the ETA range in words: "about 3–5 minutes", "etwa 3–5 Minuten"
+//	pct .            Progress as a percentage: "42%", "42 %", "%42"
+//	countdown .      OpensInSeconds as hh:mm:ss in the language's digits
+//	lang ., dir .    for <html lang="{{lang .}}" dir="{{dir .}}">: "ar" and "rtl"
 //
 // # Live updates
 //
@@ -69,8 +87,10 @@
 //
 //	data-show="waiting paused"  shown only in the listed states (use the show function)
 //	data-need="position"        hidden while the position is 0 (unknown)
-//	data-field="position"       text: the place in line, "1,234"
+//	data-field="position"       text: the place in line, "1,234" (people ahead + 1)
 //	data-field="ahead"          text: people ahead, "1,233"
+//	data-field="ticket"         text: the ticket's number
+//	data-field="say"            text: what a screen reader is told (see below)
 //	data-field="eta"            text: the ETA range in words, as eta prints it
 //	data-field="percent"        text: progress, "42%"
 //	data-field="countdown"      text: time until opening, "00:12:34", ticking each second
@@ -79,6 +99,11 @@
 //	<progress data-field="progress">  value: Progress
 //	<a data-field="redirect">         href: Redirect
 //
-// Wrap the text that changes in an element with aria-live="polite" so that screen
-// readers announce it, and keep the countdown outside it (it changes every second).
+// The script writes numbers and waits in the page's language (live carries what it
+// needs) and keeps the tab's title leading with the place. Do not wrap the figures
+// in aria-live: a screen reader would hear every poll. Give the script a small live
+// region, <p class="sr" aria-live="polite" aria-atomic="true" data-field="say"></p>;
+// it speaks there only of a new state, a move of a tenth or more since it last
+// spoke, or a wait that now reads differently. Keep the countdown outside any live
+// region (it changes every second).
 package static

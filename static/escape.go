@@ -86,6 +86,13 @@ func appendURLAttr(dst, s []byte) []byte {
 	if !isSafeURL(s) {
 		s = []byte("#" + filterFailsafe)
 	}
+	return appendURLNormalized(dst, s)
+}
+
+// appendURLNormalized appends s as html/template writes a template.URL into a URL
+// attribute: the filter lets it through, the normalizer and the attribute escaper
+// still apply.
+func appendURLNormalized(dst, s []byte) []byte {
 	const hex = "0123456789abcdef" // html/template prints %xx in lower case
 	written := 0
 	for i, c := range s {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,8 +19,17 @@ var funcs = template.FuncMap{
 	"clock":   clock,
 	"seconds": seconds,
 	"asset":   assetURL,
+	"title":   title,
 	"live":    live,
-	"show":    show,
+	// The page's own language (PageData.Text): its words, numbers and waits.
+	"t":         word,
+	"num":       num,
+	"wait":      wait,
+	"pct":       pct,
+	"countdown": countdown,
+	"lang":      lang,
+	"dir":       dir,
+	"show":      show,
 }
 
 // comma formats a count with thousands separators. It takes any integer type so that
@@ -77,51 +87,16 @@ func appendGroupDigits(dst []byte, n uint64) []byte {
 	return dst
 }
 
-// etaUnknown is what the page says when there is no estimate yet.
-const etaUnknown = "We'll update this as the line moves"
-
-// eta describes an estimated wait of lo to hi seconds in words. Minutes are used up to
-// an hour and a half, hours beyond; the range is widened outwards (lo rounded, hi rounded
-// up) so that it does not promise more than the estimate does. waiting.js has a copy of
-// this function; keep the two in step.
+// eta describes an estimated wait of lo to hi seconds in English words, as
+// Text.appendETA does; wait says it in the page's language.
 func eta(lo, hi int) string {
 	var b [64]byte
 	return string(appendETA(b[:0], lo, hi))
 }
 
-// appendETA appends eta(lo, hi); the built-in page calls it directly so as not to
-// allocate the string.
+// appendETA appends eta(lo, hi), in English.
 func appendETA(dst []byte, lo, hi int) []byte {
-	lo, hi = max(lo, 0), max(hi, 0)
-	if lo > hi {
-		lo, hi = hi, lo
-	}
-	switch {
-	case hi == 0:
-		return append(dst, etaUnknown...)
-	case hi < 60:
-		return append(dst, "less than a minute"...)
-	case hi <= 90*60:
-		return appendETASpan(dst, (lo+30)/60, (hi+59)/60, "minute")
-	default:
-		return appendETASpan(dst, (lo+1800)/3600, (hi+3599)/3600, "hour")
-	}
-}
-
-func appendETASpan(dst []byte, lo, hi int, unit string) []byte {
-	lo = min(max(lo, 1), hi)
-	dst = append(dst, "about "...)
-	if lo != hi {
-		dst = strconv.AppendInt(dst, int64(lo), 10)
-		dst = append(dst, "–"...)
-	}
-	dst = strconv.AppendInt(dst, int64(hi), 10)
-	dst = append(dst, ' ')
-	dst = append(dst, unit...)
-	if hi > 1 {
-		dst = append(dst, 's')
-	}
-	return dst
+	return english.appendETA(dst, lo, hi)
 }
 
 // clock formats a countdown as hh:mm:ss; hours go past 24 rather than turning into days.
@@ -145,10 +120,94 @@ func seconds(ms int) int {
 	return max((ms+999)/1000, 1)
 }
 
+// title is the page's title: while the shopper has a place in line, the place comes
+// first, "(12) PS5 drop", so that a tab in the background shows the line moving.
+// waiting.js keeps it current the same way.
+func title(d PageData) string {
+	return string(appendTitle(nil, &d))
+}
+
+func appendTitle(dst []byte, d *PageData) []byte {
+	if d.Position > 0 && placeShown(d.State) {
+		dst = append(dst, '(')
+		dst = textOf(d).num.appendNumber(dst, d.Position)
+		dst = append(dst, ") "...)
+	}
+	return append(dst, d.Title...)
+}
+
+// textOf is d's language; normalize sets it, but a function may be called on a
+// PageData that was not normalized.
+func textOf(d *PageData) *Text {
+	if d.Text == nil {
+		return english
+	}
+	return d.Text
+}
+
+// word is the template function t: the page's text for key, in its language.
+func word(d PageData, key string) (string, error) {
+	i := slices.Index(keys, key)
+	if i < 0 {
+		return "", fmt.Errorf("t: unknown text %q", key)
+	}
+	return textOf(&d).words[i], nil
+}
+
+// num formats a count in the page's language: "1,234", "1.234", "١٬٢٣٤".
+func num(d PageData, v any) (string, error) {
+	var n uint64
+	switch v := v.(type) {
+	case uint64:
+		n = v
+	case int:
+		n = uint64(max(v, 0))
+	default:
+		return "", fmt.Errorf("num: want a count, got %T", v)
+	}
+	return string(textOf(&d).num.appendNumber(nil, n)), nil
+}
+
+// wait is the estimated wait, ETALow to ETAHigh, in words in the page's language.
+func wait(d PageData) string { return string(appendWait(nil, &d)) }
+
+func appendWait(dst []byte, d *PageData) []byte {
+	return textOf(d).appendETA(dst, d.ETALow, d.ETAHigh)
+}
+
+// pct is Progress as a percentage in the page's language: "42%", "42 %", "%42".
+func pct(d PageData) string { return string(appendPct(nil, &d)) }
+
+func appendPct(dst []byte, d *PageData) []byte {
+	return textOf(d).num.appendPercent(dst, d.Progress)
+}
+
+// countdown is OpensInSeconds as hh:mm:ss in the page's digits.
+func countdown(d PageData) string { return string(appendCountdown(nil, &d)) }
+
+func appendCountdown(dst []byte, d *PageData) []byte {
+	return textOf(d).num.appendClock(dst, d.OpensInSeconds)
+}
+
+// lang is the page's language, for <html lang>.
+func lang(d PageData) string { return textOf(&d).lang }
+
+// dir is the page's writing direction, for <html dir>: "rtl" or "ltr".
+func dir(d PageData) string { return textOf(&d).dir }
+
+// placeShown reports whether the page shows the shopper's place in line in state.
+func placeShown(state string) bool {
+	switch state {
+	case StatePrequeue, StateWaiting, StatePaused, StateUnavailable:
+		return true
+	}
+	return false
+}
+
 // live renders the attributes that hand the page's state to waiting.js. The values are
 // escaped here because html/template passes a template.HTMLAttr through unchanged.
 func live(d PageData) template.HTMLAttr {
-	return template.HTMLAttr(appendLive(make([]byte, 0, 256+len(d.StatusURL)+len(d.Redirect)), &d))
+	return template.HTMLAttr(appendLive(make([]byte, 0, 256+len(d.StatusURL)+len(d.Redirect)+len(d.Title)+len(textOf(&d).script)), &d))
 }
 
 // appendLive appends live(*d); the built-in page calls it directly so as not to
@@ -162,12 +221,15 @@ func appendLive(dst []byte, d *PageData) []byte {
 	dst = appendEscapedString(dst, d.StatusURL)
 	dst = append(dst, `" data-redirect="`...)
 	dst = appendEscapedString(dst, d.Redirect)
+	dst = append(dst, `" data-title="`...)
+	dst = appendEscapedString(dst, d.Title)
 	for _, f := range [...]struct {
 		name string
 		v    uint64
 	}{
 		{`" data-position="`, d.Position},
 		{`" data-ahead="`, d.Ahead},
+		{`" data-ticket="`, d.Ticket},
 		{`" data-eta-low="`, uint64(max(d.ETALow, 0))},
 		{`" data-eta-high="`, uint64(max(d.ETAHigh, 0))},
 		{`" data-progress="`, uint64(max(d.Progress, 0))},
@@ -177,7 +239,10 @@ func appendLive(dst []byte, d *PageData) []byte {
 		dst = append(dst, f.name...)
 		dst = strconv.AppendUint(dst, f.v, 10)
 	}
-	return append(dst, '"')
+	// How waiting.js says numbers and waits in the page's language: escaped already.
+	dst = append(dst, `" data-text='`...)
+	dst = append(dst, textOf(d).script...)
+	return append(dst, '\'')
 }
 
 // show renders data-show="states", plus hidden unless state is one of the

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -16,8 +17,9 @@ type PageData struct {
 	Title           string // room's page title, e.g. "PS5 drop"
 	Room            string
 	State           string // "prequeue" | "waiting" | "admitted" | "sold_out" | "closed" | "paused" | "unavailable" (store down: honest message)
-	Position        uint64 // 1-based place in line (0 if unknown / not applicable)
+	Position        uint64 // place in line: people ahead still waiting + 1 (0 if unknown / not applicable)
 	Ahead           uint64 // people ahead still waiting
+	Ticket          uint64 // the ticket's number: shown small and labelled, since it never changes (0 if unknown)
 	ETALow, ETAHigh int    // seconds, ETA range; both 0 = unknown
 	Progress        int    // 0..100 how far through the line since the ticket was taken
 	PollAfterMS     int    // when to ask again
@@ -25,6 +27,12 @@ type PageData struct {
 	Redirect        string // where to go when admitted (a same-site path like "/ps5?x=1")
 	StatusURL       string // "/.anteroom/status" (plus query if any)
 	Message         string // extra honest text, e.g. "Our queue service is unavailable; you keep your place."
+	Text            *Text  // the page's language and words (Texts.For); nil means the built-in English
+	// The shop's own look (page.message, page.home_url, page.logo_file, page.accent_color).
+	Notice  string        // one line of plain text from the shop; "" for none
+	HomeURL string        // the shop's home, an http(s) URL, linked on the sold-out and closed pages; "" for none
+	Logo    template.URL  // the logo as a data: URI from LoadLogo; "" for none
+	Style   template.HTML // the <style> element from AccentStyle; "" for the built-in colours
 }
 
 // The states a page can be in.
@@ -125,19 +133,31 @@ func samples() []PageData {
 	for i, s := range states {
 		out[i] = PageData{
 			Title: "Sample drop", Room: "sample", State: s,
-			Position: 1234, Ahead: 1233, ETALow: 180, ETAHigh: 300, Progress: 42,
+			Position: 1234, Ahead: 1233, Ticket: 1280, ETALow: 180, ETAHigh: 300, Progress: 42,
 			PollAfterMS: 5000, OpensInSeconds: 754, Redirect: "/sample?x=1",
 			StatusURL: defaultStatusURL, Message: "Sample message.",
+			Notice: "Sample notice.", HomeURL: "https://shop.example/", Logo: sampleLogo,
+			Style: "<style>:root{--accent:#1d4ed8}</style>",
 		}
 	}
 	return out
 }
+
+// sampleLogo is a one-pixel PNG, so that a template's logo branch runs when checked.
+const sampleLogo template.URL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 // normalize makes d safe and consistent before any template sees it; the package
 // documentation describes each rule.
 func normalize(d PageData) PageData {
 	if d.Title == "" {
 		d.Title = defaultTitle
+	}
+	if d.Text == nil {
+		d.Text = english
+	}
+	// The engine's own messages are written in English; say them in the page's language.
+	if i, ok := englishMessages[d.Message]; ok {
+		d.Message = d.Text.words[i]
 	}
 	switch d.State {
 	case "":
@@ -158,6 +178,14 @@ func normalize(d PageData) PageData {
 		d.ETALow, d.ETAHigh = d.ETAHigh, d.ETALow
 	}
 	d.OpensInSeconds = max(d.OpensInSeconds, 0)
+	// The look is built by LoadLogo, AccentStyle and checked by CheckHomeURL; a
+	// PageData made in code gets nothing else through.
+	if !strings.HasPrefix(string(d.Logo), "data:image/png;base64,") && !strings.HasPrefix(string(d.Logo), "data:image/svg+xml;base64,") {
+		d.Logo = ""
+	}
+	if d.HomeURL != "" && CheckHomeURL(d.HomeURL) != nil {
+		d.HomeURL = ""
+	}
 	d.Redirect = sitePath(d.Redirect, "/")
 	d.StatusURL = sitePath(d.StatusURL, defaultStatusURL)
 	return d

@@ -101,12 +101,13 @@ func TestRenderMatchesTemplate(t *testing.T) {
 		}
 		for _, s := range hostileStrings {
 			d := waitingData()
-			d.State, d.Title, d.Room, d.Message = state, s, s, s
+			d.State, d.Title, d.Room, d.Message, d.Notice = state, s, s, s, s
 			cases = append(cases, d)
 		}
 		for _, p := range hostilePaths {
 			d := waitingData()
 			d.State, d.Redirect, d.StatusURL = state, p, p
+			d.HomeURL, d.Logo = "https://shop.example"+p, template.URL("data:image/svg+xml;base64,"+p)
 			cases = append(cases, d)
 		}
 	}
@@ -195,14 +196,18 @@ func TestRenderConcurrent(t *testing.T) {
 // that a new field used in waiting.html compiles.
 func TestFieldsCoverPageData(t *testing.T) {
 	typ := reflect.TypeFor[PageData]()
-	if len(fields) != typ.NumField() {
-		t.Errorf("fields has %d entries, PageData %d fields", len(fields), typ.NumField())
+	// Text is not printed: the functions t, num, wait… read it.
+	if len(fields) != typ.NumField()-1 {
+		t.Errorf("fields has %d entries, PageData %d fields besides Text", len(fields), typ.NumField()-1)
 	}
-	d := PageData{Title: "t", Room: "r", State: "s", Position: 1, Ahead: 2, ETALow: 3, ETAHigh: 4, Progress: 5,
+	d := PageData{Title: "t", Room: "r", State: "s", Position: 1, Ahead: 2, Ticket: 8, ETALow: 3, ETAHigh: 4, Progress: 5,
 		PollAfterMS: 6, OpensInSeconds: 7, Redirect: "/r", StatusURL: "/s", Message: "m"}
 	v := reflect.ValueOf(d)
 	for i := range typ.NumField() {
 		name := typ.Field(i).Name
+		if name == "Text" {
+			continue
+		}
 		f, ok := fields[name]
 		if !ok {
 			t.Errorf("fields lacks %s", name)
@@ -220,7 +225,7 @@ func TestFieldsCoverPageData(t *testing.T) {
 func TestCompiledTemplateMatches(t *testing.T) {
 	src := `<title>{{.Room}} {{.Position}}</title>
 <p title="{{.Message}}" data-x="{{comma .ETALow}}" data-y="{{.StatusURL}}">{{.Redirect}} {{.ETAHigh}} {{comma .Ahead}}</p>
-<a href="{{.StatusURL}}">{{clock .ETAHigh}}</a><img src="{{.Title}}" alt="{{eta .Progress .OpensInSeconds}}">
+<a href="{{.StatusURL}}">{{clock .ETAHigh}} {{title .}} {{comma .Ticket}}</a><img src="{{.Title}}" alt="{{eta .Progress .OpensInSeconds}}">
 {{if eq .State "waiting"}}W{{else if .Message}}M{{.Message}}{{else if not .Ahead}}A{{else}}{{seconds .ETALow}}{{end}}
 {{if .Progress}}P{{end}}{{if ne .Room "x"}}{{asset "waiting.js"}}{{end}}<div {{show .State "closed sold_out"}} {{live .}}></div>`
 	tmpl := template.Must(template.New("t").Funcs(funcs).Parse(src))

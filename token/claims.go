@@ -13,9 +13,13 @@ import (
 // so that a waiting shopper costs the server no memory, and it survives
 // gateway restarts and moves between nodes.
 type Ticket struct {
-	Room     string    // claim "room"
-	Number   uint64    // claim "n": ticket number in the room's queue, from 1
-	Prequeue bool      // claim "pq": issued before the room opened
+	Room     string // claim "room"
+	Number   uint64 // claim "n": ticket number in the room's queue, from 1
+	Prequeue bool   // claim "pq": issued before the room opened
+	// Line is the room's serving counter when the ticket was issued (claim
+	// "line", left out when 0): the waiting page's progress counts the line
+	// served since, the same on every node.
+	Line     uint64
 	Device   string    // claim "dev": random id of the client (hex)
 	IssuedAt time.Time // claim "iat"; optional
 	Expires  time.Time // claim "exp"; required
@@ -47,6 +51,7 @@ type ticketClaims struct {
 	Room     string `json:"room"`
 	Number   uint64 `json:"n"`
 	Prequeue bool   `json:"pq,omitempty"`
+	Line     uint64 `json:"line,omitempty"`
 	Device   string `json:"dev"`
 	jwt.RegisteredClaims
 }
@@ -128,6 +133,7 @@ func (c *ticketClaims) ticket() Ticket {
 		Room:     c.Room,
 		Number:   c.Number,
 		Prequeue: c.Prequeue,
+		Line:     c.Line,
 		Device:   c.Device,
 		IssuedAt: timeOf(c.IssuedAt),
 		Expires:  timeOf(c.ExpiresAt),

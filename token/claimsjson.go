@@ -14,7 +14,7 @@ import (
 // against a reference signer, and it parses back through golang-jwt as before.
 
 // appendTicketClaims appends t as ticketClaims marshals: room, n, pq (only
-// when true), dev, then the registered claims.
+// when true), line (only when not 0), dev, then the registered claims.
 func appendTicketClaims(b []byte, t *Ticket) []byte {
 	b = append(b, `{"room":`...)
 	b = appendJSONString(b, t.Room)
@@ -22,6 +22,10 @@ func appendTicketClaims(b []byte, t *Ticket) []byte {
 	b = strconv.AppendUint(b, t.Number, 10)
 	if t.Prequeue {
 		b = append(b, `,"pq":true`...)
+	}
+	if t.Line != 0 {
+		b = append(b, `,"line":`...)
+		b = strconv.AppendUint(b, t.Line, 10)
 	}
 	b = append(b, `,"dev":`...)
 	b = appendJSONString(b, t.Device)

@@ -25,6 +25,7 @@ func ticketToClaims(t Ticket) *ticketClaims {
 		Room:             t.Room,
 		Number:           t.Number,
 		Prequeue:         t.Prequeue,
+		Line:             t.Line,
 		Device:           t.Device,
 		RegisteredClaims: registered(ticketSpec, t.IssuedAt, t.Expires),
 	}
@@ -470,7 +471,7 @@ func FuzzSignParseRoundTrip(f *testing.F) {
 		exact := func(t time.Time) bool { u := t.Unix(); return -1<<53 < u && u < 1<<53 }
 		roundTrips := exact(iat) && exact(exp)
 
-		tk := Ticket{Room: room, Number: n, Prequeue: pq, Device: dev, IssuedAt: iat, Expires: exp}
+		tk := Ticket{Room: room, Number: n, Prequeue: pq, Line: n / 3, Device: dev, IssuedAt: iat, Expires: exp}
 		tok, err := r.SignTicket(tk)
 		ref, refErr := refSignTicket(r, tk)
 		if tok != ref || fmt.Sprint(err) != fmt.Sprint(refErr) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +26,7 @@ const drainTimeout = 20 * time.Second
 func serve(args []string, stdout, stderr io.Writer) int {
 	flags := newFlags("serve", stderr)
 	discard := flags.Bool("discard-state", false, "if the queue state file is refused, move it aside and start with an empty queue")
+	watch := flags.Bool("watch", false, "reload the configuration when its file changes (as SIGHUP does)")
 	cfg, path, code := loadWithFlags(flags, args, stderr)
 	if code != 0 {
 		return code
@@ -37,49 +37,27 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	log := newLogger(cfg.Log, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	stopHangup := warnOnHangup(log)
-	defer stopHangup()
-	if err := runGateway(ctx, cfg, log, *discard); err != nil {
+	// SIGHUP is caught from here on: uncaught, it would end the process
+	// with no drain and no save. One sent before the gateway is built
+	// waits in the channel and reloads it once it is.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	if err := runGateway(ctx, cfg, log, *discard, reloading{path: path, hup: hup, watch: *watch}); err != nil {
 		log.Error("anteroom stopped", "err", err)
 		return 1
 	}
 	return 0
 }
 
-// warnOnHangup catches SIGHUP until stop is called. Operators send it to
-// reload, and uncaught it would end the process with no drain and no save;
-// until reload exists, each one gets a warning instead. The signal is
-// caught before warnOnHangup returns, so none is missed at start.
-func warnOnHangup(log *slog.Logger) (stop func()) {
-	hup := make(chan os.Signal, 1)
-	done := make(chan struct{})
-	signal.Notify(hup, syscall.SIGHUP)
-	go func() {
-		for {
-			select {
-			case <-hup:
-				log.Warn("SIGHUP: reload is not supported yet; restart anteroom to apply a changed configuration file")
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() {
-		signal.Stop(hup)
-		close(done)
-	}
-}
-
-// runGateway builds the store and the gateway from cfg and serves until
-// ctx ends; discardState is serve's -discard-state.
-func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, discardState bool) error {
-	secrets := [][]byte{[]byte(os.Getenv(cfg.Keys.SecretEnv))}
+// readSecrets reads the secrets and purchase keys cfg names.
+func readSecrets(cfg *config.Config) (gateway.Secrets, error) {
+	s := gateway.Secrets{HMAC: [][]byte{[]byte(os.Getenv(cfg.Keys.SecretEnv))}}
 	if cfg.Keys.PreviousSecretEnv != "" {
 		if prev := os.Getenv(cfg.Keys.PreviousSecretEnv); prev != "" {
-			secrets = append(secrets, []byte(prev))
+			s.HMAC = append(s.HMAC, []byte(prev))
 		}
 	}
-	var purchaseKeys []ed25519.PrivateKey
 	for _, f := range []struct{ key, path string }{
 		{"keys.purchase_key_file", cfg.Keys.PurchaseKeyFile},
 		{"keys.previous_purchase_key_file", cfg.Keys.PreviousPurchaseKeyFile},
@@ -89,21 +67,39 @@ func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, disca
 		}
 		pemBytes, err := os.ReadFile(f.path)
 		if err != nil {
-			return fmt.Errorf("%s: %w", f.key, err)
+			return s, fmt.Errorf("%s: %w", f.key, err)
 		}
 		k, err := token.LoadPrivateKeyPEM(pemBytes)
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", f.key, f.path, err)
+			return s, fmt.Errorf("%s %s: %w", f.key, f.path, err)
 		}
-		purchaseKeys = append(purchaseKeys, k)
+		s.Purchase = append(s.Purchase, k)
+	}
+	return s, nil
+}
+
+// runGateway builds the store and the gateway from cfg and serves until
+// ctx ends; discardState is serve's -discard-state, rl says when to
+// reload.
+func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, discardState bool, rl reloading) error {
+	secrets, err := readSecrets(cfg)
+	if err != nil {
+		return err
 	}
 	store, save, err := openStore(cfg, log, discardState)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	g, err := gateway.New(cfg, gateway.Options{Store: store, Secrets: secrets, PurchaseKeys: purchaseKeys, Log: log})
+	o := gateway.Options{Store: store, Secrets: secrets.HMAC, PurchaseKeys: secrets.Purchase, Log: log, Version: buildVersion}
+	if rl.path != "" {
+		o.Source = source(rl.path)
+	}
+	g, err := gateway.New(cfg, o)
 	if err != nil {
+		return err
+	}
+	if err := rl.start(ctx, g, log); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -129,6 +125,7 @@ func runGateway(ctx context.Context, cfg *config.Config, log *slog.Logger, disca
 		}
 	}()
 	log.Info("anteroom serving", "listen", ln.Addr().String(), "admin", aln.Addr().String(), "origin", cfg.Origin.URL, "rooms", g.Rooms(), "store", cfg.Store.Backend)
+	g.LogLimits()
 	if save != nil {
 		go saveEvery(ctx, save, log)
 	}

@@ -43,16 +43,19 @@ func stockCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer store.Close()
+	// The command is an operator's reading or setting of the stock, and
+	// calls nothing else.
+	var admin queue.StockAdmin = store
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var s queue.Stock
 	if *set >= 0 {
-		s, err = store.SetStock(ctx, *room, *set, time.Now())
+		s, err = admin.SetStock(ctx, *room, *set, time.Now())
 		if err == nil && save != nil {
 			err = save()
 		}
 	} else {
-		s, err = store.Stock(ctx, *room, time.Now())
+		s, err = admin.Stock(ctx, *room, time.Now())
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "anteroom stock: %v\n", err)

@@ -249,6 +249,29 @@ type Page struct {
 	// Template is a Go html/template file replacing the built-in page.
 	// Default empty (the built-in page).
 	Template string `yaml:"template"`
+	// Language fixes the page's language: one of en, de, fr, es, it, pt,
+	// nl, pl, sv, tr, ja, ko, zh-Hans, ar. Default empty: each shopper's
+	// Accept-Language chooses, English when none of theirs is spoken.
+	Language string `yaml:"language"`
+	// Strings overrides the page's texts per language: language → key →
+	// text, e.g. {de: {waiting_h: "Du bist dabei"}}. Keys are those of
+	// static/lang/en.json; a text with a count is set per plural category
+	// ("eta_min.one", "eta_min.other"). Default empty.
+	Strings map[string]map[string]string `yaml:"strings"`
+	// LogoFile is a PNG or SVG file of at most 16 KB, inlined into the page.
+	// An SVG must be inert: no scripts, event handlers or references
+	// outside itself. Default empty (no logo).
+	LogoFile string `yaml:"logo_file"`
+	// AccentColor is the page's accent, "#rrggbb" or "#rgb", for the progress
+	// bar, links and buttons; darkened or lightened as far as needed for
+	// 4.5:1 contrast in light and dark mode. Default empty (#1d4ed8).
+	AccentColor string `yaml:"accent_color"`
+	// Message is one line of plain text from the shop, shown under the title
+	// in every state. Default empty.
+	Message string `yaml:"message"`
+	// HomeURL is the shop's home page, an absolute http(s) URL, linked as
+	// "back to the shop" on the sold-out and closed pages. Default empty.
+	HomeURL string `yaml:"home_url"`
 }
 
 // Routes is what a room's hosts and path patterns become once parsed

@@ -71,7 +71,7 @@ func under(path string, roots []string) bool {
 }
 
 // yamlName is the key a struct field is read from, or "" for none. Config uses
-// neither ",inline" nor maps, so neither is handled.
+// no ",inline", so it is not handled.
 func yamlName(f reflect.StructField) string {
 	if !f.IsExported() {
 		return ""
@@ -145,6 +145,12 @@ func (w *walker) value(n *yaml.Node, t reflect.Type, path string) {
 		if path == "" {
 			msg = "the file must be a YAML mapping of keys, got " + describe(v)
 		}
+	case t.Kind() == reflect.Map:
+		if v.Kind == yaml.MappingNode {
+			w.mapOf(v, t, path)
+			return
+		}
+		msg = "must be a mapping, got " + describe(v)
 	case t.Kind() == reflect.Slice:
 		if v.Kind == yaml.SequenceNode {
 			for i, e := range v.Content {
@@ -189,6 +195,31 @@ func (w *walker) mapping(m *yaml.Node, t reflect.Type, path string, depth int) {
 	for _, v := range merges {
 		w.merge(v, fields, seen, path, depth)
 	}
+}
+
+// mapOf checks the entries of m, a YAML mapping read into the Go map type t:
+// keys are any plain names, values are checked against t's element type.
+func (w *walker) mapOf(m *yaml.Node, t reflect.Type, path string) {
+	seen := make(map[string]int)
+	kept := m.Content[:0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		rk := resolveAlias(k)
+		if rk.Kind != yaml.ScalarNode || rk.ShortTag() == "!!merge" {
+			w.report(k.Line, path, "keys must be plain names, got %s", describe(rk))
+			continue
+		}
+		p := joinPath(path, rk.Value)
+		if first, dup := seen[rk.Value]; dup {
+			w.report(k.Line, p, "duplicate key (first set on line %d)", first)
+			continue
+		}
+		seen[rk.Value] = k.Line
+		w.lines[p] = k.Line
+		w.value(v, t.Elem(), p)
+		kept = append(kept, k, v)
+	}
+	m.Content = kept
 }
 
 // key checks one key and its value; it reports false when the pair must be dropped.

@@ -311,6 +311,8 @@ func (r *Room) validate(v *validator, p string) {
 		v.add(p+".name", `must use only a-z, 0-9, "_" and "-", got %q`, r.Name)
 	}
 
+	r.Page.validate(v, p)
+
 	r.Routes = Routes{}
 	hosts := make(map[string]bool)
 	for i, h := range r.Hosts {

@@ -14,11 +14,14 @@
   function jitter(ms) { return ms * (0.8 + Math.random() * 0.4); }
 
   var s = {
-    state: data.state, position: num(data.position), ahead: num(data.ahead),
+    state: data.state, position: num(data.position), ahead: num(data.ahead), ticket: num(data.ticket),
     lo: num(data.etaLow), hi: num(data.etaHigh), progress: Math.min(100, num(data.progress)),
     poll: Math.max(1000, num(data.pollAfterMs) || 5000), redirect: data.redirect || '/'
   };
   var statusURL = data.statusUrl || '/.anteroom/status';
+  var title = data.title || document.title;
+  // The states in which the page shows a place in line, and the tab's title leads with it.
+  var PLACE = ['prequeue', 'waiting', 'paused', 'unavailable'];
   // How many were ahead when the ticket was taken, so the bar keeps moving between renders.
   var start = s.progress < 100 ? s.ahead / (1 - s.progress / 100) : 0;
   var timer = 0, due = 0, fails = 0, tick = 0, deadline = 0;
@@ -32,19 +35,34 @@
   function set(field, text) {
     each('[data-field="' + field + '"]', function (el) { if (el.textContent !== text) el.textContent = text; });
   }
-  function fmt(n) { return n.toLocaleString('en-US'); }
-  function pad(n) { return (n < 10 ? '0' : '') + n; }
-  function clock(t) { return pad(Math.floor(t / 3600)) + ':' + pad(Math.floor(t / 60) % 60) + ':' + pad(t % 60); }
+  // The page's language, as the gateway wrote it: digits, separators and the words for a
+  // wait (data-text), so that numbers read the same after a poll as before it.
+  var T = {};
+  try { T = JSON.parse(data.text || '{}') || {}; } catch (e) { T = {}; }
+  var digits = T.digits || '0123456789'.split(''), group = typeof T.group === 'string' ? T.group : ',';
+  var pct = T.pct || ['', '%'], rules = null;
+  try { rules = new Intl.PluralRules(T.lang); } catch (e) { rules = null; }
 
-  // eta mirrors the Go template function of the same name; keep the two in step.
+  function dig(s) { return String(s).replace(/[0-9]/g, function (c) { return digits[c]; }); }
+  function fmt(n) {
+    var s = String(Math.max(0, Math.floor(n))), out = '';
+    for (var i = 0; i < s.length; i++) out += (i && (s.length - i) % 3 === 0 ? group : '') + digits[s.charAt(i)];
+    return out;
+  }
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function clock(t) { return dig(pad(Math.floor(t / 3600)) + ':' + pad(Math.floor(t / 60) % 60) + ':' + pad(t % 60)); }
+  function percent(n) { return pct[0] + fmt(n) + pct[1]; }
+
+  // eta mirrors Text.appendETA in static/numbers.go; keep the two in step.
   function eta(lo, hi) {
     if (lo > hi) { var t = lo; lo = hi; hi = t; }
-    if (!hi) return "We'll update this as the line moves";
-    if (hi < 60) return 'less than a minute';
-    var u = 60, unit = 'minute';
-    if (hi > 5400) { u = 3600; unit = 'hour'; }
+    if (!hi) return T.unknown || '';
+    if (hi < 60) return T.soon || '';
+    var u = 60, forms = T.min || {};
+    if (hi > 5400) { u = 3600; forms = T.hour || {}; }
     var b = Math.ceil(hi / u), a = Math.min(b, Math.max(1, Math.floor((lo + u / 2) / u)));
-    return 'about ' + (a < b ? a + '\u2013' + b : b) + ' ' + unit + (b > 1 ? 's' : '');
+    var phrase = forms[rules ? rules.select(b) : 'other'] || forms.other || '{n}';
+    return phrase.replace('{n}', a < b ? fmt(a) + '\u2013' + fmt(b) : fmt(b));
   }
 
   // target is where an admitted shopper goes: only ever a path on this site.
@@ -66,12 +84,33 @@
     });
     set('position', fmt(s.position));
     set('ahead', fmt(s.ahead));
+    set('ticket', fmt(s.ticket));
+    var t = (s.position && PLACE.indexOf(s.state) >= 0 ? '(' + fmt(s.position) + ') ' : '') + title;
+    if (document.title !== t) document.title = t;
     set('eta', eta(s.lo, s.hi));
     if (start < s.ahead) start = s.ahead;
     if (start > 0) s.progress = Math.max(s.progress, Math.min(100, Math.round(100 * (1 - s.ahead / start))));
     each('progress[data-field="progress"]', function (el) { el.value = s.progress; });
-    set('percent', s.progress + '%');
+    set('percent', percent(s.progress));
     each('a[data-field="redirect"]', function (el) { el.setAttribute('href', target()); });
+  }
+
+  // A screen reader hears only what matters (data-field="say", a small live region of
+  // its own): a change of state, a move of the place in line by a tenth or more since
+  // it was last told, or a wait that now reads differently. Every poll would be noise.
+  var said = { state: s.state, place: s.position, eta: eta(s.lo, s.hi) };
+  function announce() {
+    var e = eta(s.lo, s.hi), text = '', place = s.position && PLACE.indexOf(s.state) >= 0;
+    var line = place && T.say ? T.say.replace('{place}', fmt(s.position)).replace('{eta}', e) : '';
+    if (s.state !== said.state) {
+      var h = document.querySelector('section[data-show="' + s.state + '"] h2');
+      text = (h ? h.textContent : '') + (line ? ' ' + line : '');
+    } else if (line && (Math.abs(said.place - s.position) >= 0.1 * said.place || e !== said.eta)) {
+      text = line;
+    }
+    if (!text) return;
+    said = { state: s.state, place: s.position, eta: e };
+    set('say', text);
   }
 
   function message(text) {
@@ -142,8 +181,11 @@
     }
     var changed = STATES.indexOf(j.state) >= 0 && j.state !== s.state;
     if (changed) s.state = j.state;
-    if ('position' in j) s.position = num(j.position);
+    // The status's position is the ticket's number; the place in line is the people
+    // still ahead, plus one.
+    if ('position' in j) s.ticket = num(j.position);
     if ('ahead' in j) s.ahead = num(j.ahead);
+    s.position = s.ticket ? s.ahead + 1 : 0;
     if ('eta_seconds' in j) { var e = j.eta_seconds || []; s.lo = num(e[0]); s.hi = num(e[1]); }
     if (num(j.poll_after_ms)) s.poll = Math.max(1000, num(j.poll_after_ms));
     if (typeof j.redirect === 'string' && j.redirect) s.redirect = j.redirect;
@@ -152,6 +194,7 @@
     if ('opens_in_seconds' in j) countdown(num(j.opens_in_seconds));
     if (s.state === 'admitted') s.progress = 100;
     render();
+    announce();
     if (s.state === 'admitted') {
       clearTimeout(timer);
       location.replace(target());

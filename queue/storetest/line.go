@@ -1,4 +1,4 @@
-package queue
+package storetest
 
 import (
 	"context"
@@ -8,66 +8,12 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
-// The conformance suite: what every Store does, whatever keeps its state.
-// MemoryStore is the reference; TestMemoryStoreConformance and
-// TestRedisStoreConformance run the same cases, so the two cannot drift.
-
-// testStore runs every case against fresh stores from newStore.
-func testStore(t *testing.T, newStore func(t *testing.T) Store) {
-	cases := []struct {
-		name string
-		run  func(*testing.T, func(*testing.T) Store)
-	}{
-		{"JoinNumbersInOrder", storeJoinNumbersInOrder},
-		{"OpenFreezesOnce", storeOpenFreezesOnce},
-		{"AdvanceTokenBucket", storeAdvanceTokenBucket},
-		{"RateBoundsClaims", storeRateBoundsClaims},
-		{"CapacityInvariant", storeCapacityInvariant},
-		{"CapacityBoundsCalls", storeCapacityBoundsCalls},
-		{"ClaimIsIdempotent", storeClaimIsIdempotent},
-		{"ClaimBeforeTurn", storeClaimBeforeTurn},
-		{"ForfeitGivesSlotToNext", storeForfeitGivesSlotToNext},
-		{"ForfeitReturnsBudget", storeForfeitReturnsBudget},
-		{"AbandonedTicketsAreSkipped", storeAbandonedTicketsAreSkipped},
-		{"JoinRacingAdvance", storeJoinRacingAdvance},
-		{"SessionsExpire", storeSessionsExpire},
-		{"EndFreesSlotForGood", storeEndFreesSlotForGood},
-		{"EndOfUnknownSession", storeEndOfUnknownSession},
-		{"EndedOutlivesTokens", storeEndedOutlivesTokens},
-		{"RefreshOfUnknownSessionCounts", storeRefreshOfUnknownSessionCounts},
-		{"SeenRaisesIssued", storeSeenRaisesIssued},
-		{"LostDataKeepsOrder", storeLostDataKeepsOrder},
-		{"Leave", storeLeave},
-		{"AdmitDirect", storeAdmitDirect},
-		{"WaitingCount", storeWaitingCount},
-		{"CountersReadsOnly", storeCountersReadsOnly},
-		{"AdvanceFollowsTheLottery", storeAdvanceFollowsTheLottery},
-		{"OpenKeepsTheOpening", storeOpenKeepsTheOpening},
-		{"LeaveIsFinal", storeLeaveIsFinal},
-		{"AdvanceTwiceAtOneInstant", storeAdvanceTwiceAtOneInstant},
-		{"StockInit", storeStockInit},
-		{"StockSetKeepsHeldAndSold", storeStockSetKeepsHeldAndSold},
-		{"StockHold", storeStockHold},
-		{"StockExpiry", storeStockExpiry},
-		{"StockConfirm", storeStockConfirm},
-		{"StockRelease", storeStockRelease},
-		{"StockInCounters", storeStockInCounters},
-		{"StockConcurrentHolds", storeStockConcurrentHolds},
-		{"StockConcurrentHoldsOfOneSession", storeStockConcurrentHoldsOfOneSession},
-		{"StockPerSession", storeStockPerSession},
-		{"StockPerSessionRules", storeStockPerSessionRules},
-		{"StockConcurrentHoldsPerSession", storeStockConcurrentHoldsPerSession},
-		{"StockExpiryRace", storeStockExpiryRace},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore) })
-	}
-}
-
-func storeJoinNumbersInOrder(t *testing.T, newStore func(*testing.T) Store) {
-	s := newStore(t)
+func storeJoinNumbersInOrder(t *testing.T, b Backend) {
+	s := b.New(t)
 	got := joinN(t, s, 5, start)
 	if want := []uint64{1, 2, 3, 4, 5}; !slices.Equal(got, want) {
 		t.Fatalf("Join numbers: got %v, want %v", got, want)
@@ -82,15 +28,15 @@ func storeJoinNumbersInOrder(t *testing.T, newStore func(*testing.T) Store) {
 	}
 }
 
-func storeOpenFreezesOnce(t *testing.T, newStore func(*testing.T) Store) {
-	s := newStore(t)
+func storeOpenFreezesOnce(t *testing.T, b Backend) {
+	s := b.New(t)
 	ctx := context.Background()
 	joinN(t, s, 3, start)
 	first, err := s.Open(ctx, rm, true, 42, start)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Opening{Opened: true, At: start, PrequeueEnd: 3, Random: true, Seed: 42}
+	want := queue.Opening{Opened: true, At: start, PrequeueEnd: 3, Random: true, Seed: 42}
 	if first != want {
 		t.Fatalf("first Open: got %+v, want %+v", first, want)
 	}
@@ -109,7 +55,7 @@ func storeOpenFreezesOnce(t *testing.T, newStore func(*testing.T) Store) {
 
 // storeAdvanceTokenBucket claims every call at once, so the bucket is
 // the only limit: Burst at once, then PerMinute a minute.
-func storeAdvanceTokenBucket(t *testing.T, newStore func(*testing.T) Store) {
+func storeAdvanceTokenBucket(t *testing.T, b Backend) {
 	cases := []struct {
 		perMinute, burst int
 		step             time.Duration // how often Advance runs
@@ -122,15 +68,15 @@ func storeAdvanceTokenBucket(t *testing.T, newStore func(*testing.T) Store) {
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%d_per_minute_burst_%d", tc.perMinute, tc.burst), func(t *testing.T) {
-			p := with(roomy, func(p *Policy) { p.MaxActive, p.PerMinute, p.Burst = 1e6, tc.perMinute, tc.burst })
-			s := newStore(t)
+			p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.PerMinute, p.Burst = 1e6, tc.perMinute, tc.burst })
+			s := b.New(t)
 			joinN(t, s, 5000, start)
 			mustOpen(t, s, start)
 			admitted := 0
 			for at := time.Duration(0); at <= 2*time.Minute; at += tc.step {
 				now := start.Add(at)
 				mustAdvance(t, s, p, now)
-				called := called(t, s)
+				called := b.called(t, s)
 				for _, n := range called {
 					mustClaim(t, s, n, now)
 				}
@@ -153,9 +99,9 @@ func storeAdvanceTokenBucket(t *testing.T, newStore func(*testing.T) Store) {
 // it: when sessions start. Shoppers called in the first half minute claim
 // as late as the claim window lets them, everyone after at once; their
 // sessions must still not bunch more than PerMinute+Burst into 60 seconds.
-func storeRateBoundsClaims(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.PerMinute, p.Burst, p.ClaimWindow = 60, 10, 30*time.Second })
-	s := newStore(t)
+func storeRateBoundsClaims(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.PerMinute, p.Burst, p.ClaimWindow = 60, 10, 30*time.Second })
+	s := b.New(t)
 	joinN(t, s, 2000, start)
 	mustOpen(t, s, start)
 	calledAt := map[uint64]time.Time{}
@@ -163,7 +109,7 @@ func storeRateBoundsClaims(t *testing.T, newStore func(*testing.T) Store) {
 	for sec := 0; sec <= 300; sec++ {
 		now := start.Add(time.Duration(sec) * time.Second)
 		mustAdvance(t, s, p, now)
-		for _, n := range called(t, s) {
+		for _, n := range b.called(t, s) {
 			if _, ok := calledAt[n]; !ok {
 				calledAt[n] = now
 			}
@@ -180,30 +126,16 @@ func storeRateBoundsClaims(t *testing.T, newStore func(*testing.T) Store) {
 	}
 }
 
-// checkWindows fails if any 60 seconds hold more than max of times (sorted).
-func checkWindows(t *testing.T, times []time.Time, max int) {
-	t.Helper()
-	j := 0
-	for i := range times {
-		for times[i].Sub(times[j]) >= time.Minute {
-			j++
-		}
-		if n := i - j + 1; n > max {
-			t.Fatalf("%d admissions in the 60 s from %v, want at most %d", n, times[j].Sub(start), max)
-		}
-	}
-}
-
 // storeCapacityInvariant drives the store with random claims, ends,
 // refreshes, leaves and polls and checks that sessions plus reserved slots
 // never exceed MaxActive.
-func storeCapacityInvariant(t *testing.T, newStore func(*testing.T) Store) {
+func storeCapacityInvariant(t *testing.T, b Backend) {
 	for _, seed := range []uint64{1, 2, 3, 4} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 99))
-			p := Policy{MaxActive: 7, PerMinute: 120, Burst: 5, SessionTTL: 20 * time.Second,
+			p := queue.Policy{MaxActive: 7, PerMinute: 120, Burst: 5, SessionTTL: 20 * time.Second,
 				ClaimWindow: 10 * time.Second, AbandonAfter: 30 * time.Second}
-			s := newStore(t)
+			s := b.New(t)
 			ctx := context.Background()
 			mustOpen(t, s, start)
 			var sids []string
@@ -220,7 +152,7 @@ func storeCapacityInvariant(t *testing.T, newStore func(*testing.T) Store) {
 					polls = append(polls, n)
 				}
 				s.Seen(ctx, rm, polls, now)
-				for _, n := range called(t, s) {
+				for _, n := range b.called(t, s) {
 					switch rng.IntN(4) {
 					case 0: // a no-show
 					case 1:
@@ -248,9 +180,9 @@ func storeCapacityInvariant(t *testing.T, newStore func(*testing.T) Store) {
 	}
 }
 
-func storeCapacityBoundsCalls(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.MaxActive = 3 })
-	s := newStore(t)
+func storeCapacityBoundsCalls(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive = 3 })
+	s := b.New(t)
 	joinN(t, s, 10, start)
 	mustOpen(t, s, start)
 	c := mustAdvance(t, s, p, start)
@@ -270,9 +202,9 @@ func storeCapacityBoundsCalls(t *testing.T, newStore func(*testing.T) Store) {
 	}
 }
 
-func storeClaimIsIdempotent(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.ClaimWindow = 30 * time.Second })
-	s := newStore(t)
+func storeClaimIsIdempotent(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.ClaimWindow = 30 * time.Second })
+	s := b.New(t)
 	ctx := context.Background()
 	joinN(t, s, 2, start)
 	mustOpen(t, s, start)
@@ -298,21 +230,21 @@ func storeClaimIsIdempotent(t *testing.T, newStore func(*testing.T) Store) {
 	}
 	// Once that session has ended, the old ticket is spent.
 	s.End(ctx, rm, "first", start.Add(3*time.Hour/2))
-	if _, err := s.Claim(ctx, rm, 1, "late", start.Add(2*time.Hour)); !errors.Is(err, ErrForfeited) {
+	if _, err := s.Claim(ctx, rm, 1, "late", start.Add(2*time.Hour)); !errors.Is(err, queue.ErrForfeited) {
 		t.Errorf("Claim after the session ended: got %v, want ErrForfeited", err)
 	}
 }
 
-func storeClaimBeforeTurn(t *testing.T, newStore func(*testing.T) Store) {
-	s := newStore(t)
+func storeClaimBeforeTurn(t *testing.T, b Backend) {
+	s := b.New(t)
 	ctx := context.Background()
 	joinN(t, s, 5, start)
-	if _, err := s.Claim(ctx, rm, 1, "x", start); !errors.Is(err, ErrNotCalled) {
+	if _, err := s.Claim(ctx, rm, 1, "x", start); !errors.Is(err, queue.ErrNotCalled) {
 		t.Fatalf("Claim before opening: got %v, want ErrNotCalled", err)
 	}
 	mustOpen(t, s, start)
-	mustAdvance(t, s, with(roomy, func(p *Policy) { p.MaxActive = 2 }), start)
-	if _, err := s.Claim(ctx, rm, 3, "x", start); !errors.Is(err, ErrNotCalled) {
+	mustAdvance(t, s, with(roomy, func(p *queue.Policy) { p.MaxActive = 2 }), start)
+	if _, err := s.Claim(ctx, rm, 3, "x", start); !errors.Is(err, queue.ErrNotCalled) {
 		t.Fatalf("Claim of ticket 3 with 2 called: got %v, want ErrNotCalled", err)
 	}
 	if c, _ := s.Counters(ctx, rm); c.Active != 0 {
@@ -320,28 +252,28 @@ func storeClaimBeforeTurn(t *testing.T, newStore func(*testing.T) Store) {
 	}
 }
 
-func storeForfeitGivesSlotToNext(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.MaxActive, p.ClaimWindow = 1, 30*time.Second })
-	s := newStore(t)
+func storeForfeitGivesSlotToNext(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.ClaimWindow = 1, 30*time.Second })
+	s := b.New(t)
 	joinN(t, s, 2, start)
 	mustOpen(t, s, start)
 	mustAdvance(t, s, p, start)
-	if got := called(t, s); !slices.Equal(got, []uint64{1}) {
+	if got := b.called(t, s); !slices.Equal(got, []uint64{1}) {
 		t.Fatalf("called: got %v, want [1]", got)
 	}
 	mustAdvance(t, s, p, start.Add(30*time.Second))
-	if got := called(t, s); !slices.Equal(got, []uint64{1}) {
+	if got := b.called(t, s); !slices.Equal(got, []uint64{1}) {
 		t.Fatalf("called at the end of the window: got %v, want [1]", got)
 	}
 	later := start.Add(31 * time.Second)
 	c := mustAdvance(t, s, p, later)
-	if got := called(t, s); !slices.Equal(got, []uint64{2}) {
+	if got := b.called(t, s); !slices.Equal(got, []uint64{2}) {
 		t.Fatalf("called after the window: got %v, want [2]", got)
 	}
 	if c.Called != 1 || c.Active != 0 {
 		t.Errorf("got Called %d Active %d, want 1 and 0", c.Called, c.Active)
 	}
-	if _, err := s.Claim(context.Background(), rm, 1, "late", later); !errors.Is(err, ErrForfeited) {
+	if _, err := s.Claim(context.Background(), rm, 1, "late", later); !errors.Is(err, queue.ErrForfeited) {
 		t.Errorf("late Claim: got %v, want ErrForfeited", err)
 	}
 	mustClaim(t, s, 2, later)
@@ -349,24 +281,24 @@ func storeForfeitGivesSlotToNext(t *testing.T, newStore func(*testing.T) Store) 
 
 // storeForfeitReturnsBudget: a no-show uses a slot for the claim
 // window, not a unit of the admission rate.
-func storeForfeitReturnsBudget(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.PerMinute, p.Burst, p.ClaimWindow = 1, 3, 10*time.Second })
-	s := newStore(t)
+func storeForfeitReturnsBudget(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.PerMinute, p.Burst, p.ClaimWindow = 1, 3, 10*time.Second })
+	s := b.New(t)
 	joinN(t, s, 10, start)
 	mustOpen(t, s, start)
 	mustAdvance(t, s, p, start)
-	if got := called(t, s); !slices.Equal(got, []uint64{1, 2, 3}) {
+	if got := b.called(t, s); !slices.Equal(got, []uint64{1, 2, 3}) {
 		t.Fatalf("called: got %v, want [1 2 3]", got)
 	}
 	mustAdvance(t, s, p, start.Add(11*time.Second))
-	if got := called(t, s); !slices.Equal(got, []uint64{4, 5, 6}) {
+	if got := b.called(t, s); !slices.Equal(got, []uint64{4, 5, 6}) {
 		t.Fatalf("called after three no-shows: got %v, want [4 5 6]", got)
 	}
 }
 
-func storeAbandonedTicketsAreSkipped(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.PerMinute, p.Burst, p.AbandonAfter = 1, 2, time.Minute })
-	s := newStore(t)
+func storeAbandonedTicketsAreSkipped(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.PerMinute, p.Burst, p.AbandonAfter = 1, 2, time.Minute })
+	s := b.New(t)
 	ctx := context.Background()
 	joinN(t, s, 5, start)
 	mustOpen(t, s, start)
@@ -376,13 +308,13 @@ func storeAbandonedTicketsAreSkipped(t *testing.T, newStore func(*testing.T) Sto
 	}
 	now := start.Add(70 * time.Second)
 	c := mustAdvance(t, s, p, now)
-	if got := called(t, s); !slices.Equal(got, []uint64{2, 4}) {
+	if got := b.called(t, s); !slices.Equal(got, []uint64{2, 4}) {
 		t.Fatalf("called: got %v, want [2 4] (1 and 3 skipped without using budget)", got)
 	}
 	if c.Serving != 4 || c.Waiting != 1 {
 		t.Errorf("got Serving %d Waiting %d, want 4 and 1", c.Serving, c.Waiting)
 	}
-	if _, err := s.Claim(ctx, rm, 1, "back", now); !errors.Is(err, ErrForfeited) {
+	if _, err := s.Claim(ctx, rm, 1, "back", now); !errors.Is(err, queue.ErrForfeited) {
 		t.Errorf("Claim of a skipped ticket: got %v, want ErrForfeited", err)
 	}
 	// A late poll does not put a skipped ticket back in line.
@@ -395,9 +327,9 @@ func storeAbandonedTicketsAreSkipped(t *testing.T, newStore func(*testing.T) Sto
 // storeJoinRacingAdvance: a ticket joined at a later instant than the
 // Advance that reaches it (another goroutine read the clock first) is
 // polling, not abandoned.
-func storeJoinRacingAdvance(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.AbandonAfter = time.Minute })
-	s := newStore(t)
+func storeJoinRacingAdvance(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.AbandonAfter = time.Minute })
+	s := b.New(t)
 	mustOpen(t, s, start)
 	tick := start.Add(999 * time.Millisecond)
 	joinN(t, s, 1, tick.Add(2*time.Millisecond)) // in the next second
@@ -406,9 +338,9 @@ func storeJoinRacingAdvance(t *testing.T, newStore func(*testing.T) Store) {
 	}
 }
 
-func storeSessionsExpire(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.MaxActive, p.SessionTTL = 1, time.Minute })
-	s := newStore(t)
+func storeSessionsExpire(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.SessionTTL = 1, time.Minute })
+	s := b.New(t)
 	ctx := context.Background()
 	joinN(t, s, 2, start)
 	mustOpen(t, s, start)
@@ -421,8 +353,8 @@ func storeSessionsExpire(t *testing.T, newStore func(*testing.T) Store) {
 		active, call int
 	}{
 		{p.SessionTTL, 1, 0},
-		{p.SessionTTL + sessionGrace, 1, 0},
-		{p.SessionTTL + sessionGrace + time.Second, 0, 1},
+		{p.SessionTTL + queue.SessionGrace, 1, 0},
+		{p.SessionTTL + queue.SessionGrace + time.Second, 0, 1},
 	}
 	for _, tc := range cases {
 		c := mustAdvance(t, s, p, last.Add(tc.after))
@@ -433,9 +365,9 @@ func storeSessionsExpire(t *testing.T, newStore func(*testing.T) Store) {
 	}
 }
 
-func storeEndFreesSlotForGood(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.MaxActive = 1 })
-	s := newStore(t)
+func storeEndFreesSlotForGood(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive = 1 })
+	s := b.New(t)
 	ctx := context.Background()
 	joinN(t, s, 2, start)
 	mustOpen(t, s, start)
@@ -460,14 +392,14 @@ func storeEndFreesSlotForGood(t *testing.T, newStore func(*testing.T) Store) {
 // storeEndOfUnknownSession: a session ended after the store lost it
 // (or on a room the store never saw) must not come back with a refresh
 // while its token could still be valid, whatever the wall clock says.
-func storeEndOfUnknownSession(t *testing.T, newStore func(*testing.T) Store) {
+func storeEndOfUnknownSession(t *testing.T, b Backend) {
 	for _, base := range []time.Time{
 		time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(2091, 1, 1, 0, 0, 0, 0, time.UTC),
 	} {
 		t.Run(base.Format("2006"), func(t *testing.T) {
-			p := with(roomy, func(p *Policy) { p.SessionTTL = time.Minute })
-			s := newStore(t)
+			p := with(roomy, func(p *queue.Policy) { p.SessionTTL = time.Minute })
+			s := b.New(t)
 			ctx := context.Background()
 			mustOpen(t, s, base)
 			if err := s.End(ctx, rm, "ghost", base); err != nil {
@@ -484,13 +416,13 @@ func storeEndOfUnknownSession(t *testing.T, newStore func(*testing.T) Store) {
 }
 
 // storeEndedOutlivesTokens: an ended session is listed, and its refreshes
-// refused, until its life plus endedSlack after its end — the time every
+// refused, until its life plus EndedSlack after its end — the time every
 // node refuses it until, so a node that hears late still hears — and is
 // forgotten after. Ends are stamped in the order they were made, whatever
 // the callers' clocks.
-func storeEndedOutlivesTokens(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.SessionTTL = 20 * time.Second })
-	s := newStore(t)
+func storeEndedOutlivesTokens(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.SessionTTL = 20 * time.Second })
+	s := b.New(t)
 	ctx := context.Background()
 	mustOpen(t, s, start)
 	if ok, err := s.AdmitDirect(ctx, rm, "gone", p, start); !ok || err != nil {
@@ -519,7 +451,7 @@ func storeEndedOutlivesTokens(t *testing.T, newStore func(*testing.T) Store) {
 		t.Errorf("end stamps: got %v, want gone at %v and slow-clock at %v (not before an end already heard of)",
 			got, end, end.Add(2*time.Second))
 	}
-	last := end.Add(p.SessionTTL + endedSlack)
+	last := end.Add(p.SessionTTL + queue.EndedSlack)
 	mustAdvance(t, s, p, last)
 	s.Refresh(ctx, rm, []string{"gone"}, last)
 	if c := mustAdvance(t, s, p, last); c.Active != 0 {
@@ -534,8 +466,8 @@ func storeEndedOutlivesTokens(t *testing.T, newStore func(*testing.T) Store) {
 	}
 }
 
-func storeRefreshOfUnknownSessionCounts(t *testing.T, newStore func(*testing.T) Store) {
-	s := newStore(t)
+func storeRefreshOfUnknownSessionCounts(t *testing.T, b Backend) {
+	s := b.New(t)
 	ctx := context.Background()
 	mustOpen(t, s, start)
 	s.Refresh(ctx, rm, []string{"kept-by-its-token", "kept-by-its-token"}, start)
@@ -544,8 +476,8 @@ func storeRefreshOfUnknownSessionCounts(t *testing.T, newStore func(*testing.T) 
 	}
 }
 
-func storeSeenRaisesIssued(t *testing.T, newStore func(*testing.T) Store) {
-	s := newStore(t)
+func storeSeenRaisesIssued(t *testing.T, b Backend) {
+	s := b.New(t)
 	ctx := context.Background()
 	if err := s.Seen(ctx, rm, []uint64{50}, start); err != nil {
 		t.Fatal(err)
@@ -565,13 +497,13 @@ func storeSeenRaisesIssued(t *testing.T, newStore func(*testing.T) Store) {
 // storeLostDataKeepsOrder: after the store lost its data, the first
 // poll to arrive is from ticket 50; tickets 1..49 have not polled yet. They
 // must not be skipped as abandoned.
-func storeLostDataKeepsOrder(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.PerMinute, p.Burst, p.AbandonAfter = 60, 5, time.Minute })
-	s := newStore(t)
+func storeLostDataKeepsOrder(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.PerMinute, p.Burst, p.AbandonAfter = 60, 5, time.Minute })
+	s := b.New(t)
 	mustOpen(t, s, start)
 	s.Seen(context.Background(), rm, []uint64{50}, start)
 	mustAdvance(t, s, p, start)
-	if got := called(t, s); !slices.Equal(got, []uint64{1, 2, 3, 4, 5}) {
+	if got := b.called(t, s); !slices.Equal(got, []uint64{1, 2, 3, 4, 5}) {
 		t.Fatalf("called: got %v, want [1 2 3 4 5]", got)
 	}
 	// Those that never poll again are abandoned in due time.
@@ -581,9 +513,9 @@ func storeLostDataKeepsOrder(t *testing.T, newStore func(*testing.T) Store) {
 	}
 }
 
-func storeLeave(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.MaxActive = 2 })
-	s := newStore(t)
+func storeLeave(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive = 2 })
+	s := b.New(t)
 	ctx := context.Background()
 	joinN(t, s, 4, start)
 	mustOpen(t, s, start)
@@ -591,11 +523,11 @@ func storeLeave(t *testing.T, newStore func(*testing.T) Store) {
 	mustAdvance(t, s, p, start)
 	s.Leave(ctx, rm, 1) // called: its slot is free again
 	mustAdvance(t, s, p, start.Add(time.Second))
-	if got := called(t, s); !slices.Equal(got, []uint64{2, 4}) {
+	if got := b.called(t, s); !slices.Equal(got, []uint64{2, 4}) {
 		t.Fatalf("called: got %v, want [2 4]", got)
 	}
 	for _, n := range []uint64{1, 3} {
-		if _, err := s.Claim(ctx, rm, n, "x", start.Add(time.Second)); !errors.Is(err, ErrForfeited) {
+		if _, err := s.Claim(ctx, rm, n, "x", start.Add(time.Second)); !errors.Is(err, queue.ErrForfeited) {
 			t.Errorf("Claim(%d) after Leave: got %v, want ErrForfeited", n, err)
 		}
 	}
@@ -608,44 +540,44 @@ func storeLeave(t *testing.T, newStore func(*testing.T) Store) {
 	}
 }
 
-func storeAdmitDirect(t *testing.T, newStore func(*testing.T) Store) {
-	p := Policy{MaxActive: 2, PerMinute: 60, Burst: 2, SessionTTL: time.Minute, ClaimWindow: time.Minute, AbandonAfter: time.Minute}
+func storeAdmitDirect(t *testing.T, b Backend) {
+	p := queue.Policy{MaxActive: 2, PerMinute: 60, Burst: 2, SessionTTL: time.Minute, ClaimWindow: time.Minute, AbandonAfter: time.Minute}
 	ctx := context.Background()
 	cases := []struct {
 		name  string
-		setup func(*testing.T, Store)
+		setup func(*testing.T, queue.Store)
 		want  bool
 	}{
-		{"fresh open room", func(t *testing.T, s Store) { mustOpen(t, s, start) }, true},
-		{"not open yet", func(t *testing.T, s Store) {}, false},
-		{"someone waits", func(t *testing.T, s Store) {
+		{"fresh open room", func(t *testing.T, s queue.Store) { mustOpen(t, s, start) }, true},
+		{"not open yet", func(t *testing.T, s queue.Store) {}, false},
+		{"someone waits", func(t *testing.T, s queue.Store) {
 			mustOpen(t, s, start)
 			joinN(t, s, 1, start)
 		}, false},
-		{"a call is pending", func(t *testing.T, s Store) {
+		{"a call is pending", func(t *testing.T, s queue.Store) {
 			mustOpen(t, s, start)
 			joinN(t, s, 1, start)
 			mustAdvance(t, s, p, start)
 		}, false},
-		{"full", func(t *testing.T, s Store) {
+		{"full", func(t *testing.T, s queue.Store) {
 			mustOpen(t, s, start)
 			s.Refresh(ctx, rm, []string{"a", "b"}, start)
 		}, false},
-		{"no budget", func(t *testing.T, s Store) {
+		{"no budget", func(t *testing.T, s queue.Store) {
 			mustOpen(t, s, start)
 			s.AdmitDirect(ctx, rm, "a", p, start)
 			s.AdmitDirect(ctx, rm, "b", p, start)
 			s.End(ctx, rm, "a", start)
 			s.End(ctx, rm, "b", start)
 		}, false},
-		{"budget back after a second", func(t *testing.T, s Store) {
+		{"budget back after a second", func(t *testing.T, s queue.Store) {
 			mustOpen(t, s, start.Add(-time.Second))
 			s.AdmitDirect(ctx, rm, "a", p, start.Add(-time.Second))
 			s.AdmitDirect(ctx, rm, "b", p, start.Add(-time.Second))
 			s.End(ctx, rm, "a", start.Add(-time.Second))
 			s.End(ctx, rm, "b", start.Add(-time.Second))
 		}, true},
-		{"everyone waiting was served", func(t *testing.T, s Store) {
+		{"everyone waiting was served", func(t *testing.T, s queue.Store) {
 			mustOpen(t, s, start)
 			joinN(t, s, 1, start)
 			mustAdvance(t, s, p, start)
@@ -654,7 +586,7 @@ func storeAdmitDirect(t *testing.T, newStore func(*testing.T) Store) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t)
+			s := b.New(t)
 			tc.setup(t, s)
 			before, _ := s.Counters(ctx, rm)
 			ok, err := s.AdmitDirect(ctx, rm, "new", p, start)
@@ -687,9 +619,9 @@ func storeAdmitDirect(t *testing.T, newStore func(*testing.T) Store) {
 	}
 }
 
-func storeWaitingCount(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.MaxActive, p.AbandonAfter = 1, time.Minute })
-	s := newStore(t)
+func storeWaitingCount(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 1, time.Minute })
+	s := b.New(t)
 	ctx := context.Background()
 	joinN(t, s, 6, start)
 	mustOpen(t, s, start)
@@ -720,17 +652,17 @@ func storeWaitingCount(t *testing.T, newStore func(*testing.T) Store) {
 
 // storeCountersReadsOnly: reading a room the store does not know
 // creates nothing, so the room's clock starts with its first real event.
-func storeCountersReadsOnly(t *testing.T, newStore func(*testing.T) Store) {
+func storeCountersReadsOnly(t *testing.T, b Backend) {
 	past := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
-	p := with(roomy, func(p *Policy) { p.AbandonAfter = time.Minute })
-	s := newStore(t)
+	p := with(roomy, func(p *queue.Policy) { p.AbandonAfter = time.Minute })
+	s := b.New(t)
 	ctx := context.Background()
-	if c, err := s.Counters(ctx, rm); err != nil || c != (Counters{}) {
+	if c, err := s.Counters(ctx, rm); err != nil || c != (queue.Counters{}) {
 		t.Fatalf("Counters of an unknown room: got %+v, %v", c, err)
 	}
 	mustOpen(t, s, past)
 	joinN(t, s, 1, past)
-	if c := mustAdvance(t, s, with(p, func(p *Policy) { p.MaxActive = 0 }), past.Add(2*time.Minute)); c.Waiting != 0 {
+	if c := mustAdvance(t, s, with(p, func(p *queue.Policy) { p.MaxActive = 0 }), past.Add(2*time.Minute)); c.Waiting != 0 {
 		t.Errorf("Waiting two minutes after the only poll: got %d, want 0", c.Waiting)
 	}
 }
@@ -738,9 +670,9 @@ func storeCountersReadsOnly(t *testing.T, newStore func(*testing.T) Store) {
 // storeAdvanceFollowsTheLottery: a random pre-queue is called in the
 // order of the opening's permutation, and everyone after it in arrival
 // order; a poll of a ticket whose turn has passed does not put it back.
-func storeAdvanceFollowsTheLottery(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.AbandonAfter = time.Minute })
-	s := newStore(t)
+func storeAdvanceFollowsTheLottery(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.AbandonAfter = time.Minute })
+	s := b.New(t)
 	ctx := context.Background()
 	joinN(t, s, 300, start)
 	o, err := s.Open(ctx, rm, true, 99, start)
@@ -756,8 +688,8 @@ func storeAdvanceFollowsTheLottery(t *testing.T, newStore func(*testing.T) Store
 		slices.Sort(ns)
 		return ns
 	}
-	mustAdvance(t, s, with(p, func(p *Policy) { p.MaxActive = 7 }), start)
-	if got, want := called(t, s), lottery(1, 7); !slices.Equal(got, want) {
+	mustAdvance(t, s, with(p, func(p *queue.Policy) { p.MaxActive = 7 }), start)
+	if got, want := b.called(t, s), lottery(1, 7); !slices.Equal(got, want) {
 		t.Fatalf("called with room for 7: got %v, want the lottery's first 7 %v", got, want)
 	}
 	// Everyone polls, those called too; the room stays full.
@@ -769,19 +701,19 @@ func storeAdvanceFollowsTheLottery(t *testing.T, newStore func(*testing.T) Store
 	if err := s.Seen(ctx, rm, all, later); err != nil {
 		t.Fatal(err)
 	}
-	if c := mustAdvance(t, s, with(p, func(p *Policy) { p.MaxActive = 7 }), later); c.Waiting != 298 || c.Serving != 7 {
+	if c := mustAdvance(t, s, with(p, func(p *queue.Policy) { p.MaxActive = 7 }), later); c.Waiting != 298 || c.Serving != 7 {
 		t.Fatalf("after everyone polled: got Waiting %d Serving %d, want 298 and 7", c.Waiting, c.Serving)
 	}
 	c := mustAdvance(t, s, p, later.Add(time.Second))
-	if got, want := called(t, s), lottery(1, 305); !slices.Equal(got, want) || c.Serving != 305 || c.Called != 305 {
+	if got, want := b.called(t, s), lottery(1, 305); !slices.Equal(got, want) || c.Serving != 305 || c.Called != 305 {
 		t.Fatalf("called with room for all: got %d tickets, Serving %d, Called %d; want all 305", len(got), c.Serving, c.Called)
 	}
 }
 
 // storeOpenKeepsTheOpening: the opening's instant and a seed that no
 // float holds come back exactly.
-func storeOpenKeepsTheOpening(t *testing.T, newStore func(*testing.T) Store) {
-	s := newStore(t)
+func storeOpenKeepsTheOpening(t *testing.T, b Backend) {
+	s := b.New(t)
 	at := start.Add(123456789 * time.Nanosecond)
 	seed := uint64(1<<64 - 3)
 	joinN(t, s, 2, start)
@@ -789,7 +721,7 @@ func storeOpenKeepsTheOpening(t *testing.T, newStore func(*testing.T) Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Opening{Opened: true, At: at, PrequeueEnd: 2, Random: true, Seed: seed}
+	want := queue.Opening{Opened: true, At: at, PrequeueEnd: 2, Random: true, Seed: seed}
 	if o != want {
 		t.Errorf("Open: got %+v, want %+v", o, want)
 	}
@@ -797,9 +729,9 @@ func storeOpenKeepsTheOpening(t *testing.T, newStore func(*testing.T) Store) {
 
 // storeLeaveIsFinal: a poll batched before a leave (on this node or
 // another) that reaches the store after it does not put the ticket back.
-func storeLeaveIsFinal(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.MaxActive = 1 })
-	s := newStore(t)
+func storeLeaveIsFinal(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive = 1 })
+	s := b.New(t)
 	ctx := context.Background()
 	mustOpen(t, s, start)
 	joinN(t, s, 3, start)
@@ -810,10 +742,10 @@ func storeLeaveIsFinal(t *testing.T, newStore func(*testing.T) Store) {
 		t.Fatal(err)
 	}
 	c := mustAdvance(t, s, p, start.Add(time.Second))
-	if got := called(t, s); !slices.Equal(got, []uint64{2}) || c.Waiting != 1 {
+	if got := b.called(t, s); !slices.Equal(got, []uint64{2}) || c.Waiting != 1 {
 		t.Fatalf("after 1 left and polled late: called %v, Waiting %d; want [2] and 1", got, c.Waiting)
 	}
-	if _, err := s.Claim(ctx, rm, 1, "back", start.Add(time.Second)); !errors.Is(err, ErrForfeited) {
+	if _, err := s.Claim(ctx, rm, 1, "back", start.Add(time.Second)); !errors.Is(err, queue.ErrForfeited) {
 		t.Errorf("Claim of the ticket that left: got %v, want ErrForfeited", err)
 	}
 }
@@ -821,9 +753,9 @@ func storeLeaveIsFinal(t *testing.T, newStore func(*testing.T) Store) {
 // storeAdvanceTwiceAtOneInstant: Advance run again at the same instant (a
 // retry whose first answer was lost) refills nothing and calls nobody the
 // limits do not allow.
-func storeAdvanceTwiceAtOneInstant(t *testing.T, newStore func(*testing.T) Store) {
-	p := with(roomy, func(p *Policy) { p.MaxActive, p.PerMinute, p.Burst = 5, 60, 3 })
-	s := newStore(t)
+func storeAdvanceTwiceAtOneInstant(t *testing.T, b Backend) {
+	p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.PerMinute, p.Burst = 5, 60, 3 })
+	s := b.New(t)
 	joinN(t, s, 10, start)
 	mustOpen(t, s, start)
 	first := mustAdvance(t, s, p, start)

@@ -1,4 +1,4 @@
-package queue
+package storetest
 
 import (
 	"context"
@@ -7,42 +7,25 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
-// The per-session limit's part of the conformance suite (issue 8, item 6:
-// one session could buy the whole stock): run by testStore against every
-// store.
+// The per-session limit's part of the suite (issue 8, item 6: one session
+// could buy the whole stock).
 
-// buy holds a unit for sid as hold hid and sells it, failing the test if
-// either step fails.
-func buy(t testing.TB, s Store, sid, hid string, perSession int, now time.Time) {
-	t.Helper()
-	ctx := context.Background()
-	h, err := s.Hold(ctx, rm, sid, hid, perSession, now.Add(holdFor), now)
-	if err != nil {
-		t.Fatalf("Hold(%s, %s) with %d per session: %v", sid, hid, perSession, err)
-	}
-	if err := s.Confirm(ctx, rm, h.ID, now); err != nil {
-		t.Fatalf("Confirm(%s): %v", h.ID, err)
-	}
-}
-
-// storeStockPerSession: a session buys its units one after another, each
-// through its own hold, and is refused the next without a unit being
-// taken; a retry of a hold it already has still answers with that hold,
-// and other sessions are not held back.
-func storeStockPerSession(t *testing.T, newStore func(*testing.T) Store) {
+func storeStockPerSession(t *testing.T, b Backend) {
 	ctx := context.Background()
 	for _, per := range []int{1, 3} {
 		t.Run(fmt.Sprint(per), func(t *testing.T) {
-			s := newStore(t)
+			s := b.New(t)
 			mustInitStock(t, s, 10)
 			for i := range per {
 				buy(t, s, "a", fmt.Sprint("h-a", i), per, start)
 			}
-			want := Stock{Set: true, Units: 10, Sold: per}
+			want := queue.Stock{Set: true, Units: 10, Sold: per}
 			for i, hid := range []string{"one-more", "and-another"} {
-				if h, err := s.Hold(ctx, rm, "a", hid, per, until, start.Add(time.Duration(i)*time.Second)); !errors.Is(err, ErrSessionLimit) {
+				if h, err := s.Hold(ctx, rm, "a", hid, per, until, start.Add(time.Duration(i)*time.Second)); !errors.Is(err, queue.ErrSessionLimit) {
 					t.Errorf("Hold #%d past %d per session: got %+v, %v, want ErrSessionLimit", per+i+1, per, h, err)
 				}
 			}
@@ -65,21 +48,21 @@ func storeStockPerSession(t *testing.T, newStore func(*testing.T) Store) {
 // storeStockPerSessionRules: what counts against the limit (a live hold, a
 // sale, a late sale) and what does not (a release, an expiry, a sale of a
 // hold the store does not know), each on a fresh store of five units.
-func storeStockPerSessionRules(t *testing.T, newStore func(*testing.T) Store) {
+func storeStockPerSessionRules(t *testing.T, b Backend) {
 	ctx := context.Background()
-	hold := func(s Store, hid string, per int, now time.Time) (Hold, error) {
+	hold := func(s queue.Store, hid string, per int, now time.Time) (queue.Hold, error) {
 		return s.Hold(ctx, rm, "a", hid, per, now.Add(holdFor), now)
 	}
 	cases := []struct {
 		name string
 		per  int
 		// run leaves "a" at its limit, or not (free), as of at.
-		run  func(*testing.T, Store)
+		run  func(*testing.T, queue.Store)
 		at   time.Time
 		free bool
-		want Stock // at the end, at at
+		want queue.Stock // at the end, at at
 	}{
-		{"a live hold is returned, not refused", 2, func(t *testing.T, s Store) {
+		{"a live hold is returned, not refused", 2, func(t *testing.T, s queue.Store) {
 			buy(t, s, "a", "h-1", 2, start)
 			first, err := hold(s, "h-2", 2, start)
 			if err != nil {
@@ -91,31 +74,31 @@ func storeStockPerSessionRules(t *testing.T, newStore func(*testing.T) Store) {
 			if err := s.Confirm(ctx, rm, first.ID, start); err != nil {
 				t.Fatal(err)
 			}
-		}, start, false, Stock{Set: true, Units: 5, Sold: 2}},
-		{"a release frees its count", 1, func(t *testing.T, s Store) {
+		}, start, false, queue.Stock{Set: true, Units: 5, Sold: 2}},
+		{"a release frees its count", 1, func(t *testing.T, s queue.Store) {
 			h, err := hold(s, "h-1", 1, start)
 			if err != nil {
 				t.Fatal(err)
 			}
 			s.Release(ctx, rm, h.ID, start)
-		}, start, true, Stock{Set: true, Units: 5}},
-		{"an expiry frees its count", 1, func(t *testing.T, s Store) {
+		}, start, true, queue.Stock{Set: true, Units: 5}},
+		{"an expiry frees its count", 1, func(t *testing.T, s queue.Store) {
 			if _, err := hold(s, "h-1", 1, start); err != nil {
 				t.Fatal(err)
 			}
-		}, until, true, Stock{Set: true, Units: 5}},
-		{"a sale does not", 1, func(t *testing.T, s Store) {
+		}, until, true, queue.Stock{Set: true, Units: 5}},
+		{"a sale does not", 1, func(t *testing.T, s queue.Store) {
 			buy(t, s, "a", "h-1", 1, start)
-		}, until.Add(3 * holdKeep), false, Stock{Set: true, Units: 5, Sold: 1}},
-		{"a late sale of an expired hold counts", 1, func(t *testing.T, s Store) {
+		}, until.Add(3 * queue.HoldKeep), false, queue.Stock{Set: true, Units: 5, Sold: 1}},
+		{"a late sale of an expired hold counts", 1, func(t *testing.T, s queue.Store) {
 			if _, err := hold(s, "h-1", 1, start); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.Confirm(ctx, rm, "h-1", after); err != nil {
 				t.Fatal(err)
 			}
-		}, after, false, Stock{Set: true, Units: 5, Sold: 1}},
-		{"a late sale of a released hold counts", 1, func(t *testing.T, s Store) {
+		}, after, false, queue.Stock{Set: true, Units: 5, Sold: 1}},
+		{"a late sale of a released hold counts", 1, func(t *testing.T, s queue.Store) {
 			if _, err := hold(s, "h-1", 1, start); err != nil {
 				t.Fatal(err)
 			}
@@ -123,20 +106,20 @@ func storeStockPerSessionRules(t *testing.T, newStore func(*testing.T) Store) {
 			if err := s.Confirm(ctx, rm, "h-1", start); err != nil {
 				t.Fatal(err)
 			}
-		}, start, false, Stock{Set: true, Units: 5, Sold: 1}},
-		{"a sale of an unknown hold counts for nobody", 1, func(t *testing.T, s Store) {
+		}, start, false, queue.Stock{Set: true, Units: 5, Sold: 1}},
+		{"a sale of an unknown hold counts for nobody", 1, func(t *testing.T, s queue.Store) {
 			if err := s.Confirm(ctx, rm, "never-held", start); err != nil {
 				t.Fatal(err)
 			}
-		}, start, true, Stock{Set: true, Units: 5, Sold: 1}},
-		{"below 1 counts as 1", 0, func(t *testing.T, s Store) {
+		}, start, true, queue.Stock{Set: true, Units: 5, Sold: 1}},
+		{"below 1 counts as 1", 0, func(t *testing.T, s queue.Store) {
 			buy(t, s, "a", "h-1", 0, start)
-		}, start, false, Stock{Set: true, Units: 5, Sold: 1}},
-		{"a raised limit lets it buy more", 1, func(t *testing.T, s Store) {
+		}, start, false, queue.Stock{Set: true, Units: 5, Sold: 1}},
+		{"a raised limit lets it buy more", 1, func(t *testing.T, s queue.Store) {
 			buy(t, s, "a", "h-1", 1, start)
 			buy(t, s, "a", "h-2", 2, start)
-		}, start, false, Stock{Set: true, Units: 5, Sold: 2}},
-		{"retried with the same ids", 2, func(t *testing.T, s Store) {
+		}, start, false, queue.Stock{Set: true, Units: 5, Sold: 2}},
+		{"retried with the same ids", 2, func(t *testing.T, s queue.Store) {
 			for range 2 {
 				if h, err := hold(s, "h-1", 2, start); err != nil || h.ID != "h-1" {
 					t.Fatalf("Hold: got %+v, %v, want h-1", h, err)
@@ -151,11 +134,11 @@ func storeStockPerSessionRules(t *testing.T, newStore func(*testing.T) Store) {
 				t.Fatalf("Hold after the sale: got %+v, %v, want h-1", h, err)
 			}
 			buy(t, s, "a", "h-2", 2, start) // the second of two: the retries counted once
-		}, start, false, Stock{Set: true, Units: 5, Sold: 2}},
+		}, start, false, queue.Stock{Set: true, Units: 5, Sold: 2}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t)
+			s := b.New(t)
 			mustInitStock(t, s, 5)
 			tc.run(t, s)
 			wantStock(t, s, tc.at, tc.want)
@@ -164,7 +147,7 @@ func storeStockPerSessionRules(t *testing.T, newStore func(*testing.T) Store) {
 			switch {
 			case tc.free && err != nil:
 				t.Errorf("Hold with the count freed: %v", err)
-			case !tc.free && !errors.Is(err, ErrSessionLimit):
+			case !tc.free && !errors.Is(err, queue.ErrSessionLimit):
 				t.Errorf("Hold at %d per session: got %+v, %v, want ErrSessionLimit", per, h, err)
 			}
 			if !tc.free {
@@ -173,13 +156,13 @@ func storeStockPerSessionRules(t *testing.T, newStore func(*testing.T) Store) {
 		})
 	}
 	t.Run("the limit comes before sold out", func(t *testing.T) {
-		s := newStore(t)
+		s := b.New(t)
 		mustInitStock(t, s, 1)
 		buy(t, s, "a", "h-1", 1, start)
-		if _, err := hold(s, "h-2", 1, start); !errors.Is(err, ErrSessionLimit) {
+		if _, err := hold(s, "h-2", 1, start); !errors.Is(err, queue.ErrSessionLimit) {
 			t.Errorf("Hold of a session at its limit in a sold-out room: got %v, want ErrSessionLimit", err)
 		}
-		if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until, start); !errors.Is(err, ErrSoldOut) {
+		if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until, start); !errors.Is(err, queue.ErrSoldOut) {
 			t.Errorf("Hold of another session: got %v, want ErrSoldOut", err)
 		}
 	})
@@ -188,9 +171,9 @@ func storeStockPerSessionRules(t *testing.T, newStore func(*testing.T) Store) {
 // storeStockConcurrentHoldsPerSession: two shoppers with three units each
 // hammer the checkout from many goroutines at once, selling every hold
 // they get; each ends with exactly three units of the ten, never more.
-func storeStockConcurrentHoldsPerSession(t *testing.T, newStore func(*testing.T) Store) {
+func storeStockConcurrentHoldsPerSession(t *testing.T, b Backend) {
 	const per, units, goroutines = 3, 10, 25
-	s := newStore(t)
+	s := b.New(t)
 	ctx := context.Background()
 	mustInitStock(t, s, units)
 	var (
@@ -207,7 +190,7 @@ func storeStockConcurrentHoldsPerSession(t *testing.T, newStore func(*testing.T)
 						return
 					}
 					h, err := s.Hold(ctx, rm, sid, fmt.Sprintf("%s-%d-%d", sid, g, i), per, until, start)
-					if errors.Is(err, ErrSessionLimit) {
+					if errors.Is(err, queue.ErrSessionLimit) {
 						return
 					}
 					if err != nil {
@@ -233,5 +216,5 @@ func storeStockConcurrentHoldsPerSession(t *testing.T, newStore func(*testing.T)
 			t.Errorf("session %s bought %d units through holds %v, want %d", sid, len(hs), hs, per)
 		}
 	}
-	wantStock(t, s, start, Stock{Set: true, Units: units, Sold: 2 * per})
+	wantStock(t, s, start, queue.Stock{Set: true, Units: units, Sold: 2 * per})
 }

@@ -1,4 +1,4 @@
-package queue
+package storetest
 
 import (
 	"context"
@@ -9,107 +9,64 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
-// The stock's part of the conformance suite (SPEC guarantee 3, no
-// oversell): run by testStore against every store.
+// The stock's part of the suite (SPEC guarantee 3, no oversell).
 
-// holdFor is how long the tests' holds last.
-const holdFor = 10 * time.Minute
-
-var (
-	until = start.Add(holdFor) // when a hold taken at start is over
-	after = until.Add(time.Second)
-)
-
-func mustInitStock(t testing.TB, s Store, units int) Stock {
-	t.Helper()
-	st, err := s.InitStock(context.Background(), rm, units, start)
-	if err != nil {
-		t.Fatalf("InitStock: %v", err)
-	}
-	return st
-}
-
-// mustHold takes a hold at start until until; the hold id is "h-"+sid.
-func mustHold(t testing.TB, s Store, sid string) Hold {
-	t.Helper()
-	h, err := s.Hold(context.Background(), rm, sid, "h-"+sid, 1, until, start)
-	if err != nil {
-		t.Fatalf("Hold(%s): %v", sid, err)
-	}
-	return h
-}
-
-func stockAt(t testing.TB, s Store, now time.Time) Stock {
-	t.Helper()
-	st, err := s.Stock(context.Background(), rm, now)
-	if err != nil {
-		t.Fatalf("Stock: %v", err)
-	}
-	return st
-}
-
-// wantStock checks the stock at now against want.
-func wantStock(t testing.TB, s Store, now time.Time, want Stock) {
-	t.Helper()
-	if got := stockAt(t, s, now); got != want {
-		t.Errorf("Stock at %v: got %+v, want %+v", now.Sub(start), got, want)
-	}
-}
-
-func storeStockInit(t *testing.T, newStore func(*testing.T) Store) {
+func storeStockInit(t *testing.T, b Backend) {
 	ctx := context.Background()
 	cases := []struct {
 		name  string
-		setup func(*testing.T, Store)
-		want  Stock
+		setup func(*testing.T, queue.Store)
+		want  queue.Stock
 	}{
-		{"brand-new room", func(*testing.T, Store) {}, Stock{Set: true, Units: 10}},
-		{"a ticket was issued", func(t *testing.T, s Store) { joinN(t, s, 1, start) }, Stock{}},
-		{"opened", func(t *testing.T, s Store) { mustOpen(t, s, start) }, Stock{}},
-		{"a session lives", func(t *testing.T, s Store) { s.Refresh(ctx, rm, []string{"a"}, start) }, Stock{}},
-		{"set before", func(t *testing.T, s Store) { mustInitStock(t, s, 3) }, Stock{Set: true, Units: 3}},
-		{"set to zero before", func(t *testing.T, s Store) { mustInitStock(t, s, 0) }, Stock{Set: true}},
-		{"set by an operator", func(t *testing.T, s Store) { s.SetStock(ctx, rm, 5, start) }, Stock{Set: true, Units: 5}},
-		{"holds and sales", func(t *testing.T, s Store) {
+		{"brand-new room", func(*testing.T, queue.Store) {}, queue.Stock{Set: true, Units: 10}},
+		{"a ticket was issued", func(t *testing.T, s queue.Store) { joinN(t, s, 1, start) }, queue.Stock{}},
+		{"opened", func(t *testing.T, s queue.Store) { mustOpen(t, s, start) }, queue.Stock{}},
+		{"a session lives", func(t *testing.T, s queue.Store) { s.Refresh(ctx, rm, []string{"a"}, start) }, queue.Stock{}},
+		{"set before", func(t *testing.T, s queue.Store) { mustInitStock(t, s, 3) }, queue.Stock{Set: true, Units: 3}},
+		{"set to zero before", func(t *testing.T, s queue.Store) { mustInitStock(t, s, 0) }, queue.Stock{Set: true}},
+		{"set by an operator", func(t *testing.T, s queue.Store) { s.SetStock(ctx, rm, 5, start) }, queue.Stock{Set: true, Units: 5}},
+		{"holds and sales", func(t *testing.T, s queue.Store) {
 			mustInitStock(t, s, 4)
 			mustHold(t, s, "a")
 			s.Confirm(ctx, rm, mustHold(t, s, "b").ID, start)
-		}, Stock{Set: true, Units: 4, Held: 1, Sold: 1}},
+		}, queue.Stock{Set: true, Units: 4, Held: 1, Sold: 1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t)
+			s := b.New(t)
 			tc.setup(t, s)
 			if got := mustInitStock(t, s, 10); got != tc.want {
 				t.Errorf("InitStock: got %+v, want %+v", got, tc.want)
 			}
 			wantStock(t, s, start, tc.want)
 			if !tc.want.Set {
-				if _, err := s.Hold(ctx, rm, "x", "h-x", 1, until, start); !errors.Is(err, ErrNoStock) {
+				if _, err := s.Hold(ctx, rm, "x", "h-x", 1, until, start); !errors.Is(err, queue.ErrNoStock) {
 					t.Errorf("Hold without a figure: got %v, want ErrNoStock", err)
 				}
 			}
 		})
 	}
 	t.Run("negative units", func(t *testing.T) {
-		s := newStore(t)
+		s := b.New(t)
 		if _, err := s.InitStock(ctx, rm, -1, start); err == nil {
 			t.Errorf("InitStock(-1): got no error")
 		}
 		if _, err := s.SetStock(ctx, rm, -1, start); err == nil {
 			t.Errorf("SetStock(-1): got no error")
 		}
-		wantStock(t, s, start, Stock{})
+		wantStock(t, s, start, queue.Stock{})
 	})
 }
 
 // storeStockSetKeepsHeldAndSold: an operator's figure is the units for
 // sale in all; what is held or sold stays counted, and a figure below
 // them leaves the room sold out without taking back a promised unit.
-func storeStockSetKeepsHeldAndSold(t *testing.T, newStore func(*testing.T) Store) {
-	s := newStore(t)
+func storeStockSetKeepsHeldAndSold(t *testing.T, b Backend) {
+	s := b.New(t)
 	ctx := context.Background()
 	mustInitStock(t, s, 10)
 	h1, h2, h3 := mustHold(t, s, "a"), mustHold(t, s, "b"), mustHold(t, s, "c")
@@ -119,13 +76,13 @@ func storeStockSetKeepsHeldAndSold(t *testing.T, newStore func(*testing.T) Store
 	steps := []struct {
 		name string
 		do   func() error
-		want Stock
+		want queue.Stock
 	}{
-		{"raised", func() error { _, err := s.SetStock(ctx, rm, 20, start); return err }, Stock{Set: true, Units: 20, Held: 2, Sold: 1}},
-		{"set again", func() error { _, err := s.SetStock(ctx, rm, 20, start); return err }, Stock{Set: true, Units: 20, Held: 2, Sold: 1}},
-		{"below held and sold", func() error { _, err := s.SetStock(ctx, rm, 2, start); return err }, Stock{Set: true, Units: 2, Held: 2, Sold: 1}},
-		{"a held unit still sells", func() error { return s.Confirm(ctx, rm, h2.ID, start) }, Stock{Set: true, Units: 2, Held: 1, Sold: 2}},
-		{"a release", func() error { return s.Release(ctx, rm, h3.ID, start) }, Stock{Set: true, Units: 2, Sold: 2}},
+		{"raised", func() error { _, err := s.SetStock(ctx, rm, 20, start); return err }, queue.Stock{Set: true, Units: 20, Held: 2, Sold: 1}},
+		{"set again", func() error { _, err := s.SetStock(ctx, rm, 20, start); return err }, queue.Stock{Set: true, Units: 20, Held: 2, Sold: 1}},
+		{"below held and sold", func() error { _, err := s.SetStock(ctx, rm, 2, start); return err }, queue.Stock{Set: true, Units: 2, Held: 2, Sold: 1}},
+		{"a held unit still sells", func() error { return s.Confirm(ctx, rm, h2.ID, start) }, queue.Stock{Set: true, Units: 2, Held: 1, Sold: 2}},
+		{"a release", func() error { return s.Release(ctx, rm, h3.ID, start) }, queue.Stock{Set: true, Units: 2, Sold: 2}},
 	}
 	for i, st := range steps {
 		if err := st.do(); err != nil {
@@ -139,7 +96,7 @@ func storeStockSetKeepsHeldAndSold(t *testing.T, newStore func(*testing.T) Store
 				t.Errorf("%s: Hold with %d left: %v", st.name, st.want.Left(), err)
 			}
 			s.Release(ctx, rm, probe, start)
-		} else if !errors.Is(err, ErrSoldOut) {
+		} else if !errors.Is(err, queue.ErrSoldOut) {
 			t.Errorf("%s: Hold with %d left: got %v, want ErrSoldOut", st.name, st.want.Left(), err)
 		}
 	}
@@ -149,22 +106,22 @@ func storeStockSetKeepsHeldAndSold(t *testing.T, newStore func(*testing.T) Store
 }
 
 // storeStockHold: the rules of Hold, each on a fresh store.
-func storeStockHold(t *testing.T, newStore func(*testing.T) Store) {
+func storeStockHold(t *testing.T, b Backend) {
 	ctx := context.Background()
 	cases := []struct {
 		name  string
 		units int
-		run   func(*testing.T, Store)
-		want  Stock // at the end, at start
+		run   func(*testing.T, queue.Store)
+		want  queue.Stock // at the end, at start
 	}{
-		{"one hold per session", 5, func(t *testing.T, s Store) {
+		{"one hold per session", 5, func(t *testing.T, s queue.Store) {
 			first := mustHold(t, s, "a")
 			again, err := s.Hold(ctx, rm, "a", "another", 1, until.Add(time.Minute), start.Add(time.Second))
 			if err != nil || again.ID != first.ID || !again.Expires.Equal(until) || again.Session != "a" {
 				t.Errorf("second Hold of the session: got %+v, %v, want the first %+v", again, err, first)
 			}
-		}, Stock{Set: true, Units: 5, Held: 1}},
-		{"retried with the same ids", 5, func(t *testing.T, s Store) {
+		}, queue.Stock{Set: true, Units: 5, Held: 1}},
+		{"retried with the same ids", 5, func(t *testing.T, s queue.Store) {
 			first := mustHold(t, s, "a")
 			if again := mustHold(t, s, "a"); again != first {
 				t.Errorf("retried Hold: got %+v, want %+v", again, first)
@@ -172,82 +129,82 @@ func storeStockHold(t *testing.T, newStore func(*testing.T) Store) {
 			if first.ID != "h-a" || first.Session != "a" || !first.Expires.Equal(until) {
 				t.Errorf("Hold: got %+v, want h-a for a until %v", first, until)
 			}
-		}, Stock{Set: true, Units: 5, Held: 1}},
-		{"sold out", 2, func(t *testing.T, s Store) {
+		}, queue.Stock{Set: true, Units: 5, Held: 1}},
+		{"sold out", 2, func(t *testing.T, s queue.Store) {
 			mustHold(t, s, "a")
 			mustHold(t, s, "b")
-			if _, err := s.Hold(ctx, rm, "c", "h-c", 1, until, start); !errors.Is(err, ErrSoldOut) {
+			if _, err := s.Hold(ctx, rm, "c", "h-c", 1, until, start); !errors.Is(err, queue.ErrSoldOut) {
 				t.Errorf("third Hold of two units: got %v, want ErrSoldOut", err)
 			}
 			if !stockAt(t, s, start).SoldOut() {
 				t.Errorf("SoldOut: got false")
 			}
-		}, Stock{Set: true, Units: 2, Held: 2}},
-		{"nothing for sale", 0, func(t *testing.T, s Store) {
-			if _, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start); !errors.Is(err, ErrSoldOut) {
+		}, queue.Stock{Set: true, Units: 2, Held: 2}},
+		{"nothing for sale", 0, func(t *testing.T, s queue.Store) {
+			if _, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start); !errors.Is(err, queue.ErrSoldOut) {
 				t.Errorf("Hold of zero units: got %v, want ErrSoldOut", err)
 			}
-		}, Stock{Set: true}},
-		{"again after a release", 1, func(t *testing.T, s Store) {
+		}, queue.Stock{Set: true}},
+		{"again after a release", 1, func(t *testing.T, s queue.Store) {
 			mustHold(t, s, "a")
 			s.Release(ctx, rm, "h-a", start)
 			h, err := s.Hold(ctx, rm, "a", "second", 1, until, start)
 			if err != nil || h.ID != "second" {
 				t.Errorf("Hold after a release: got %+v, %v, want a new hold", h, err)
 			}
-		}, Stock{Set: true, Units: 1, Held: 1}},
-		{"again after expiry", 1, func(t *testing.T, s Store) {
+		}, queue.Stock{Set: true, Units: 1, Held: 1}},
+		{"again after expiry", 1, func(t *testing.T, s queue.Store) {
 			mustHold(t, s, "a")
 			h, err := s.Hold(ctx, rm, "a", "second", 1, until.Add(holdFor), until)
 			if err != nil || h.ID != "second" {
 				t.Errorf("Hold after expiry: got %+v, %v, want a new hold", h, err)
 			}
-		}, Stock{Set: true, Units: 1, Held: 1}},
-		{"again after a sale, two per session", 2, func(t *testing.T, s Store) {
+		}, queue.Stock{Set: true, Units: 1, Held: 1}},
+		{"again after a sale, two per session", 2, func(t *testing.T, s queue.Store) {
 			s.Confirm(ctx, rm, mustHold(t, s, "a").ID, start)
 			h, err := s.Hold(ctx, rm, "a", "second", 2, until, start)
 			if err != nil || h.ID != "second" {
 				t.Errorf("Hold after a sale: got %+v, %v, want a new hold", h, err)
 			}
-		}, Stock{Set: true, Units: 2, Held: 1, Sold: 1}},
-		{"an ended hold's id", 1, func(t *testing.T, s Store) {
+		}, queue.Stock{Set: true, Units: 2, Held: 1, Sold: 1}},
+		{"an ended hold's id", 1, func(t *testing.T, s queue.Store) {
 			mustHold(t, s, "a")
 			s.Release(ctx, rm, "h-a", start)
-			if _, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start); !errors.Is(err, ErrHoldGone) {
+			if _, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start); !errors.Is(err, queue.ErrHoldGone) {
 				t.Errorf("Hold with the id of a released hold: got %v, want ErrHoldGone", err)
 			}
-		}, Stock{Set: true, Units: 1}},
-		{"a held unit is not for others", 1, func(t *testing.T, s Store) {
+		}, queue.Stock{Set: true, Units: 1}},
+		{"a held unit is not for others", 1, func(t *testing.T, s queue.Store) {
 			mustHold(t, s, "a")
-			if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until, until.Add(-time.Second)); !errors.Is(err, ErrSoldOut) {
+			if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until, until.Add(-time.Second)); !errors.Is(err, queue.ErrSoldOut) {
 				t.Errorf("Hold a second before the hold expires: got %v, want ErrSoldOut", err)
 			}
 			if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until.Add(holdFor), until); err != nil {
 				t.Errorf("Hold as the hold expires: got %v, want the unit", err)
 			}
-		}, Stock{Set: true, Units: 1, Held: 1}},
+		}, queue.Stock{Set: true, Units: 1, Held: 1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t)
+			s := b.New(t)
 			mustInitStock(t, s, tc.units)
 			tc.run(t, s)
 			wantStock(t, s, start, tc.want)
 		})
 	}
 	t.Run("no stock figure", func(t *testing.T) {
-		s := newStore(t)
-		if _, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start); !errors.Is(err, ErrNoStock) {
+		s := b.New(t)
+		if _, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start); !errors.Is(err, queue.ErrNoStock) {
 			t.Errorf("Hold in a room without a figure: got %v, want ErrNoStock", err)
 		}
-		wantStock(t, s, start, Stock{})
+		wantStock(t, s, start, queue.Stock{})
 	})
 }
 
 // storeStockExpiry: a hold is over at its until, and its unit comes back
 // once, however often the stock is looked at.
-func storeStockExpiry(t *testing.T, newStore func(*testing.T) Store) {
-	s := newStore(t)
+func storeStockExpiry(t *testing.T, b Backend) {
+	s := b.New(t)
 	ctx := context.Background()
 	mustInitStock(t, s, 4)
 	mustHold(t, s, "a")
@@ -261,15 +218,15 @@ func storeStockExpiry(t *testing.T, newStore func(*testing.T) Store) {
 	}
 	steps := []struct {
 		at   time.Time
-		want Stock
+		want queue.Stock
 	}{
-		{start, Stock{Set: true, Units: 4, Held: 2, Sold: 1}},
-		{until.Add(-time.Second), Stock{Set: true, Units: 4, Held: 2, Sold: 1}},
-		{until, Stock{Set: true, Units: 4, Sold: 1}},
-		{until, Stock{Set: true, Units: 4, Sold: 1}},
-		{after, Stock{Set: true, Units: 4, Sold: 1}},
-		{start, Stock{Set: true, Units: 4, Sold: 1}}, // an earlier clock does not bring it back
-		{until.Add(3 * holdKeep), Stock{Set: true, Units: 4, Sold: 1}},
+		{start, queue.Stock{Set: true, Units: 4, Held: 2, Sold: 1}},
+		{until.Add(-time.Second), queue.Stock{Set: true, Units: 4, Held: 2, Sold: 1}},
+		{until, queue.Stock{Set: true, Units: 4, Sold: 1}},
+		{until, queue.Stock{Set: true, Units: 4, Sold: 1}},
+		{after, queue.Stock{Set: true, Units: 4, Sold: 1}},
+		{start, queue.Stock{Set: true, Units: 4, Sold: 1}}, // an earlier clock does not bring it back
+		{until.Add(3 * queue.HoldKeep), queue.Stock{Set: true, Units: 4, Sold: 1}},
 	}
 	for i, st := range steps {
 		if got := stockAt(t, s, st.at); got != st.want {
@@ -279,50 +236,50 @@ func storeStockExpiry(t *testing.T, newStore func(*testing.T) Store) {
 }
 
 // storeStockConfirm: the rules of Confirm, each on a fresh store.
-func storeStockConfirm(t *testing.T, newStore func(*testing.T) Store) {
+func storeStockConfirm(t *testing.T, b Backend) {
 	ctx := context.Background()
 	cases := []struct {
 		name  string
 		units int
-		setup func(*testing.T, Store) string // returns the hold to confirm
+		setup func(*testing.T, queue.Store) string // returns the hold to confirm
 		at    time.Time
 		err   error
-		want  Stock // after confirming twice
+		want  queue.Stock // after confirming twice
 	}{
-		{"live hold", 2, func(t *testing.T, s Store) string { return mustHold(t, s, "a").ID },
-			start, nil, Stock{Set: true, Units: 2, Sold: 1}},
-		{"expired, a unit left", 2, func(t *testing.T, s Store) string { return mustHold(t, s, "a").ID },
-			after, nil, Stock{Set: true, Units: 2, Sold: 1}},
-		{"expired, none left", 1, func(t *testing.T, s Store) string {
+		{"live hold", 2, func(t *testing.T, s queue.Store) string { return mustHold(t, s, "a").ID },
+			start, nil, queue.Stock{Set: true, Units: 2, Sold: 1}},
+		{"expired, a unit left", 2, func(t *testing.T, s queue.Store) string { return mustHold(t, s, "a").ID },
+			after, nil, queue.Stock{Set: true, Units: 2, Sold: 1}},
+		{"expired, none left", 1, func(t *testing.T, s queue.Store) string {
 			h := mustHold(t, s, "a")
 			if _, err := s.Hold(ctx, rm, "b", "h-b", 1, after.Add(holdFor), after); err != nil {
 				t.Fatal(err)
 			}
 			return h.ID
-		}, after, ErrHoldGone, Stock{Set: true, Units: 1, Held: 1}},
-		{"released, a unit left", 2, func(t *testing.T, s Store) string {
+		}, after, queue.ErrHoldGone, queue.Stock{Set: true, Units: 1, Held: 1}},
+		{"released, a unit left", 2, func(t *testing.T, s queue.Store) string {
 			h := mustHold(t, s, "a")
 			s.Release(ctx, rm, h.ID, start)
 			return h.ID
-		}, start, nil, Stock{Set: true, Units: 2, Sold: 1}},
-		{"released, none left", 1, func(t *testing.T, s Store) string {
+		}, start, nil, queue.Stock{Set: true, Units: 2, Sold: 1}},
+		{"released, none left", 1, func(t *testing.T, s queue.Store) string {
 			h := mustHold(t, s, "a")
 			s.Release(ctx, rm, h.ID, start)
 			mustHold(t, s, "b")
 			return h.ID
-		}, start, ErrHoldGone, Stock{Set: true, Units: 1, Held: 1}},
-		{"unknown hold, a unit left", 1, func(*testing.T, Store) string { return "never-held" },
-			start, nil, Stock{Set: true, Units: 1, Sold: 1}},
-		{"unknown hold, none left", 1, func(t *testing.T, s Store) string {
+		}, start, queue.ErrHoldGone, queue.Stock{Set: true, Units: 1, Held: 1}},
+		{"unknown hold, a unit left", 1, func(*testing.T, queue.Store) string { return "never-held" },
+			start, nil, queue.Stock{Set: true, Units: 1, Sold: 1}},
+		{"unknown hold, none left", 1, func(t *testing.T, s queue.Store) string {
 			mustHold(t, s, "a")
 			return "never-held"
-		}, start, ErrHoldGone, Stock{Set: true, Units: 1, Held: 1}},
-		{"no stock figure", -1, func(*testing.T, Store) string { return "h-a" },
-			start, ErrHoldGone, Stock{}},
+		}, start, queue.ErrHoldGone, queue.Stock{Set: true, Units: 1, Held: 1}},
+		{"no stock figure", -1, func(*testing.T, queue.Store) string { return "h-a" },
+			start, queue.ErrHoldGone, queue.Stock{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t)
+			s := b.New(t)
 			if tc.units >= 0 {
 				mustInitStock(t, s, tc.units)
 			}
@@ -343,29 +300,29 @@ func storeStockConfirm(t *testing.T, newStore func(*testing.T) Store) {
 // storeStockRelease: the rules of Release, each on a fresh store of one
 // unit; after the release under test, "b" takes the unit if it is free
 // and the release is sent again, as a retry would.
-func storeStockRelease(t *testing.T, newStore func(*testing.T) Store) {
+func storeStockRelease(t *testing.T, b Backend) {
 	ctx := context.Background()
 	cases := []struct {
 		name  string
-		setup func(*testing.T, Store) string
+		setup func(*testing.T, queue.Store) string
 		at    time.Time
-		want  Stock
+		want  queue.Stock
 	}{
-		{"live hold", func(t *testing.T, s Store) string { return mustHold(t, s, "a").ID },
-			start, Stock{Set: true, Units: 1, Held: 1}},
-		{"expired hold", func(t *testing.T, s Store) string { return mustHold(t, s, "a").ID },
-			after, Stock{Set: true, Units: 1, Held: 1}},
-		{"sold hold", func(t *testing.T, s Store) string {
+		{"live hold", func(t *testing.T, s queue.Store) string { return mustHold(t, s, "a").ID },
+			start, queue.Stock{Set: true, Units: 1, Held: 1}},
+		{"expired hold", func(t *testing.T, s queue.Store) string { return mustHold(t, s, "a").ID },
+			after, queue.Stock{Set: true, Units: 1, Held: 1}},
+		{"sold hold", func(t *testing.T, s queue.Store) string {
 			h := mustHold(t, s, "a")
 			s.Confirm(ctx, rm, h.ID, start)
 			return h.ID
-		}, start, Stock{Set: true, Units: 1, Sold: 1}},
-		{"unknown hold", func(*testing.T, Store) string { return "never-held" },
-			start, Stock{Set: true, Units: 1, Held: 1}},
+		}, start, queue.Stock{Set: true, Units: 1, Sold: 1}},
+		{"unknown hold", func(*testing.T, queue.Store) string { return "never-held" },
+			start, queue.Stock{Set: true, Units: 1, Held: 1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t)
+			s := b.New(t)
 			mustInitStock(t, s, 1)
 			hid := tc.setup(t, s)
 			if err := s.Release(ctx, rm, hid, tc.at); err != nil {
@@ -381,7 +338,7 @@ func storeStockRelease(t *testing.T, newStore func(*testing.T) Store) {
 		})
 	}
 	t.Run("unknown room", func(t *testing.T) {
-		s := newStore(t)
+		s := b.New(t)
 		if err := s.Release(ctx, "nowhere", "h", start); err != nil {
 			t.Errorf("Release in an unknown room: %v", err)
 		}
@@ -391,19 +348,19 @@ func storeStockRelease(t *testing.T, newStore func(*testing.T) Store) {
 // storeStockInCounters: Advance and Counters carry the stock, with the
 // holds due by then counted as returned; Counters changes nothing, but
 // reports as of the latest time the store heard.
-func storeStockInCounters(t *testing.T, newStore func(*testing.T) Store) {
-	s := newStore(t)
+func storeStockInCounters(t *testing.T, b Backend) {
+	s := b.New(t)
 	ctx := context.Background()
-	if c, _ := s.Counters(ctx, rm); c.Stock != (Stock{}) {
+	if c, _ := s.Counters(ctx, rm); c.Stock != (queue.Stock{}) {
 		t.Errorf("Counters.Stock of an unknown room: got %+v", c.Stock)
 	}
-	if st := stockAt(t, s, start); st != (Stock{}) {
+	if st := stockAt(t, s, start); st != (queue.Stock{}) {
 		t.Errorf("Stock of an unknown room: got %+v", st)
 	}
 	mustInitStock(t, s, 5)
 	mustOpen(t, s, start)
 	mustHold(t, s, "a")
-	held := Stock{Set: true, Units: 5, Held: 1}
+	held := queue.Stock{Set: true, Units: 5, Held: 1}
 	if c := mustAdvance(t, s, roomy, start.Add(time.Second)); c.Stock != held {
 		t.Errorf("Advance: got Stock %+v, want %+v", c.Stock, held)
 	}
@@ -411,7 +368,7 @@ func storeStockInCounters(t *testing.T, newStore func(*testing.T) Store) {
 		t.Errorf("Counters: got Stock %+v, want %+v", c.Stock, held)
 	}
 	joinN(t, s, 1, after) // the store hears of a time past the hold's
-	free := Stock{Set: true, Units: 5}
+	free := queue.Stock{Set: true, Units: 5}
 	for range 2 {
 		if c, _ := s.Counters(ctx, rm); c.Stock != free {
 			t.Errorf("Counters after the hold's time: got Stock %+v, want %+v", c.Stock, free)
@@ -425,9 +382,9 @@ func storeStockInCounters(t *testing.T, newStore func(*testing.T) Store) {
 
 // storeStockConcurrentHolds: five thousand shoppers try to hold one of a
 // hundred units at once; exactly a hundred get one.
-func storeStockConcurrentHolds(t *testing.T, newStore func(*testing.T) Store) {
+func storeStockConcurrentHolds(t *testing.T, b Backend) {
 	const shoppers, units = 5000, 100
-	s := newStore(t)
+	s := b.New(t)
 	ctx := context.Background()
 	mustInitStock(t, s, units)
 	var (
@@ -447,7 +404,7 @@ func storeStockConcurrentHolds(t *testing.T, newStore func(*testing.T) Store) {
 				mu.Lock()
 				granted = append(granted, h.ID)
 				mu.Unlock()
-			case errors.Is(err, ErrSoldOut):
+			case errors.Is(err, queue.ErrSoldOut):
 				soldOut.Add(1)
 			default:
 				t.Errorf("Hold(%s): %v", sid, err)
@@ -458,7 +415,7 @@ func storeStockConcurrentHolds(t *testing.T, newStore func(*testing.T) Store) {
 	if len(granted) != units || soldOut.Load() != shoppers-units {
 		t.Fatalf("got %d holds and %d sold out, want %d and %d", len(granted), soldOut.Load(), units, shoppers-units)
 	}
-	wantStock(t, s, start, Stock{Set: true, Units: units, Held: units})
+	wantStock(t, s, start, queue.Stock{Set: true, Units: units, Held: units})
 	for _, hid := range granted {
 		wg.Add(1)
 		go func() {
@@ -470,15 +427,15 @@ func storeStockConcurrentHolds(t *testing.T, newStore func(*testing.T) Store) {
 	}
 	wg.Wait()
 	st := stockAt(t, s, after)
-	if st != (Stock{Set: true, Units: units, Sold: units}) || st.Left() != 0 || !st.SoldOut() {
+	if st != (queue.Stock{Set: true, Units: units, Sold: units}) || st.Left() != 0 || !st.SoldOut() {
 		t.Errorf("after confirming every hold: got %+v (Left %d), want Sold %d and Left 0", st, st.Left(), units)
 	}
 }
 
 // storeStockConcurrentHoldsOfOneSession: one shopper's requests racing
 // each other get one hold between them.
-func storeStockConcurrentHoldsOfOneSession(t *testing.T, newStore func(*testing.T) Store) {
-	s := newStore(t)
+func storeStockConcurrentHoldsOfOneSession(t *testing.T, b Backend) {
+	s := b.New(t)
 	ctx := context.Background()
 	mustInitStock(t, s, 10)
 	ids := make([]string, 50)
@@ -500,12 +457,12 @@ func storeStockConcurrentHoldsOfOneSession(t *testing.T, newStore func(*testing.
 			t.Fatalf("one session got holds %q and %q", ids[0], id)
 		}
 	}
-	wantStock(t, s, start, Stock{Set: true, Units: 10, Held: 1})
+	wantStock(t, s, start, queue.Stock{Set: true, Units: 10, Held: 1})
 }
 
-func storeStockExpiryRace(t *testing.T, newStore func(*testing.T) Store) {
+func storeStockExpiryRace(t *testing.T, b Backend) {
 	for _, seed := range []uint64{1, 2, 3} {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) { stockExpiryRace(t, seed, []Store{newStore(t)}) })
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { stockExpiryRace(t, seed, []queue.Store{b.New(t)}) })
 	}
 }
 
@@ -515,11 +472,22 @@ func storeStockExpiryRace(t *testing.T, newStore func(*testing.T) Store) {
 // comes back, through the given nodes of one store. Each unit must come
 // back at most once: in the end the holds are the new shoppers' and the
 // sales are the holds confirmed, never more than the units.
-func stockExpiryRace(t *testing.T, seed uint64, nodes []Store) {
+// storeStockTwoNodesExpireOnce is the expiry race with its calls spread
+// over two nodes, each with its own connections.
+func storeStockTwoNodesExpireOnce(t *testing.T, b Backend) {
+	if b.Nodes == nil {
+		t.Skip("the backend has no second node over one state (Backend.Nodes)")
+	}
+	for _, seed := range []uint64{1, 2, 3, 4} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { stockExpiryRace(t, seed, b.Nodes(t, 2)) })
+	}
+}
+
+func stockExpiryRace(t *testing.T, seed uint64, nodes []queue.Store) {
 	const units, takers = 40, 60
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(seed, 7))
-	node := func() Store { return nodes[rng.IntN(len(nodes))] }
+	node := func() queue.Store { return nodes[rng.IntN(len(nodes))] }
 	mustInitStock(t, nodes[0], units)
 	for i := range units {
 		mustHold(t, node(), fmt.Sprint(i))
@@ -538,7 +506,7 @@ func stockExpiryRace(t *testing.T, seed uint64, nodes []Store) {
 		watching atomic.Bool
 	)
 	watching.Store(true)
-	check := func(who string, st Stock) {
+	check := func(who string, st queue.Stock) {
 		if st.Held < 0 || st.Held+st.Sold > st.Units || st.Units != units {
 			t.Errorf("%s: %+v: a unit came back twice or was sold twice", who, st)
 		}
@@ -556,13 +524,13 @@ func stockExpiryRace(t *testing.T, seed uint64, nodes []Store) {
 			},
 			func() {
 				for _, c := range []struct {
-					n  Store
+					n  queue.Store
 					at time.Time
 				}{{n2, t2}, {n3, t3}} {
 					switch err := c.n.Confirm(ctx, rm, hid, c.at); {
 					case err == nil:
 						sold[i].Store(true)
-					case !errors.Is(err, ErrHoldGone):
+					case !errors.Is(err, queue.ErrHoldGone):
 						t.Errorf("Confirm: %v", err)
 					}
 				}
@@ -575,7 +543,7 @@ func stockExpiryRace(t *testing.T, seed uint64, nodes []Store) {
 			switch _, err := n.Hold(ctx, rm, sid, "h-"+sid, 1, after.Add(time.Hour), after); {
 			case err == nil:
 				granted.Add(1)
-			case !errors.Is(err, ErrSoldOut):
+			case !errors.Is(err, queue.ErrSoldOut):
 				t.Errorf("Hold: %v", err)
 			}
 		})

@@ -1,0 +1,6 @@
+//go:build nometrics
+
+package gateway
+
+// metricsOn: see metrics_on.go.
+const metricsOn = false

@@ -1,0 +1,15 @@
+package queue
+
+import "context"
+
+// Commit implements Store. The commitment is part of the room's saved
+// state, so a restart keeps it like every ticket's place.
+func (s *MemoryStore) Commit(_ context.Context, room string, c Commitment) (Commitment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.room(room, c.At)
+	if r.Lottery.At.IsZero() {
+		r.Lottery = c
+	}
+	return r.Lottery, nil
+}
