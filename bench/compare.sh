@@ -69,6 +69,10 @@ case $STORE in memory | redis) ;; *) die "STORE must be memory or redis, got '$S
 for k in $SCENARIOS; do
 	case $k in a | b | c) ;; *) die "SCENARIOS lists a, b and c, got '$k'" ;; esac
 done
+[[ -z $ANTEROOM_BIN || -x $ANTEROOM_BIN ]] || die "ANTEROOM_BIN '$ANTEROOM_BIN' is not an executable"
+for kv in $ANTEROOM_ENV; do
+	[[ $kv =~ ^(GOGC|GOMEMLIMIT|GOMAXPROCS|GODEBUG)=[^[:space:]]+$ ]] || die "ANTEROOM_ENV takes GOGC=, GOMEMLIMIT=, GOMAXPROCS= or GODEBUG= settings; got '$kv'"
+done
 own_redis=0
 if [[ $STORE == redis && -z $REDIS_ADDR ]]; then
 	command -v redis-server >/dev/null || die "STORE=redis without REDIS_ADDR starts a redis-server: install it with apt-get install -y redis-server"
@@ -76,10 +80,6 @@ if [[ $STORE == redis && -z $REDIS_ADDR ]]; then
 fi
 [[ $STORE != redis ]] || command -v redis-cli >/dev/null ||
 	die "STORE=redis counts Redis commands with redis-cli: install it with apt-get install -y redis-tools"
-[[ -z $ANTEROOM_BIN || -x $ANTEROOM_BIN ]] || die "ANTEROOM_BIN '$ANTEROOM_BIN' is not an executable"
-for kv in $ANTEROOM_ENV; do
-	[[ $kv =~ ^(GOGC|GOMEMLIMIT|GOMAXPROCS|GODEBUG)=[^[:space:]]+$ ]] || die "ANTEROOM_ENV takes GOGC=, GOMEMLIMIT=, GOMAXPROCS= or GODEBUG= settings; got '$kv'"
-done
 
 # ---- processes and cleanup --------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/anteroom-bench.XXXXXX")
@@ -327,9 +327,9 @@ secret=$("$tmp/anteroom" keygen)
 ar_pids=()
 for ((i = 0; i < NODES; i++)); do
 	anteroom_config "$i" >"$tmp/anteroom-$i.yaml"
-	# Go's defaults: GOMAXPROCS is every core, as nginx's worker_processes auto;
-	# ANTEROOM_ENV may set the runtime's knobs to measure them.
-	# shellcheck disable=SC2086 # ANTEROOM_ENV is a list of checked NAME=VALUE words
+	# Go's defaults: GOMAXPROCS is every core, as nginx's worker_processes auto.
+	# ANTEROOM_ENV may set the runtime's knobs, to measure them.
+	# shellcheck disable=SC2086 # a list of checked NAME=VALUE words
 	env -u GOMAXPROCS -u GOGC -u GOMEMLIMIT -u GODEBUG ANTEROOM_SECRET="$secret" $ANTEROOM_ENV \
 		"$tmp/anteroom" serve -config "$tmp/anteroom-$i.yaml" >"$tmp/anteroom-$i.log" 2>&1 &
 	ar_pids+=($!)

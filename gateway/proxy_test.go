@@ -1142,7 +1142,8 @@ func TestOriginErrorAnswers(t *testing.T) {
 		{"closed", fasthttp.ErrConnectionClosed, 502, ""},
 		{"nonsense", errors.New("cannot parse response status line"), 502, ""},
 	}
-	g := &Gateway{tele: newTelemetry(), errors: newErrorLog(slog.New(slog.DiscardHandler))}
+	g := &Gateway{log: slog.New(slog.DiscardHandler)}
+	g.tele, g.errors = newTelemetry(), newErrorLog(g.log)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var ctx fasthttp.RequestCtx
