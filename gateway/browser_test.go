@@ -497,11 +497,13 @@ func TestBrowserPrequeueCountsDownToOpening(t *testing.T) {
 	cfg := browserConfig(o.URL)
 	cfg.Rooms[0].OpensAt = opens
 	g := startGateway(t, cfg, nil, clk)
-	runClock(t, g)
 	b := newTab(t, true)
 
+	// The gateway's clock stands still until the first look, so that a
+	// slow browser start cannot eat into the countdown being checked.
 	b.open(t, g.URL+"/item")
 	v := b.look(t)
+	runClock(t, g)
 	if v.State != "prequeue" || !slices.Equal(v.Sections, []string{"prequeue"}) {
 		t.Fatalf("state %q, visible sections %q; want the pre-queue\n%s", v.State, v.Sections, v.Text)
 	}
@@ -551,11 +553,13 @@ func TestBrowserEarlyArrivalJoinsPrequeue(t *testing.T) {
 	cfg.Rooms[0].PrequeueFrom = clk.Now().Add(3 * time.Second)
 	cfg.Rooms[0].OpensAt = clk.Now().Add(time.Hour)
 	g := startGateway(t, cfg, nil, clk)
-	runClock(t, g)
 	b := newTab(t, true)
 
+	// The gateway's clock stands still until the first look: a slow
+	// browser start must not let the pre-queue begin before the page shows.
 	b.open(t, g.URL+"/item")
 	v := b.look(t)
+	runClock(t, g)
 	if v.State != "prequeue" || v.Position != "" {
 		t.Fatalf("state %q, position %q; want the pre-queue page with no place yet", v.State, v.Position)
 	}
