@@ -60,16 +60,18 @@ var (
 	descStockHeld  = roomDesc("stock_holds", "Units held by purchases in progress.")
 	descStockSold  = roomDesc("stock_sold", "Units sold (confirmed by the origin).")
 	descReleased   = roomDesc("stock_released_total", "Holds returned to stock by the origin's answer, on this node.")
-	descETA        = roomDesc("eta_seconds", "How long a newcomer would wait now, at the measured admission rate.")
-	descRate       = roomDesc("admissions_per_second", "Admissions per second over the last minute (the room's; 0 until ten seconds are measured).")
-	descState      = prometheus.NewDesc("anteroom_room_state", "1 for the state the room is in, 0 for the others.", []string{"room", "state"}, nil)
-	descStoreUp    = roomDesc("store_up", "1 when the room's last sync with the store worked.")
-	descMaxActive  = roomDesc("limit_max_active_users", "max_active_users now in force.")
-	descPerMinute  = roomDesc("limit_new_users_per_minute", "new_users_per_minute now in force.")
-	descBurst      = roomDesc("limit_burst", "burst now in force.")
-	descSession    = roomDesc("limit_session_duration_seconds", "session_duration now in force.")
-	descOpensAt    = roomDesc("opens_at_timestamp_seconds", "opens_at, when set.")
-	descClosesAt   = roomDesc("closes_at_timestamp_seconds", "closes_at, when set.")
+	// Not in the anteroom_room_ family: the name was asked for as it is.
+	descExpired   = prometheus.NewDesc("anteroom_stock_expired_total", "Holds returned to stock because their time ran out (the room's, from the store).", []string{"room"}, nil)
+	descETA       = roomDesc("eta_seconds", "How long a newcomer would wait now, at the measured admission rate.")
+	descRate      = roomDesc("admissions_per_second", "Admissions per second over the last minute (the room's; 0 until ten seconds are measured).")
+	descState     = prometheus.NewDesc("anteroom_room_state", "1 for the state the room is in, 0 for the others.", []string{"room", "state"}, nil)
+	descStoreUp   = roomDesc("store_up", "1 when the room's last sync with the store worked.")
+	descMaxActive = roomDesc("limit_max_active_users", "max_active_users now in force.")
+	descPerMinute = roomDesc("limit_new_users_per_minute", "new_users_per_minute now in force.")
+	descBurst     = roomDesc("limit_burst", "burst now in force.")
+	descSession   = roomDesc("limit_session_duration_seconds", "session_duration now in force.")
+	descOpensAt   = roomDesc("opens_at_timestamp_seconds", "opens_at, when set.")
+	descClosesAt  = roomDesc("closes_at_timestamp_seconds", "closes_at, when set.")
 )
 
 func roomDesc(name, help string) *prometheus.Desc {
@@ -82,7 +84,7 @@ type roomCollector struct{ g *Gateway }
 func (roomCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descWaiting, descActive, descCalled, descArrivals, descAdmissions,
 		descForfeits, descAbandons, descLeaves, descRevokes, descStockTotal, descStockLeft, descStockHeld,
-		descStockSold, descReleased, descETA, descRate, descState, descStoreUp, descMaxActive, descPerMinute,
+		descStockSold, descReleased, descExpired, descETA, descRate, descState, descStoreUp, descMaxActive, descPerMinute,
 		descBurst, descSession, descOpensAt, descClosesAt} {
 		ch <- d
 	}
@@ -115,6 +117,7 @@ func (c roomCollector) Collect(ch chan<- prometheus.Metric) {
 			gauge(descStockHeld, float64(cs.Stock.Held))
 			gauge(descStockSold, float64(cs.Stock.Sold))
 			counter(descReleased, ev.Released)
+			counter(descExpired, uint64(cs.Stock.Expired))
 		}
 		gauge(descETA, float64(o.ETASeconds))
 		gauge(descRate, o.AdmittedPerSecond)

@@ -257,7 +257,7 @@ func TestSaveLoadKeepsStock(t *testing.T) {
 		t.Errorf("Hold with the released hold's id: got %v, want ErrHoldGone", err)
 	}
 	wantStock(t, s, start, Stock{Set: true, Units: 5, Held: 1, Sold: 1})
-	wantStock(t, s, start.Add(time.Minute), Stock{Set: true, Units: 5, Sold: 1})
+	wantStock(t, s, start.Add(time.Minute), Stock{Set: true, Units: 5, Sold: 1, Expired: 1})
 }
 
 // TestLoadVersion1: a file saved before the stock was kept loads, with

@@ -234,12 +234,12 @@ func (s *seenLog) check(issued, serving uint64, releasable bool) *fieldError {
 // hold once, in order, at the time its state says.
 func (st *memStock) check(last int64) *fieldError {
 	switch {
-	case st.Units < 0 || st.Held < 0 || st.Sold < 0:
-		return bad("Stock", "%d units, %d held, %d sold", st.Units, st.Held, st.Sold)
-	case !st.Set && (st.Units != 0 || st.Held != 0 || st.Sold != 0 || len(st.Holds) > 0):
+	case st.Units < 0 || st.Held < 0 || st.Sold < 0 || st.Expired < 0:
+		return bad("Stock", "%d units, %d held, %d sold, %d expired", st.Units, st.Held, st.Sold, st.Expired)
+	case !st.Set && (st.Units != 0 || st.Held != 0 || st.Sold != 0 || st.Expired != 0 || len(st.Holds) > 0):
 		return bad("Stock.Set", "no stock figure, but %d units, %d held, %d sold and %d holds", st.Units, st.Held, st.Sold, len(st.Holds))
 	}
-	live, sold := 0, 0
+	live, sold, expired := 0, 0, 0
 	for id, h := range st.Holds {
 		f := fmt.Sprintf("Stock.Holds[%q]", id)
 		if err := checkID(f, id); err != nil {
@@ -263,8 +263,11 @@ func (st *memStock) check(last int64) *fieldError {
 				return bad(f+".Session", "%q's live hold, but Stock.BySession does not say so", h.Session)
 			}
 		case holdSold, holdReleased, holdExpired:
-			if h.State == holdSold {
+			switch h.State {
+			case holdSold:
 				sold++
+			case holdExpired:
+				expired++
 			}
 			if h.Ended == 0 {
 				return bad(f+".Ended", "unset on a hold that ended")
@@ -281,6 +284,8 @@ func (st *memStock) check(last int64) *fieldError {
 		return bad("Stock.Held", "%d, but %d holds are live", st.Held, live)
 	case st.Sold < sold:
 		return bad("Stock.Sold", "%d, fewer than the %d sold holds on record", st.Sold, sold)
+	case st.Expired < expired:
+		return bad("Stock.Expired", "%d, fewer than the %d expired holds on record", st.Expired, expired)
 	case len(st.BySession) != live:
 		return bad("Stock.BySession", "%d sessions for %d live holds", len(st.BySession), live)
 	case len(st.Due) != len(st.Holds):

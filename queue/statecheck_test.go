@@ -255,6 +255,12 @@ func TestLoadRefusesWhatNoStoreSaves(t *testing.T) {
 			}
 		}},
 		{"Stock", func(r *savedRoom) { r.Stock.Units = -1 }},
+		{"Stock", func(r *savedRoom) { r.Stock.Expired = -1 }},
+		{"Stock.Expired", func(r *savedRoom) { // an expired hold on record, but none counted
+			h := r.Stock.Holds["h-released"]
+			h.State = uint8(holdExpired)
+			r.Stock.Holds["h-released"] = h
+		}},
 		{"Stock.Held", func(r *savedRoom) { r.Stock.Held = 0 }},
 		{"Stock.Sold", func(r *savedRoom) { r.Stock.Sold = 0 }},
 		{"Stock.Set", func(r *savedRoom) { r.Stock.Set = false }},

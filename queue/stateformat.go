@@ -90,6 +90,7 @@ type savedPolls struct {
 type savedStock struct {
 	Set               bool
 	Units, Held, Sold int
+	Expired           int
 	Holds             map[string]savedHold
 	BySession         map[string]string
 	Due               []savedDue
@@ -128,7 +129,7 @@ func saveRoom(r *memRoom) *savedRoom {
 }
 
 func saveStock(st *memStock) savedStock {
-	out := savedStock{Set: st.Set, Units: st.Units, Held: st.Held, Sold: st.Sold,
+	out := savedStock{Set: st.Set, Units: st.Units, Held: st.Held, Sold: st.Sold, Expired: st.Expired,
 		Holds: convertMap(st.Holds, func(h memHold) savedHold {
 			return savedHold{Session: h.Session, Until: h.Until, State: uint8(h.State), Ended: h.Ended}
 		}),
@@ -168,7 +169,7 @@ func (sr *savedRoom) room(version int) (*memRoom, *fieldError) {
 }
 
 func (ss *savedStock) stock() memStock {
-	out := memStock{Set: ss.Set, Units: ss.Units, Held: ss.Held, Sold: ss.Sold,
+	out := memStock{Set: ss.Set, Units: ss.Units, Held: ss.Held, Sold: ss.Sold, Expired: ss.Expired,
 		Holds: convertMap(ss.Holds, func(h savedHold) memHold {
 			return memHold{Session: h.Session, Until: h.Until, State: holdState(h.State), Ended: h.Ended}
 		}),

@@ -16,6 +16,10 @@ type Stock struct {
 	// Units is the number for sale in all; Held are taken by purchases in
 	// progress, Sold are confirmed.
 	Units, Held, Sold int
+	// Expired counts the holds ever given back to stock because their time
+	// ran out (not released, not sold), each once. A hold due but not yet
+	// expired by the store counts here as it leaves Held.
+	Expired int
 }
 
 // Left is the number of units nobody holds or has bought.

@@ -42,6 +42,7 @@ type memStock struct {
 	// Set is false until InitStock or SetStock gives the room a figure.
 	Set               bool
 	Units, Held, Sold int
+	Expired           int                // holds ended as holdExpired, ever
 	Holds             map[string]memHold // by hold id: live ones and recently ended ones
 	BySession         map[string]string  // session id -> its live hold's id
 	Due               []holdDue          // a min-heap: when to look at each hold next
@@ -95,8 +96,11 @@ func (st *memStock) end(id string, h memHold, state holdState, at int64) {
 	h.State, h.Ended = state, at
 	st.Holds[id] = h
 	st.Held--
-	if state == holdSold {
+	switch state {
+	case holdSold:
 		st.sellTo(h.Session)
+	case holdExpired:
+		st.Expired++
 	}
 	if st.BySession[h.Session] == id {
 		delete(st.BySession, h.Session)
@@ -145,7 +149,8 @@ func (st *memStock) left() int { return st.Units - st.Held - st.Sold }
 // report is the stock as of at: live holds due by then count as returned,
 // although nothing has expired them yet (Counters changes nothing).
 func (st *memStock) report(at int64) Stock {
-	return Stock{Set: st.Set, Units: st.Units, Held: st.Held - st.dueLive(at, 0), Sold: st.Sold}
+	due := st.dueLive(at, 0)
+	return Stock{Set: st.Set, Units: st.Units, Held: st.Held - due, Sold: st.Sold, Expired: st.Expired + due}
 }
 
 // dueLive counts the live holds due by at in the heap below entry i. Only

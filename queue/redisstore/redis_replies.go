@@ -79,7 +79,7 @@ func decodeCounters(v any) (queue.Counters, error) {
 		Waiting:  int(f.int("waiting")),
 		Admitted: uint64(f.int("admitted")),
 		Stock: queue.Stock{Set: f.int("stock_set") == 1, Units: int(f.int("stock_units")),
-			Held: int(f.int("stock_held")), Sold: int(f.int("stock_sold"))},
+			Held: int(f.int("stock_held")), Sold: int(f.int("stock_sold")), Expired: int(f.int("stock_expired"))},
 		Outcomes: queue.Outcomes{Forfeited: uint64(f.int("forfeited")), Abandoned: uint64(f.int("abandoned")),
 			Left: uint64(f.int("left"))},
 	}

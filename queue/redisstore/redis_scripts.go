@@ -85,7 +85,7 @@ local function counters()
   return {'issued', num(v[1]), 'serving', num(v[2]), 'active', redis.call('ZCARD', SESS), 'called', redis.call('ZCARD', CALLS),
     'waiting', num(v[3]), 'admitted', num(v[4]), 'opened', num(v[5]), 'opened_at', v[6] or '', 'pq_end', num(v[7]),
     'random', num(v[8]), 'seed', v[9] or '0',
-    'stock_set', st[1], 'stock_units', st[2], 'stock_held', st[3], 'stock_sold', st[4],
+    'stock_set', st[1], 'stock_units', st[2], 'stock_held', st[3], 'stock_sold', st[4], 'stock_expired', st[5],
     'forfeited', num(v[11]), 'abandoned', num(v[12]), 'left', num(v[13])}
 end
 

@@ -5,7 +5,8 @@ import "github.com/redis/go-redis/v9"
 // The stock scripts of RedisStore; stock_memory.go is the reference.
 //
 // State. The counters hash holds stock_set (1 once a figure was given),
-// stock_units, stock_held and stock_sold. A hold is a field of the holds
+// stock_units, stock_held, stock_sold and stock_expired (holds ended by
+// their time running out, counted in hold_end, so once each). A hold is a field of the holds
 // hash: its id -> a state letter, its expiry (µs) and its session, as
 // "H1700000000000000:sid" (H held, S sold, R released, E expired). While a
 // hold is live, hold_sessions maps its session to it (one live hold per
@@ -65,6 +66,7 @@ local function hold_end(hid, h, state, t)
   redis.call('ZADD', HGONE, fmt(t + KEEP), hid)
   redis.call('HINCRBY', C, 'stock_held', -1)
   if state == 'S' then sell_to(h.sid) end
+  if state == 'E' then redis.call('HINCRBY', C, 'stock_expired', 1) end
 end
 
 -- expire_holds ends the live holds due by now (a hold is over at its
@@ -84,13 +86,14 @@ local function expire_holds(now)
   end
 end
 
--- stock_at is {set, units, held, sold} as of at: live holds due by then
--- count as returned, although nothing has expired them yet.
+-- stock_at is {set, units, held, sold, expired} as of at: live holds due
+-- by then count as returned (and expired), although nothing has expired
+-- them yet.
 local function stock_at(at)
-  local v = redis.call('HMGET', C, 'stock_set', 'stock_units', 'stock_held', 'stock_sold')
-  local held = num(v[3])
-  if held > 0 then held = held - redis.call('ZCOUNT', HDUE, '-inf', fmt(at)) end
-  return {num(v[1]), num(v[2]), held, num(v[4])}
+  local v = redis.call('HMGET', C, 'stock_set', 'stock_units', 'stock_held', 'stock_sold', 'stock_expired')
+  local held, due = num(v[3]), 0
+  if held > 0 then due = redis.call('ZCOUNT', HDUE, '-inf', fmt(at)) end
+  return {num(v[1]), num(v[2]), held - due, num(v[4]), num(v[5]) + due}
 end
 
 -- stock_left is the units nobody holds or bought, or nil without a figure.
@@ -201,7 +204,7 @@ return 1
 
 // luaStock: ARGV now. A room Redis does not know is not created.
 const luaStock = luaPrelude + `
-if redis.call('EXISTS', C) == 0 then return {0, 0, 0, 0} end
+if redis.call('EXISTS', C) == 0 then return {0, 0, 0, 0, 0} end
 local now = tonumber(ARGV[1])
 local last = touch_last(now)
 expire_holds(now)

@@ -37,7 +37,7 @@ func TestRedisStockRetriedAfterLostReply(t *testing.T) {
 		}, queue.Stock{Set: true, Units: 3, Sold: 1}},
 		{"Confirm of an expired hold", scriptConfirm, func(t *testing.T, s queue.Store) { mustHold(t, s, "a") }, func(s queue.Store) error {
 			return s.Confirm(ctx, rm, "h-a", after)
-		}, queue.Stock{Set: true, Units: 3, Sold: 1}},
+		}, queue.Stock{Set: true, Units: 3, Sold: 1, Expired: 1}},
 		{"Confirm counts one unit for its session", scriptConfirm, func(t *testing.T, s queue.Store) { mustHold(t, s, "a") }, func(s queue.Store) error {
 			if err := s.Confirm(ctx, rm, "h-a", start); err != nil {
 				return err

@@ -50,24 +50,24 @@ func (s *RedisStore) Stock(ctx context.Context, room string, now time.Time) (que
 	return st, nil
 }
 
-// stockReply reads a script's stock reply, {set, units, held, sold}, and
-// notes it in r.
+// stockReply reads a script's stock reply, {set, units, held, sold,
+// expired}, and notes it in r.
 func (r *redisRoom) stockReply(cmd *redis.Cmd) (queue.Stock, error) {
 	v, err := cmd.Result()
 	if err != nil {
 		return queue.Stock{}, err
 	}
 	a, ok := v.([]any)
-	if !ok || len(a) != 4 {
+	if !ok || len(a) != 5 {
 		return queue.Stock{}, fmt.Errorf("unexpected stock %v", v)
 	}
-	var n [4]int64
+	var n [5]int64
 	for i := range n {
 		if n[i], ok = a[i].(int64); !ok {
 			return queue.Stock{}, fmt.Errorf("unexpected stock %v", v)
 		}
 	}
-	st := queue.Stock{Set: n[0] == 1, Units: int(n[1]), Held: int(n[2]), Sold: int(n[3])}
+	st := queue.Stock{Set: n[0] == 1, Units: int(n[1]), Held: int(n[2]), Sold: int(n[3]), Expired: int(n[4])}
 	r.heardStock(st)
 	return st, nil
 }

@@ -159,7 +159,7 @@ func storeStockHold(t *testing.T, b Backend) {
 			if err != nil || h.ID != "second" {
 				t.Errorf("Hold after expiry: got %+v, %v, want a new hold", h, err)
 			}
-		}, queue.Stock{Set: true, Units: 1, Held: 1}},
+		}, queue.Stock{Set: true, Units: 1, Held: 1, Expired: 1}},
 		{"again after a sale, two per session", 2, func(t *testing.T, s queue.Store) {
 			s.Confirm(ctx, rm, mustHold(t, s, "a").ID, start)
 			h, err := s.Hold(ctx, rm, "a", "second", 2, until, start)
@@ -182,7 +182,7 @@ func storeStockHold(t *testing.T, b Backend) {
 			if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until.Add(holdFor), until); err != nil {
 				t.Errorf("Hold as the hold expires: got %v, want the unit", err)
 			}
-		}, queue.Stock{Set: true, Units: 1, Held: 1}},
+		}, queue.Stock{Set: true, Units: 1, Held: 1, Expired: 1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -222,11 +222,11 @@ func storeStockExpiry(t *testing.T, b Backend) {
 	}{
 		{start, queue.Stock{Set: true, Units: 4, Held: 2, Sold: 1}},
 		{until.Add(-time.Second), queue.Stock{Set: true, Units: 4, Held: 2, Sold: 1}},
-		{until, queue.Stock{Set: true, Units: 4, Sold: 1}},
-		{until, queue.Stock{Set: true, Units: 4, Sold: 1}},
-		{after, queue.Stock{Set: true, Units: 4, Sold: 1}},
-		{start, queue.Stock{Set: true, Units: 4, Sold: 1}}, // an earlier clock does not bring it back
-		{until.Add(3 * queue.HoldKeep), queue.Stock{Set: true, Units: 4, Sold: 1}},
+		{until, queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}},
+		{until, queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}},
+		{after, queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}},
+		{start, queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}}, // an earlier clock does not bring it back
+		{until.Add(3 * queue.HoldKeep), queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}},
 	}
 	for i, st := range steps {
 		if got := stockAt(t, s, st.at); got != st.want {
@@ -249,14 +249,14 @@ func storeStockConfirm(t *testing.T, b Backend) {
 		{"live hold", 2, func(t *testing.T, s queue.Store) string { return mustHold(t, s, "a").ID },
 			start, nil, queue.Stock{Set: true, Units: 2, Sold: 1}},
 		{"expired, a unit left", 2, func(t *testing.T, s queue.Store) string { return mustHold(t, s, "a").ID },
-			after, nil, queue.Stock{Set: true, Units: 2, Sold: 1}},
+			after, nil, queue.Stock{Set: true, Units: 2, Sold: 1, Expired: 1}},
 		{"expired, none left", 1, func(t *testing.T, s queue.Store) string {
 			h := mustHold(t, s, "a")
 			if _, err := s.Hold(ctx, rm, "b", "h-b", 1, after.Add(holdFor), after); err != nil {
 				t.Fatal(err)
 			}
 			return h.ID
-		}, after, queue.ErrHoldGone, queue.Stock{Set: true, Units: 1, Held: 1}},
+		}, after, queue.ErrHoldGone, queue.Stock{Set: true, Units: 1, Held: 1, Expired: 1}},
 		{"released, a unit left", 2, func(t *testing.T, s queue.Store) string {
 			h := mustHold(t, s, "a")
 			s.Release(ctx, rm, h.ID, start)
@@ -311,7 +311,7 @@ func storeStockRelease(t *testing.T, b Backend) {
 		{"live hold", func(t *testing.T, s queue.Store) string { return mustHold(t, s, "a").ID },
 			start, queue.Stock{Set: true, Units: 1, Held: 1}},
 		{"expired hold", func(t *testing.T, s queue.Store) string { return mustHold(t, s, "a").ID },
-			after, queue.Stock{Set: true, Units: 1, Held: 1}},
+			after, queue.Stock{Set: true, Units: 1, Held: 1, Expired: 1}},
 		{"sold hold", func(t *testing.T, s queue.Store) string {
 			h := mustHold(t, s, "a")
 			s.Confirm(ctx, rm, h.ID, start)
@@ -368,7 +368,7 @@ func storeStockInCounters(t *testing.T, b Backend) {
 		t.Errorf("Counters: got Stock %+v, want %+v", c.Stock, held)
 	}
 	joinN(t, s, 1, after) // the store hears of a time past the hold's
-	free := queue.Stock{Set: true, Units: 5}
+	free := queue.Stock{Set: true, Units: 5, Expired: 1}
 	for range 2 {
 		if c, _ := s.Counters(ctx, rm); c.Stock != free {
 			t.Errorf("Counters after the hold's time: got Stock %+v, want %+v", c.Stock, free)

@@ -86,7 +86,7 @@ func storeStockPerSessionRules(t *testing.T, b Backend) {
 			if _, err := hold(s, "h-1", 1, start); err != nil {
 				t.Fatal(err)
 			}
-		}, until, true, queue.Stock{Set: true, Units: 5}},
+		}, until, true, queue.Stock{Set: true, Units: 5, Expired: 1}},
 		{"a sale does not", 1, func(t *testing.T, s queue.Store) {
 			buy(t, s, "a", "h-1", 1, start)
 		}, until.Add(3 * queue.HoldKeep), false, queue.Stock{Set: true, Units: 5, Sold: 1}},
@@ -97,7 +97,7 @@ func storeStockPerSessionRules(t *testing.T, b Backend) {
 			if err := s.Confirm(ctx, rm, "h-1", after); err != nil {
 				t.Fatal(err)
 			}
-		}, after, false, queue.Stock{Set: true, Units: 5, Sold: 1}},
+		}, after, false, queue.Stock{Set: true, Units: 5, Sold: 1, Expired: 1}},
 		{"a late sale of a released hold counts", 1, func(t *testing.T, s queue.Store) {
 			if _, err := hold(s, "h-1", 1, start); err != nil {
 				t.Fatal(err)

@@ -76,6 +76,7 @@ func Run(t *testing.T, b Backend) {
 		{"StockConcurrentHoldsPerSession", storeStockConcurrentHoldsPerSession},
 		{"StockExpiryRace", storeStockExpiryRace},
 		{"StockTwoNodesExpireOnce", storeStockTwoNodesExpireOnce},
+		{"StockExpiredCount", storeStockExpiredCount},
 		// The rules written in Go and again in Lua, one table each (rules.go).
 		{"Freshness", storeFreshness},
 		{"Refill", storeRefill},
