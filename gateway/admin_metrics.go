@@ -61,7 +61,7 @@ var (
 	descStockSold  = roomDesc("stock_sold", "Units sold (confirmed by the origin).")
 	descReleased   = roomDesc("stock_released_total", "Holds returned to stock by the origin's answer, on this node.")
 	// Not in the anteroom_room_ family: the name was asked for as it is.
-	descExpired   = prometheus.NewDesc("anteroom_stock_expired_total", "Holds returned to stock because their time ran out (the room's, from the store).", []string{"room"}, nil)
+	descExpired   = roomDesc("stock_expired_total", "Holds returned to stock because their time ran out (the room's, from the store).")
 	descETA       = roomDesc("eta_seconds", "How long a newcomer would wait now, at the measured admission rate.")
 	descRate      = roomDesc("admissions_per_second", "Admissions per second over the last minute (the room's; 0 until ten seconds are measured).")
 	descState     = prometheus.NewDesc("anteroom_room_state", "1 for the state the room is in, 0 for the others.", []string{"room", "state"}, nil)

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// TestMetricsStockExpired: anteroom_stock_expired_total counts the holds
+// TestMetricsStockExpired: anteroom_room_stock_expired_total counts the holds
 // whose time ran out, once however often it is scraped, and neither a
 // released hold nor a sold one.
 func TestMetricsStockExpired(t *testing.T) {
@@ -29,9 +29,9 @@ func TestMetricsStockExpired(t *testing.T) {
 	expired := func() float64 {
 		t.Helper()
 		g.Tick(ctx)
-		v, ok := metricValue(a.scrape(), "anteroom_stock_expired_total", "room", "shop")
+		v, ok := metricValue(a.scrape(), "anteroom_room_stock_expired_total", "room", "shop")
 		if !ok {
-			t.Fatal("anteroom_stock_expired_total{room=shop}: not in /metrics")
+			t.Fatal("anteroom_room_stock_expired_total{room=shop}: not in /metrics")
 		}
 		return v
 	}
