@@ -27,7 +27,10 @@ func TestLotteryVerifyMatchesTheEngine(t *testing.T) {
 	ctx := context.Background()
 	room := queue.NewRoom("drop", queue.NewMemoryStore(), queue.Options{
 		Policy: queue.Policy{MaxActive: 1, PerMinute: 6000, Burst: 100, SessionTTL: time.Minute,
-			ClaimWindow: time.Minute, AbandonAfter: time.Hour},
+			// The crowd does not poll during the hour's pre-queue: an
+			// abandon window of an hour would skip ticket 1 (seen last at
+			// 08:00:00) whenever the draw puts it first at 09:00:01.
+			ClaimWindow: time.Minute, AbandonAfter: 2 * time.Hour},
 		Schedule:     queue.Schedule{OpensAt: opens, Random: true},
 		PollInterval: time.Second, Now: clock, Log: slog.New(slog.DiscardHandler),
 	})
