@@ -63,8 +63,10 @@ func (g *Gateway) forwardWith(ctx *fasthttp.RequestCtx, r *room, sid, purchaseTo
 
 	// The origin's answer is read straight into the shopper's response;
 	// the rules below then take out what the shopper may not see.
-	start := originStart()
-	if err := g.roundTrip(req, &ctx.Response); err != nil {
+	// One clock read gives the round trip its deadline and the latency
+	// histogram its start.
+	start := time.Now()
+	if err := g.roundTrip(req, &ctx.Response, start); err != nil {
 		g.originError(ctx, err)
 		return orders{}
 	}
@@ -106,9 +108,9 @@ func setForwardedHeaders(h *fasthttp.RequestHeader, client netip.Addr, https boo
 // as old, so they are dropped, and a request that may be repeated (RFC 9110
 // §9.2.2) is asked once more, on a fresh connection, within the same
 // deadline. Anything else, a purchase above all, is never sent twice.
-func (g *Gateway) roundTrip(req *fasthttp.Request, resp *fasthttp.Response) error {
+func (g *Gateway) roundTrip(req *fasthttp.Request, resp *fasthttp.Response, start time.Time) error {
 	timeout := g.cfg.Origin.Timeout
-	deadline := time.Now().Add(timeout)
+	deadline := start.Add(timeout)
 	// The first wait for a connection is the full timeout, so that the
 	// pool tells a wait for a free connection (ErrNoFreeConns) from a slow
 	// origin.

@@ -94,14 +94,6 @@ func (t *telemetry) count(o outcome) {
 	}
 }
 
-// originStart is when a round trip to the origin began, for proxied.
-func originStart() time.Time {
-	if metricsOn {
-		return time.Now()
-	}
-	return time.Time{}
-}
-
 // proxied notes a request the origin answered, begun at start.
 func (t *telemetry) proxied(start time.Time) {
 	if metricsOn {
