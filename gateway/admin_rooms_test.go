@@ -34,7 +34,13 @@ func startAdmin(t *testing.T, g *testGateway, token string) *adminClient {
 // empty) and returns the status, the headers and the body.
 func (a *adminClient) call(method, path, auth string) (int, http.Header, string) {
 	a.t.Helper()
-	req, _ := http.NewRequest(method, a.base+path, nil)
+	return a.send(method, path, auth, "")
+}
+
+// send is call with a request body.
+func (a *adminClient) send(method, path, auth, body string) (int, http.Header, string) {
+	a.t.Helper()
+	req, _ := http.NewRequest(method, a.base+path, strings.NewReader(body))
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
@@ -45,6 +51,20 @@ func (a *adminClient) call(method, path, auth string) (int, http.Header, string)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, string(b)
+}
+
+// caller is send with auth, for tests that read only status and body.
+func (a *adminClient) caller(auth string) func(method, path, body string) (int, string) {
+	return func(method, path, body string) (int, string) {
+		a.t.Helper()
+		code, _, b := a.send(method, path, auth, body)
+		return code, b
+	}
+}
+
+// adminAt is a client of the admin listener at base, sending auth.
+func adminAt(t *testing.T, base, auth string) func(method, path, body string) (int, string) {
+	return (&adminClient{t: t, base: base}).caller(auth)
 }
 
 // getJSON GETs path with the token and decodes a 200 answer into v.

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -17,32 +16,7 @@ import (
 // client sending method, path and body with the token.
 func adminDo(t *testing.T, g *testGateway, token string) func(method, path, body string) (int, string) {
 	t.Helper()
-	waitServing(t, g)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go g.ServeAdmin(ctx, ln, token)
-	return steerCaller(t, "http://"+ln.Addr().String(), "Bearer "+token)
-}
-
-func steerCaller(t *testing.T, base, auth string) func(method, path, body string) (int, string) {
-	return func(method, path, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	return startAdmin(t, g, token).caller("Bearer " + token)
 }
 
 // steerReply is the part of a change's answer the tests read.
@@ -203,7 +177,7 @@ func TestSteerBadInput(t *testing.T) {
 	}
 	// A wrong token, or none, changes nothing either.
 	for _, auth := range []string{"", "Bearer wrong"} {
-		bad := steerCaller(t, adminBase(t, g, "s3cret"), auth)
+		bad := adminAt(t, adminBase(t, g, "s3cret"), auth)
 		if code, _ := bad("POST", "/api/v1/rooms/shop/pause", ""); code != http.StatusUnauthorized {
 			t.Errorf("pause with token %q: %d, want 401", auth, code)
 		}
