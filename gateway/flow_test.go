@@ -172,6 +172,8 @@ func TestClosedRoom(t *testing.T) {
 type flakyStore struct {
 	*queue.MemoryStore
 	down atomic.Bool
+	// failedAdvances counts the Advance calls refused while down.
+	failedAdvances atomic.Int64
 }
 
 var errStoreDown = errors.New("connection refused")
@@ -185,6 +187,7 @@ func (s *flakyStore) Join(ctx context.Context, room string, now time.Time) (uint
 
 func (s *flakyStore) Advance(ctx context.Context, room string, p queue.Policy, now time.Time) (queue.Counters, error) {
 	if s.down.Load() {
+		s.failedAdvances.Add(1)
 		return queue.Counters{}, errStoreDown
 	}
 	return s.MemoryStore.Advance(ctx, room, p, now)

@@ -137,9 +137,13 @@ func TestStoreErrorsRateLimited(t *testing.T) {
 	if len(first) != 1 {
 		t.Fatalf("store advance errors logged at once: %d lines, want 1:\n%s", len(first), g.logs.String())
 	}
+	// The rooms' own sync may have called Advance besides the four ticks:
+	// every failed call after the first is counted.
+	later := store.failedAdvances.Load() - 1
 	g.logMinute()
-	if again := logLines(g.logs.String(), "store advance failed again", "count_last_minute=3"); len(again) != 1 {
-		t.Errorf("want one line counting the 3 later errors:\n%s", g.logs.String())
+	want := fmt.Sprintf("count_last_minute=%d", later)
+	if again := logLines(g.logs.String(), "store advance failed again", want+" "); later < 3 || len(again) != 1 {
+		t.Errorf("want one line counting the %d later errors (%s):\n%s", later, want, g.logs.String())
 	}
 }
 
