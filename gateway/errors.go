@@ -54,15 +54,14 @@ func (g *Gateway) roomError(ctx *fasthttp.RequestCtx, r *room, code int, msg sta
 				d.Again = string(ctx.URI().RequestURI())
 			}
 		}
-		page, err := static.ErrorPage(d)
-		if err != nil {
+		ctx.Response.ResetBody()
+		if err := static.WriteErrorPage(ctx, d); err != nil {
 			g.log.Error("rendering error page", "err", err)
 			break
 		}
 		ctx.SetContentType("text/html; charset=utf-8")
 		ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
 		ctx.Response.Header.Set("Content-Security-Policy", pageCSP)
-		ctx.Response.SetBodyRaw(page)
 		return
 	}
 	ctx.SetContentType("text/plain; charset=utf-8")

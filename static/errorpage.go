@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io"
 	"sync"
 )
 
@@ -26,21 +27,61 @@ var errorPage = template.Must(template.New("error.html").Funcs(funcs).ParseFS(fi
 
 // errorPages caches rendered pages: the gateway says few different things,
 // and the busiest moments (an overloaded shop) are when rendering should
-// cost nothing. Keys are whole ErrorData values, language included; a page
-// with an Again link is not cached, since the link varies per request.
+// cost nothing. Keys are whole ErrorData values, language included, with
+// Again replaced by againMarker when there is a link: the request's own
+// path goes between the two parts of the cached page.
 var errorPages struct {
 	sync.RWMutex
-	m map[ErrorData][]byte
+	m map[ErrorData]errorPageParts
 }
 
+// errorPageParts is a rendered page; after is nil for a page without a
+// link, else the page is before, the link's escaped path, after.
+type errorPageParts struct{ before, after []byte }
+
 // maxCachedErrorPages bounds the cache whatever a caller passes: every
-// message in every language is a few hundred pages, a room's page.strings a
-// few more.
+// message in every language, with and without a link, is a few hundred
+// pages, a room's page.strings a few more.
 const maxCachedErrorPages = 1024
 
-// ErrorPage returns the error page for d. The bytes may be shared: the
-// caller must not change them.
-func ErrorPage(d ErrorData) ([]byte, error) {
+// againMarker stands for the link's path in a cached page. It is a plain
+// same-site path, so the template prints it as it is; in the page's text
+// `href="` cannot occur, since a quote there is escaped.
+const againMarker = "/.anteroom/again"
+
+var againAttr = []byte(`href="` + againMarker + `"`)
+
+// WriteErrorPage writes the error page for d to w.
+func WriteErrorPage(w io.Writer, d ErrorData) error {
+	d = d.normalized()
+	again := d.Again
+	if again != "" {
+		d.Again = againMarker
+	}
+	p, err := renderErrorPage(d)
+	if err != nil {
+		return err
+	}
+	page := p.before
+	if again != "" {
+		r := renderers.Get().(*renderer)
+		defer r.release()
+		// The path is escaped as html/template escapes a string in href="…".
+		r.scratch = append(r.scratch[:0], again...)
+		r.out = append(append(r.out[:0], p.before...), `href="`...)
+		r.out = appendURLAttr(r.out, r.scratch)
+		r.out = append(r.out, p.after...)
+		page = r.out
+	}
+	if _, err := w.Write(page); err != nil {
+		return fmt.Errorf("writing error page: %w", err)
+	}
+	return nil
+}
+
+// normalized is d with the defaults of an ErrorData built by hand, and its
+// link only if it is a path on this site.
+func (d ErrorData) normalized() ErrorData {
 	d.Again = sitePath(d.Again, "")
 	if d.Lang == "" {
 		d.Lang, d.Dir = english.lang, english.dir
@@ -51,28 +92,36 @@ func ErrorPage(d ErrorData) ([]byte, error) {
 	if d.AgainText == "" {
 		d.AgainText = english.words[keyErrAgain]
 	}
-	cacheable := d.Again == ""
-	if cacheable {
-		errorPages.RLock()
-		b, ok := errorPages.m[d]
-		errorPages.RUnlock()
-		if ok {
-			return b, nil
-		}
+	return d
+}
+
+// renderErrorPage renders d, normalized, or finds it in the cache.
+func renderErrorPage(d ErrorData) (errorPageParts, error) {
+	errorPages.RLock()
+	p, ok := errorPages.m[d]
+	errorPages.RUnlock()
+	if ok {
+		return p, nil
 	}
 	var buf bytes.Buffer
 	if err := errorPage.Execute(&buf, d); err != nil {
-		return nil, fmt.Errorf("rendering error page: %w", err)
+		return p, fmt.Errorf("rendering error page: %w", err)
 	}
-	if cacheable {
-		errorPages.Lock()
-		if errorPages.m == nil {
-			errorPages.m = make(map[ErrorData][]byte)
+	p.before = buf.Bytes()
+	if d.Again != "" {
+		i := bytes.Index(p.before, againAttr)
+		if i < 0 || bytes.Contains(p.before[i+1:], againAttr) {
+			return p, fmt.Errorf("rendering error page: want one %s in the page", againAttr)
 		}
-		if len(errorPages.m) < maxCachedErrorPages {
-			errorPages.m[d] = buf.Bytes()
-		}
-		errorPages.Unlock()
+		p.before, p.after = p.before[:i], p.before[i+len(againAttr)-1:]
 	}
-	return buf.Bytes(), nil
+	errorPages.Lock()
+	if errorPages.m == nil {
+		errorPages.m = make(map[ErrorData]errorPageParts)
+	}
+	if len(errorPages.m) < maxCachedErrorPages {
+		errorPages.m[d] = p
+	}
+	errorPages.Unlock()
+	return p, nil
 }

@@ -79,10 +79,7 @@ func TestErrorPageInEveryLanguage(t *testing.T) {
 		text := catalogue[l]
 		d := text.ErrorData(503, MsgShopBusy)
 		d.Again = "/ps5?x=1"
-		page, err := ErrorPage(d)
-		if err != nil {
-			t.Fatal(err)
-		}
+		page := errorPageOf(t, d)
 		dir := "ltr"
 		if l == "ar" {
 			dir = "rtl"
@@ -100,10 +97,62 @@ func TestErrorPageInEveryLanguage(t *testing.T) {
 		}
 	}
 	// A page built by hand, without a language, is English.
-	page, err := ErrorPage(ErrorData{Code: 500, Heading: "Oops", Message: "Try later."})
-	if err != nil || !bytes.Contains(page, []byte(`<html lang="en" dir="ltr">`)) || !bytes.Contains(page, []byte("Error 500")) {
-		t.Errorf("hand-built page: %v\n%s", err, page)
+	page := errorPageOf(t, ErrorData{Code: 500, Heading: "Oops", Message: "Try later."})
+	if !bytes.Contains(page, []byte(`<html lang="en" dir="ltr">`)) || !bytes.Contains(page, []byte("Error 500")) {
+		t.Errorf("hand-built page:\n%s", page)
 	}
+}
+
+func errorPageOf(t testing.TB, d ErrorData) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteErrorPage(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// errorPageByTemplate is the page as html/template writes it, uncached.
+func errorPageByTemplate(t testing.TB, d ErrorData) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := errorPage.Execute(&b, d.normalized()); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestErrorPageLinkAsTemplate: a cached page with the request's own path put
+// in its link is byte for byte what html/template writes, whatever the path.
+func TestErrorPageLinkAsTemplate(t *testing.T) {
+	for _, again := range []string{
+		"/ps5", "/ps5?x=1&y=2", `/static/x?a="><script>alert(1)</script>`, "/a b/ü/%zz/%41", "/+&#'<>",
+		"javascript:alert(1)", "//evil.example/", "/\\evil", "/x\x00y", "", "/" + strings.Repeat("é", 300),
+	} {
+		for _, l := range []string{"en", "ar"} {
+			d := catalogue[l].ErrorData(503, MsgShopBusy)
+			d.Again = again
+			for range 2 { // rendered, then from the cache
+				if got, want := errorPageOf(t, d), errorPageByTemplate(t, d); !bytes.Equal(got, want) {
+					t.Fatalf("%s, path %q: got\n%s\nwant\n%s", l, again, got, want)
+				}
+			}
+		}
+	}
+}
+
+// FuzzErrorPageLink: any path gives the page html/template would write.
+func FuzzErrorPageLink(f *testing.F) {
+	f.Add("/ps5?x=1")
+	f.Add(`/"'<>&+%zz`)
+	f.Add("/\u00e9\u202e")
+	f.Fuzz(func(t *testing.T, again string) {
+		d := catalogue["de"].ErrorData(502, MsgShopUnreachable)
+		d.Again = again
+		if got, want := errorPageOf(t, d), errorPageByTemplate(t, d); !bytes.Equal(got, want) {
+			t.Errorf("path %q: got\n%s\nwant\n%s", again, got, want)
+		}
+	})
 }
 
 func escapeString(s string) string { return string(appendEscapedString(nil, s)) }
@@ -111,17 +160,20 @@ func escapeString(s string) string { return string(appendEscapedString(nil, s)) 
 // TestErrorPageCache: a page without a link is rendered once and then costs
 // no allocation; the cache stays bounded whatever callers pass.
 func TestErrorPageCache(t *testing.T) {
-	d := catalogue["ar"].ErrorData(502, MsgShopUnreachable)
-	first, err := ErrorPage(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, _ := ErrorPage(d)
-	if &first[0] != &again[0] {
-		t.Error("the second page was rendered again, not taken from the cache")
-	}
-	if n := testing.AllocsPerRun(100, func() { ErrorPage(catalogue["ja"].ErrorData(502, MsgShopUnreachable)) }); n != 0 {
-		t.Errorf("a cached page costs %v allocations", n)
+	var sink bytes.Buffer
+	for _, again := range []string{"", "/ps5?x=1&y=%22"} {
+		d := catalogue["ja"].ErrorData(502, MsgShopUnreachable)
+		d.Again = again
+		errorPageOf(t, d)
+		if again != "" && raceEnabled {
+			continue // sync.Pool drops items at random under the race detector
+		}
+		if n := testing.AllocsPerRun(100, func() {
+			sink.Reset()
+			WriteErrorPage(&sink, d)
+		}); n != 0 {
+			t.Errorf("link %q: a cached page costs %v allocations", again, n)
+		}
 	}
 
 	errorPages.Lock()
@@ -136,9 +188,10 @@ func TestErrorPageCache(t *testing.T) {
 	for i := range maxCachedErrorPages + 100 {
 		d := catalogue[Languages[i%len(Languages)]].ErrorData(500+i%5, ErrorMessage(i%int(numErrorMessages)))
 		d.Message = fmt.Sprint(i)
-		if _, err := ErrorPage(d); err != nil {
-			t.Fatal(err)
+		if i%2 == 0 {
+			d.Again = "/x"
 		}
+		errorPageOf(t, d)
 	}
 	errorPages.RLock()
 	n := len(errorPages.m)
