@@ -123,6 +123,7 @@ func TestErrorPageHostileAcceptLanguage(t *testing.T) {
 		"ten thousand":     {tenThousand[:14000], "en"},
 		"spoken past 256B": {tenThousand[:1600] + "de", "en"},
 		"non-ASCII":        {"日本語, العربية", "en"},
+		"not UTF-8":        {"d\xe9\xff, \xfe;q=1", "en"},
 	} {
 		start := time.Now()
 		r := getWith(t, g, "text/html", tc.header)
@@ -157,6 +158,16 @@ func TestErrorPageRoomLanguage(t *testing.T) {
 	resp, body = s.get(g.URL+"/static/x", "Accept", "text/html", "Accept-Language", "de")
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "Bitte versuchen Sie es gleich noch einmal.") {
 		t.Errorf("bypass path: got %d %q, want the built-in German text", resp.StatusCode, body)
+	}
+
+	// Leaving the line is not an error: no "Error 200", the page's own label.
+	req, _ := http.NewRequest(http.MethodPost, g.URL+"/.anteroom/leave", nil)
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("Accept-Language", "ar")
+	resp, body = s.do(req)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>لقد غادرت الطابور</h1>") ||
+		!strings.Contains(body, `<p class="tag">غرفة الانتظار</p>`) || strings.Contains(body, "خطأ") {
+		t.Errorf("leaving in Arabic: got %d %q", resp.StatusCode, body)
 	}
 
 	cfg = testConfig(o.URL)
