@@ -8,6 +8,7 @@ import (
 
 	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/static"
 	"github.com/anteroom/anteroom/token"
 )
 
@@ -106,7 +107,7 @@ func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, buy bool, now time.T
 			g.log.Warn("dropping a subresource's ticket", "room", r.name, "err", err)
 		}
 		retryAfter(ctx, r.cfg.PollInterval)
-		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "Waiting room: this resource is available once you are admitted.")
+		g.roomError(ctx, r, fasthttp.StatusServiceUnavailable, static.MsgNotAdmitted)
 		return
 	}
 	switch {
@@ -139,7 +140,7 @@ func (g *Gateway) storeDown(ctx *fasthttp.RequestCtx, r *room, buy bool, err err
 	}
 	if buy {
 		retryAfter(ctx, 5*time.Second)
-		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "We can't take purchases this very moment. Nothing was charged; please try again shortly.")
+		g.roomError(ctx, r, fasthttp.StatusServiceUnavailable, static.MsgPurchasesUnavailable)
 		return
 	}
 	if g.cfg.Store.OnFailure == config.OnFailureOpen {

@@ -27,7 +27,7 @@ func (g *Gateway) endpoint(ctx *fasthttp.RequestCtx, name []byte, now time.Time)
 			return
 		}
 		if !g.sameOrigin(ctx) {
-			g.plainError(ctx, fasthttp.StatusForbidden, "This request must come from this site's own pages.")
+			g.plainError(ctx, fasthttp.StatusForbidden, static.MsgCrossSite)
 			return
 		}
 		g.leave(ctx, now)
@@ -47,7 +47,7 @@ func (g *Gateway) endpoint(ctx *fasthttp.RequestCtx, name []byte, now time.Time)
 			g.asset(ctx, string(name[len("assets/"):]))
 			return
 		}
-		g.plainError(ctx, fasthttp.StatusNotFound, "Not found.")
+		g.plainError(ctx, fasthttp.StatusNotFound, static.MsgNotFound)
 	}
 }
 
@@ -76,7 +76,7 @@ func (g *Gateway) sameOrigin(ctx *fasthttp.RequestCtx) bool {
 
 func (g *Gateway) methodNotAllowed(ctx *fasthttp.RequestCtx, allow string) {
 	ctx.Response.Header.Set("Allow", allow)
-	g.plainError(ctx, fasthttp.StatusMethodNotAllowed, "Method not allowed.")
+	g.plainError(ctx, fasthttp.StatusMethodNotAllowed, static.MsgMethodNotAllowed)
 }
 
 // roomOf finds the room a /.anteroom/ request is about: its "room" query
@@ -160,14 +160,14 @@ func (g *Gateway) leave(ctx *fasthttp.RequestCtx, now time.Time) {
 		ctx.SetStatusCode(fasthttp.StatusNoContent)
 		return
 	}
-	g.plainError(ctx, fasthttp.StatusOK, "You have left the line. Thank you for your patience.")
+	g.roomError(ctx, r, fasthttp.StatusOK, static.MsgLeftLine)
 }
 
 // asset serves the waiting page's CSS and JS from memory.
 func (g *Gateway) asset(ctx *fasthttp.RequestCtx, name string) {
 	data, ctype, ok := static.Asset(name)
 	if !ok {
-		g.plainError(ctx, fasthttp.StatusNotFound, "Not found.")
+		g.plainError(ctx, fasthttp.StatusNotFound, static.MsgNotFound)
 		return
 	}
 	etag := static.AssetETag(name)

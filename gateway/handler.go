@@ -9,6 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/anteroom/anteroom/gateway/match"
+	"github.com/anteroom/anteroom/static"
 )
 
 // reservedPrefix holds the gateway's own endpoints; it is never proxied.
@@ -36,7 +37,7 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 		g.tele.clientLimited.Inc()
 		g.limited.note(ip) // for the warning of salelog.go
 		retryAfter(ctx, wait)
-		g.plainError(ctx, fasthttp.StatusTooManyRequests, "Too many requests from your address. Please slow down; you keep your place.")
+		g.plainError(ctx, fasthttp.StatusTooManyRequests, static.MsgRateLimited)
 		return
 	}
 	if !g.ordinary(ctx) {
@@ -45,13 +46,13 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	t := targetPool.Get().(*target)
 	defer targetPool.Put(t)
 	if err := t.read(&ctx.Request); err != nil {
-		g.plainError(ctx, fasthttp.StatusBadRequest, "Malformed request.")
+		g.plainError(ctx, fasthttp.StatusBadRequest, static.MsgMalformed)
 		return
 	}
 	host := ctx.Host()
 	if len(host) == 0 {
 		// Rooms are matched by host, and the origin would pick one itself.
-		g.plainError(ctx, fasthttp.StatusBadRequest, "Malformed request.")
+		g.plainError(ctx, fasthttp.StatusBadRequest, static.MsgMalformed)
 		return
 	}
 	path := t.path.Canonical
@@ -124,13 +125,13 @@ func (g *Gateway) badRequest(ctx *fasthttp.RequestCtx, err error) {
 	var ne net.Error
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		g.plainError(ctx, fasthttp.StatusRequestEntityTooLarge, "Request body too large.")
+		g.plainError(ctx, fasthttp.StatusRequestEntityTooLarge, static.MsgBodyTooLarge)
 	case errors.As(err, &small):
-		g.plainError(ctx, fasthttp.StatusRequestHeaderFieldsTooLarge, "Request headers too large.")
+		g.plainError(ctx, fasthttp.StatusRequestHeaderFieldsTooLarge, static.MsgHeadersTooLarge)
 	case errors.As(err, &ne) && ne.Timeout():
-		g.plainError(ctx, fasthttp.StatusRequestTimeout, "Request timed out.")
+		g.plainError(ctx, fasthttp.StatusRequestTimeout, static.MsgRequestTimeout)
 	default:
-		g.plainError(ctx, fasthttp.StatusBadRequest, "Malformed request.")
+		g.plainError(ctx, fasthttp.StatusBadRequest, static.MsgMalformed)
 	}
 	ctx.SetConnectionClose()
 }

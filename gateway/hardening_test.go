@@ -409,7 +409,7 @@ func TestGatewayErrorsSpeakTheClientsLanguage(t *testing.T) {
 	g := startGateway(t, hardenedConfig(o.URL), nil, nil)
 	cases := []struct{ accept, ctype, has string }{
 		{"text/html,application/xhtml+xml,*/*;q=0.8", "text/html", "<h1>The shop can&#39;t be reached</h1>"},
-		{"application/json", "application/json", `{"error":"The shop cannot be reached`},
+		{"application/json", "application/json", `{"error":"The shop cannot be reached right now. Please try again shortly.","code":"shop_unreachable"}`},
 		{"*/*", "text/plain", "The shop cannot be reached"},
 	}
 	for _, tc := range cases {

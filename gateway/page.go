@@ -69,7 +69,7 @@ func (g *Gateway) page(ctx *fasthttp.RequestCtx, r *room, st queue.Status, code 
 	if err != nil {
 		g.log.Error("rendering waiting page", "room", r.name, "err", err)
 		ctx.Response.ResetBody()
-		g.plainError(ctx, fasthttp.StatusInternalServerError, "The waiting page could not be shown; please reload.")
+		g.roomError(ctx, r, fasthttp.StatusInternalServerError, static.MsgPageFailed)
 	}
 }
 
@@ -171,11 +171,22 @@ func appendJSONString(b []byte, s string) []byte {
 
 // jsonError answers an API client with {"error": msg}.
 func (g *Gateway) jsonError(ctx *fasthttp.RequestCtx, code int, msg string) {
+	g.jsonErrorCode(ctx, code, msg, "")
+}
+
+// jsonErrorCode is jsonError with a machine code, {"error": msg, "code":
+// machine}, when machine is not empty: msg is in the shopper's language,
+// the code the same in all.
+func (g *Gateway) jsonErrorCode(ctx *fasthttp.RequestCtx, code int, msg, machine string) {
 	ctx.SetStatusCode(code)
 	ctx.Response.Header.Set("Cache-Control", "no-store")
 	ctx.SetContentType("application/json")
-	var scratch [256]byte
+	var scratch [512]byte
 	b := append(scratch[:0], `{"error":`...)
 	b = appendJSONString(b, msg)
+	if machine != "" {
+		b = append(b, `,"code":`...)
+		b = appendJSONString(b, machine)
+	}
 	ctx.SetBody(append(b, '}'))
 }

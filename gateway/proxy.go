@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/anteroom/anteroom/static"
 )
 
 // forwarded holds per-request scratch space for forward, pooled so that the
@@ -37,7 +39,7 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, r *room, sid string) orders 
 func (g *Gateway) forwardWith(ctx *fasthttp.RequestCtx, r *room, sid, purchaseToken string) orders {
 	if !g.originLimit.AllowN(g.now(), 1) {
 		retryAfter(ctx, time.Duration(float64(time.Second)/float64(g.originLimit.Limit())))
-		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "The shop is very busy right now. Please try again in a moment.")
+		g.roomError(ctx, r, fasthttp.StatusServiceUnavailable, static.MsgShopBusy)
 		return orders{}
 	}
 	f := forwardPool.Get().(*forwarded)
@@ -67,7 +69,7 @@ func (g *Gateway) forwardWith(ctx *fasthttp.RequestCtx, r *room, sid, purchaseTo
 	// histogram its start.
 	start := time.Now()
 	if err := g.roundTrip(req, &ctx.Response, start); err != nil {
-		g.originError(ctx, err)
+		g.originError(ctx, r, err)
 		return orders{}
 	}
 	g.tele.proxied(start)
@@ -138,23 +140,23 @@ func closedByOrigin(err error) bool {
 // when the origin was too slow, 503 when every connection to it stayed
 // busy, 502 when it could not be reached or spoke nonsense. The error
 // itself is never shown.
-func (g *Gateway) originError(ctx *fasthttp.RequestCtx, err error) {
+func (g *Gateway) originError(ctx *fasthttp.RequestCtx, r *room, err error) {
 	ctx.Response.Reset()
 	g.errors.note("origin", err)
 	if errors.Is(err, fasthttp.ErrNoFreeConns) {
 		g.tele.originErrors[originBusy].Inc()
 		retryAfter(ctx, time.Second)
-		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "The shop is very busy right now. Please try again in a moment.")
+		g.roomError(ctx, r, fasthttp.StatusServiceUnavailable, static.MsgShopBusy)
 		return
 	}
 	var ne net.Error
 	switch {
 	case errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || (errors.As(err, &ne) && ne.Timeout()):
 		g.tele.originErrors[originTimeout].Inc()
-		g.plainError(ctx, fasthttp.StatusGatewayTimeout, "The shop took too long to answer. Please try again.")
+		g.roomError(ctx, r, fasthttp.StatusGatewayTimeout, static.MsgShopTimeout)
 	default:
 		g.tele.originErrors[originUnreachable].Inc()
-		g.plainError(ctx, fasthttp.StatusBadGateway, "The shop cannot be reached right now. Please try again shortly.")
+		g.roomError(ctx, r, fasthttp.StatusBadGateway, static.MsgShopUnreachable)
 	}
 }
 

@@ -1148,7 +1148,7 @@ func TestOriginErrorAnswers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var ctx fasthttp.RequestCtx
 			ctx.Response.Header.Set("X-From-Origin", "partial")
-			g.originError(&ctx, tc.err)
+			g.originError(&ctx, nil, tc.err)
 			if got := ctx.Response.StatusCode(); got != tc.code {
 				t.Errorf("status: got %d, want %d", got, tc.code)
 			}

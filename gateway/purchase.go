@@ -8,6 +8,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/static"
 	"github.com/anteroom/anteroom/token"
 )
 
@@ -32,14 +33,14 @@ func (g *Gateway) buy(ctx *fasthttp.RequestCtx, r *room, sid string, now time.Ti
 			g.log.Error("holding stock", "room", r.name, "err", err)
 		}
 		retryAfter(ctx, 5*time.Second)
-		g.plainError(ctx, fasthttp.StatusServiceUnavailable, "We can't take purchases this very moment. Nothing was charged; please try again shortly.")
+		g.roomError(ctx, r, fasthttp.StatusServiceUnavailable, static.MsgPurchasesUnavailable)
 		return orders{}
 	}
 	tok, err := g.keys.Load().purchase.Sign(token.Purchase{Room: r.name, HoldID: h.ID, Session: sid, IssuedAt: now, Expires: h.Expires})
 	if err != nil {
 		g.log.Error("signing purchase token", "room", r.name, "err", err)
 		g.release(ctx, r, h.ID)
-		g.plainError(ctx, fasthttp.StatusInternalServerError, "We couldn't start your purchase. Nothing was charged; please try again.")
+		g.roomError(ctx, r, fasthttp.StatusInternalServerError, static.MsgPurchaseFailed)
 		return orders{}
 	}
 	o := g.forwardWith(ctx, r, sid, tok)

@@ -377,6 +377,13 @@ func TestOneSessionCannotBuyTheStock(t *testing.T) {
 				!strings.Contains(body, `"message":"`+want+`"`) {
 				t.Errorf("purchase %d of %d as JSON: got %d %q, want 409 closed with %q", per+2, per, resp.StatusCode, body, want)
 			}
+			// The page says it in the shopper's language, the number in its digits.
+			req, _ := http.NewRequest(http.MethodPost, nodes[0].URL+"/checkout/submit", strings.NewReader("qty=1"))
+			req.Header.Set("Accept-Language", "ar")
+			wantAR := fmt.Sprintf("لقد اشتريت بالفعل الحد الأقصى المسموح به للشخص الواحد: %c.", '٠'+rune(per))
+			if resp, body := a.do(req); resp.StatusCode != http.StatusConflict || !strings.Contains(body, wantAR) || strings.Contains(body, want) {
+				t.Errorf("purchase in Arabic: got %d %q, want 409 saying %q", resp.StatusCode, body, wantAR)
+			}
 			if got := s.count(); got != asked {
 				t.Errorf("the shop was asked %d times after the limit, want 0", got-asked)
 			}

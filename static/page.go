@@ -158,6 +158,8 @@ func normalize(d PageData) PageData {
 	// The engine's own messages are written in English; say them in the page's language.
 	if i, ok := englishMessages[d.Message]; ok {
 		d.Message = d.Text.words[i]
+	} else if s, ok := translateCounted(d.Text, d.Message); ok {
+		d.Message = s
 	}
 	switch d.State {
 	case "":

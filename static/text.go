@@ -23,13 +23,14 @@ var Languages = []string{"en", "de", "fr", "es", "it", "pt", "nl", "pl", "sv", "
 // rtl are the languages written right to left: the page is mirrored for them.
 var rtl = []string{"ar"}
 
-// keys are the page's texts, in the order of Text.words; every language has each one.
-var keys = []string{
+// keys are the page's texts, in the order of Text.words, then the error page's
+// (errortext.go); every language has each one.
+var keys = append([]string{
 	"tag", "prequeue_h", "prequeue_p", "waiting_h", "paused_h", "paused_p", "unavailable_h", "unavailable_p",
 	"admitted_h", "admitted_p", "admitted_go", "sold_out_h", "sold_out_p", "closed_h", "closed_p", "closed_in_line",
 	"home", "place", "ticket", "ahead", "eta", "eta_unknown", "eta_soon", "opens_in", "progress", "reconnecting",
-	"keep", "say", "msg_unavailable", "msg_sold_out", "msg_forfeit_closed", "msg_requeued",
-}
+	"keep", "say", "msg_unavailable", "msg_sold_out", "msg_forfeit_closed", "msg_requeued", "msg_session_limit",
+}, errorKeys...)
 
 // pluralKeys are the texts with a count, {n}, chosen by the count's plural category.
 var pluralKeys = []string{"eta_min", "eta_hour"}
@@ -62,6 +63,9 @@ var placeholders = map[string][]string{
 	"eta_min":  {"{n}"},
 	"eta_hour": {"{n}"},
 	"say":      {"{place}", "{eta}"},
+	// The engine's message has the count; the error page's label, the status.
+	"msg_session_limit": {"{n}"},
+	"err_tag":           {"{code}"},
 }
 
 // Text is the page in one language, with a room's overrides applied. Build one with
@@ -113,12 +117,39 @@ var english = catalogue["en"]
 var englishMessages = func() map[string]int {
 	m := make(map[string]int)
 	for i, k := range keys {
-		if strings.HasPrefix(k, "msg_") {
+		if strings.HasPrefix(k, "msg_") && i != keySessionLimit {
 			m[english.words[i]] = i
 		}
 	}
 	return m
 }()
+
+// keySessionLimit is the engine's message for a shopper who bought their most
+// (queue.Room.SessionLimitStatus), which has the number in it.
+var keySessionLimit = keyIndex("msg_session_limit")
+
+// translateCounted says an engine message with a count in it, such as the
+// per-shopper purchase limit, in t's language: ok is false when msg is not one.
+func translateCounted(t *Text, msg string) (string, bool) {
+	before, after, _ := strings.Cut(english.words[keySessionLimit], "{n}")
+	rest, ok := strings.CutPrefix(msg, before)
+	if !ok {
+		return "", false
+	}
+	digits, ok := strings.CutSuffix(rest, after)
+	if !ok || digits == "" || len(digits) > 19 {
+		return "", false
+	}
+	var n uint64
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			return "", false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return strings.Replace(t.words[keySessionLimit], "{n}", string(t.num.appendNumber(nil, n)), 1), true
+}
 
 func loadText(lang string) (*Text, error) {
 	src, err := files.ReadFile("lang/" + lang + ".json")
