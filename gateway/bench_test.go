@@ -31,7 +31,7 @@ func benchGateway(b *testing.B, maxActive int) *Gateway {
 func benchStores(b *testing.B, run func(b *testing.B, store queue.Store)) {
 	b.Run("store=memory", func(b *testing.B) { run(b, queue.NewMemoryStore()) })
 	b.Run("store=redis", func(b *testing.B) {
-		s, err := redisstore.NewRedisStore(context.Background(), redisstore.RedisOptions{Addrs: []string{redistest.Start(b).Addr}})
+		s, err := redisstore.New(context.Background(), redisstore.Options{Addrs: []string{redistest.Start(b).Addr}})
 		if err != nil {
 			b.Fatal(err)
 		}

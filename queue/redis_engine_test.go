@@ -18,11 +18,11 @@ import (
 
 // newRedisStore connects a store to the Redis at addr under its own key
 // prefix, so that tests sharing one server do not see each other.
-func newRedisStore(tb testing.TB, addr, prefix string) *redisstore.RedisStore {
+func newRedisStore(tb testing.TB, addr, prefix string) *redisstore.Store {
 	tb.Helper()
-	s, err := redisstore.NewRedisStore(context.Background(), redisstore.RedisOptions{Addrs: []string{addr}, KeyPrefix: prefix})
+	s, err := redisstore.New(context.Background(), redisstore.Options{Addrs: []string{addr}, KeyPrefix: prefix})
 	if err != nil {
-		tb.Fatalf("NewRedisStore: %v", err)
+		tb.Fatalf("redisstore.New: %v", err)
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s

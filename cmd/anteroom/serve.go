@@ -159,13 +159,13 @@ func openStore(cfg *config.Config, log *slog.Logger, discardState bool) (queue.S
 		return s, func() error { return s.Save(file) }, nil
 	case config.BackendRedis:
 		rc := cfg.Store.Redis
-		o := redisstore.RedisOptions{Addrs: rc.Addrs, KeyPrefix: rc.KeyPrefix}
+		o := redisstore.Options{Addrs: rc.Addrs, KeyPrefix: rc.KeyPrefix}
 		if rc.PasswordEnv != "" {
 			o.Password = os.Getenv(rc.PasswordEnv)
 		}
 		// go-redis reports its own reconnects; they belong in our log.
 		redis.SetLogger(redisLogger{log})
-		s, err := redisstore.NewRedisStore(context.Background(), o)
+		s, err := redisstore.New(context.Background(), o)
 		if err != nil {
 			return nil, nil, err
 		}

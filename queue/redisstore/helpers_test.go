@@ -116,5 +116,5 @@ func wantStock(t testing.TB, s queue.Store, now time.Time, want queue.Stock) {
 // called returns the numbers of the tickets called and not yet claimed.
 func called(t testing.TB, s queue.Store) []uint64 {
 	t.Helper()
-	return redisCalled(t, s.(*RedisStore), rm)
+	return redisCalled(t, s.(*Store), rm)
 }

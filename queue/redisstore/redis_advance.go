@@ -36,8 +36,8 @@ const (
 	advanceRuns  = 64   // runs in one Advance; the next tick goes on
 )
 
-// Advance implements Store.
-func (s *RedisStore) Advance(ctx context.Context, room string, p queue.Policy, now time.Time) (queue.Counters, error) {
+// Advance implements queue.Store.
+func (s *Store) Advance(ctx context.Context, room string, p queue.Policy, now time.Time) (queue.Counters, error) {
 	r := s.room(room)
 	// Numbers this node handed out and has not confirmed yet would be
 	// waited at (see redis_join.go). If the confirmation fails, Advance

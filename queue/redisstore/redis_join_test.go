@@ -15,11 +15,11 @@ import (
 )
 
 // newRedisJoinStore is a store with its own join window.
-func newRedisJoinStore(tb testing.TB, addr, prefix string, window time.Duration) *RedisStore {
+func newRedisJoinStore(tb testing.TB, addr, prefix string, window time.Duration) *Store {
 	tb.Helper()
-	s, err := NewRedisStore(context.Background(), RedisOptions{Addrs: []string{addr}, KeyPrefix: prefix, JoinWindow: window})
+	s, err := New(context.Background(), Options{Addrs: []string{addr}, KeyPrefix: prefix, JoinWindow: window})
 	if err != nil {
-		tb.Fatalf("NewRedisStore: %v", err)
+		tb.Fatalf("New: %v", err)
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
@@ -204,7 +204,7 @@ func TestRedisJoinUnconfirmedOnOtherNode(t *testing.T) {
 // another's began has the smaller number, whichever nodes they came to.
 func TestRedisJoinOrderAcrossNodes(t *testing.T) {
 	addr := startRedis(t)
-	nodes := []*RedisStore{
+	nodes := []*Store{
 		newRedisJoinStore(t, addr, "order", time.Millisecond),
 		newRedisJoinStore(t, addr, "order", time.Millisecond),
 	}
@@ -253,7 +253,7 @@ func TestRedisJoinOrderAcrossNodes(t *testing.T) {
 // TestRedisJoinClose: an arrival waiting for its batch when the store
 // closes is answered (its batch is sent, or it fails), not left hanging.
 func TestRedisJoinClose(t *testing.T) {
-	s, err := NewRedisStore(context.Background(), RedisOptions{Addrs: []string{startRedis(t)}, KeyPrefix: "close", JoinWindow: time.Hour})
+	s, err := New(context.Background(), Options{Addrs: []string{startRedis(t)}, KeyPrefix: "close", JoinWindow: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

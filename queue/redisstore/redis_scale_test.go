@@ -72,7 +72,7 @@ var scriptScaleFill = redis.NewScript(luaScaleFill)
 
 // scaleRoom is a room filled to n of everything, on a Redis of its own.
 type scaleRoom struct {
-	s   *RedisStore
+	s   *Store
 	n   int
 	now time.Time // the latest instant an op used; ops never go back
 	// due is when the first session, claim, ended session and hold fall

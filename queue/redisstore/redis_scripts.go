@@ -2,7 +2,7 @@ package redisstore
 
 import "github.com/redis/go-redis/v9"
 
-// The Lua scripts of RedisStore. Each is one atomic state change that does
+// The Lua scripts of Store. Each is one atomic state change that does
 // what the MemoryStore method of the same name does; memory.go is the
 // reference and the conformance suite holds the two together.
 //

@@ -2,7 +2,7 @@ package redisstore
 
 import "github.com/redis/go-redis/v9"
 
-// The stock scripts of RedisStore; stock_memory.go is the reference.
+// The stock scripts of Store; stock_memory.go is the reference.
 //
 // State. The counters hash holds stock_set (1 once a figure was given),
 // stock_units, stock_held, stock_sold and stock_expired (holds ended by

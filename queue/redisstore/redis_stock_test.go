@@ -120,7 +120,7 @@ func TestRedisStockAfterDataLoss(t *testing.T) {
 			if _, err := s.Hold(ctx, rm, "d", "h-d", 1, now.Add(holdFor), now); !errors.Is(err, queue.ErrNoStock) {
 				t.Errorf("Hold after the loss: got %v, want ErrNoStock", err)
 			}
-			for name, n := range map[string]*RedisStore{"the node that saw the room": s, "a new node": fresh} {
+			for name, n := range map[string]*Store{"the node that saw the room": s, "a new node": fresh} {
 				if st, err := n.InitStock(ctx, rm, 10, now); err != nil || st.Set {
 					t.Errorf("InitStock by %s after the loss: got %+v, %v; want no figure", name, st, err)
 				}

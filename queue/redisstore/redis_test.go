@@ -15,18 +15,18 @@ import (
 
 // newRedisStore connects a store to the Redis at addr under its own key
 // prefix, so that tests sharing one server do not see each other.
-func newRedisStore(tb testing.TB, addr, prefix string, cluster bool) *RedisStore {
+func newRedisStore(tb testing.TB, addr, prefix string, cluster bool) *Store {
 	tb.Helper()
-	s, err := NewRedisStore(context.Background(), RedisOptions{Addrs: []string{addr}, Cluster: cluster, KeyPrefix: prefix})
+	s, err := New(context.Background(), Options{Addrs: []string{addr}, Cluster: cluster, KeyPrefix: prefix})
 	if err != nil {
-		tb.Fatalf("NewRedisStore: %v", err)
+		tb.Fatalf("New: %v", err)
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
 }
 
 // redisCalled reads the called, unclaimed ticket numbers from Redis.
-func redisCalled(tb testing.TB, s *RedisStore, room string) []uint64 {
+func redisCalled(tb testing.TB, s *Store, room string) []uint64 {
 	tb.Helper()
 	ms, err := s.client.ZRange(context.Background(), s.room(room).keys[keyCalls], 0, -1).Result()
 	if err != nil {
@@ -44,26 +44,26 @@ func redisCalled(tb testing.TB, s *RedisStore, room string) []uint64 {
 	return ns
 }
 
-func TestNewRedisStoreReportsUnreachable(t *testing.T) {
+func TestNewReportsUnreachable(t *testing.T) {
 	port, err := freePort() // nothing listens there
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	start := time.Now()
-	_, err = NewRedisStore(context.Background(), RedisOptions{Addrs: []string{addr}, ProbeTimeout: 2 * time.Second})
+	_, err = New(context.Background(), Options{Addrs: []string{addr}, ProbeTimeout: 2 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), addr) {
-		t.Fatalf("NewRedisStore of a closed port: got %v, want an error naming %s", err, addr)
+		t.Fatalf("New of a closed port: got %v, want an error naming %s", err, addr)
 	}
 	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("NewRedisStore took %v to give up, want about the probe timeout", d)
+		t.Errorf("New took %v to give up, want about the probe timeout", d)
 	}
-	if _, err := NewRedisStore(context.Background(), RedisOptions{}); err == nil {
-		t.Errorf("NewRedisStore with no address: got no error")
+	if _, err := New(context.Background(), Options{}); err == nil {
+		t.Errorf("New with no address: got no error")
 	}
-	_, err = NewRedisStore(context.Background(), RedisOptions{Addrs: []string{addr, addr}, DB: 2})
+	_, err = New(context.Background(), Options{Addrs: []string{addr, addr}, DB: 2})
 	if err == nil || !strings.Contains(err.Error(), "db 2") {
-		t.Errorf("NewRedisStore of a cluster with db 2: got %v, want an error about the db", err)
+		t.Errorf("New of a cluster with db 2: got %v, want an error about the db", err)
 	}
 }
 
