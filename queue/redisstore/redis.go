@@ -17,7 +17,7 @@ import (
 
 // Store keeps every room's state in Redis, so that several gateway
 // nodes share one queue. Each state change is one Lua script (see
-// redis_scripts.go) that does what the MemoryStore method of the same name
+// redis_scripts.go) that does what the memory store's method of the same name
 // does, atomically; the scripts are written to be safe to run twice, because
 // the client retries a command whose answer it did not get (Join, the one
 // that is not, is sent without retries).
@@ -28,7 +28,7 @@ import (
 // Redis must not evict these keys (maxmemory-policy noeviction): a room
 // missing one of its keys is a room in a state no store could reach. A
 // Redis that lost everything (restarted without persistence) is survived
-// as MemoryStore survives a lost state file: polls put tickets back, and
+// as the memory store survives a lost state file: polls put tickets back, and
 // the next Advance puts back the room's opening as this node knew it; but
 // arrivals in the moments before the loss that no node heard of can get
 // numbers again, so run Redis with AOF where that matters. The stock is
@@ -238,7 +238,7 @@ type redisRoom struct {
 // The keys of a room, in the order every script takes them (KEYS[1..13]).
 const (
 	keyCounters     = iota // hash: issued, serving, admitted, bucket, opening, stock_*, ...
-	keySeen                // string: a big-endian uint32 per ticket, like MemoryStore's Seen
+	keySeen                // string: a big-endian uint32 per ticket, like the memory store's Seen
 	keySessions            // sorted set: session id by last refresh
 	keyEnded               // sorted set: ended session id by when it ended
 	keyCalls               // sorted set: called ticket number by when it was called
