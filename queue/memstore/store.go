@@ -23,7 +23,10 @@ type Store struct {
 	held func(time.Duration)
 }
 
-var _ queue.Store = (*Store)(nil)
+var (
+	_ queue.Store     = (*Store)(nil)
+	_ queue.Unbounded = (*Store)(nil)
+)
 
 // New returns an empty store.
 func New() *Store {
@@ -455,10 +458,9 @@ func (s *Store) Counters(_ context.Context, room string) (queue.Counters, error)
 // Ping implements queue.Store; memory is always there.
 func (s *Store) Ping(context.Context) error { return nil }
 
+// Unbounded implements queue.Unbounded: memory never waits on I/O, so
+// queue.Bounded leaves the store as it is.
+func (s *Store) Unbounded() queue.Store { return s }
+
 // Close implements queue.Store.
 func (s *Store) Close() error { return nil }
-
-var _ queue.Unbounded = (*Store)(nil)
-
-// Unbounded implements queue.Unbounded: memory never waits on I/O.
-func (s *Store) Unbounded() queue.Store { return s }
