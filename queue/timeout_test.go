@@ -53,6 +53,11 @@ func TestBoundedGivesUpInTime(t *testing.T) {
 	if m := memstore.New(); queue.Bounded(m, time.Second) != queue.Store(m) {
 		t.Error("the memory store was wrapped: a timer per call for nothing")
 	}
+	// hang embeds the memory store, so it answers Unbounded too, with the
+	// store it embeds: its own waits must still be bounded.
+	if queue.Bounded(hang, time.Second) == queue.Store(hang) {
+		t.Error("a store embedding the memory store was left unbounded")
+	}
 	if b := queue.Bounded(s, time.Second); queue.BoundedInner(b) != queue.Store(hang) {
 		t.Error("bounding twice nests")
 	}
