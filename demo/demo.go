@@ -12,7 +12,7 @@ import (
 
 	"github.com/anteroom/anteroom/gateway"
 	"github.com/anteroom/anteroom/gateway/config"
-	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 	"github.com/anteroom/anteroom/token"
 )
 
@@ -72,7 +72,7 @@ func Run(ctx context.Context, o Options) error {
 	// A fresh secret per run, as anteroom keygen makes them: it always
 	// passes the key ring's strength check.
 	secret := []byte(token.NewSecret())
-	g, err := gateway.New(cfg, gateway.Options{Store: queue.NewMemoryStore(), Secrets: [][]byte{secret}, Log: o.Log})
+	g, err := gateway.New(cfg, gateway.Options{Store: memstore.New(), Secrets: [][]byte{secret}, Log: o.Log})
 	if err != nil {
 		return err
 	}

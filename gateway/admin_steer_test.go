@@ -10,6 +10,7 @@ import (
 
 	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 )
 
 // adminDo serves g's admin listener on loopback with token and returns a
@@ -231,7 +232,7 @@ func TestSteerStock(t *testing.T) {
 func TestOverridesOutliveARestart(t *testing.T) {
 	o := newOrigin(t, nil)
 	cfg := testConfig(o.URL)
-	store := queue.NewMemoryStore()
+	store := memstore.New()
 	g := startGateway(t, cfg, store, nil)
 	do := adminDo(t, g, "s3cret")
 	mustReply := replyOf(t)

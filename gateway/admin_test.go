@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 )
 
 // serveAdmin serves g's admin listener on loopback with token and returns
@@ -55,7 +56,7 @@ func waitServing(t *testing.T, g *testGateway) {
 
 func TestAdminReadyz(t *testing.T) {
 	o := newOrigin(t, nil)
-	store := &flakyStore{MemoryStore: queue.NewMemoryStore()}
+	store := &flakyStore{Store: memstore.New()}
 	g := startGateway(t, testConfig(o.URL), store, nil)
 	get := serveAdmin(t, g, "s3cret")
 	if code, body := get("/readyz", ""); code != 200 || body != "ready\n" {
@@ -86,10 +87,10 @@ var errDial = errors.New("dial tcp 10.20.30.40:6379: connect: connection refused
 func (s unreachableStore) Ping(context.Context) error { return errDial }
 
 // lostStockStore forgot the stock figure, as Redis restarted empty does.
-type lostStockStore struct{ *queue.MemoryStore }
+type lostStockStore struct{ *memstore.Store }
 
 func (s lostStockStore) Advance(ctx context.Context, room string, p queue.Policy, now time.Time) (queue.Counters, error) {
-	c, err := s.MemoryStore.Advance(ctx, room, p, now)
+	c, err := s.Store.Advance(ctx, room, p, now)
 	c.Stock = queue.Stock{}
 	return c, err
 }
@@ -100,7 +101,7 @@ func (s lostStockStore) Advance(ctx context.Context, room string, p queue.Policy
 func TestReadyzHidesDetailWithoutToken(t *testing.T) {
 	o := newOrigin(t, nil)
 	t.Run("store", func(t *testing.T) {
-		store := unreachableStore{&flakyStore{MemoryStore: queue.NewMemoryStore()}}
+		store := unreachableStore{&flakyStore{Store: memstore.New()}}
 		g := startGateway(t, testConfig(o.URL), store, nil)
 		store.down.Store(true)
 		g.clock.Advance(time.Second)
@@ -119,7 +120,7 @@ func TestReadyzHidesDetailWithoutToken(t *testing.T) {
 	})
 	t.Run("stock", func(t *testing.T) {
 		cfg := stockConfig(o.URL, 10)
-		g := startGateway(t, cfg, lostStockStore{queue.NewMemoryStore()}, nil)
+		g := startGateway(t, cfg, lostStockStore{memstore.New()}, nil)
 		g.clock.Advance(time.Second)
 		g.Tick(context.Background())
 		get := serveAdmin(t, g, "s3cret")
@@ -131,7 +132,7 @@ func TestReadyzHidesDetailWithoutToken(t *testing.T) {
 		}
 	})
 	t.Run("no token on loopback", func(t *testing.T) {
-		store := unreachableStore{&flakyStore{MemoryStore: queue.NewMemoryStore()}}
+		store := unreachableStore{&flakyStore{Store: memstore.New()}}
 		g := startGateway(t, testConfig(o.URL), store, nil)
 		get := serveAdmin(t, g, "")
 		if code, body := get("/readyz", ""); code != 503 || !strings.Contains(body, "10.20.30.40:6379") {
@@ -182,7 +183,7 @@ func TestServeAdminRefusesOpenListener(t *testing.T) {
 // the process).
 func TestServeStopsWhenToldBeforeItStarted(t *testing.T) {
 	o := newOrigin(t, nil)
-	g, err := New(testConfig(o.URL), Options{Store: queue.NewMemoryStore(), Secrets: [][]byte{testSecret}, TickEvery: time.Hour})
+	g, err := New(testConfig(o.URL), Options{Store: memstore.New(), Secrets: [][]byte{testSecret}, TickEvery: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

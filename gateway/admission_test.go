@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 	"github.com/anteroom/anteroom/token"
 )
 
@@ -60,7 +60,7 @@ func TestRestartKeepsEveryPlace(t *testing.T) {
 	cfg.Rooms[0].MaxActiveUsers = 2
 	clk := newClock()
 	state := filepath.Join(t.TempDir(), "anteroom.state")
-	store := queue.NewMemoryStore()
+	store := memstore.New()
 	g := startGateway(t, cfg, store, clk)
 
 	crowd := make([]*shopper, 20)
@@ -84,7 +84,7 @@ func TestRestartKeepsEveryPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	loaded, err := queue.LoadMemoryStore(state)
+	loaded, err := memstore.Load(state)
 	if err != nil {
 		t.Fatal(err)
 	}

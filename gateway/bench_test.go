@@ -14,6 +14,7 @@ import (
 
 	"github.com/anteroom/anteroom/internal/redistest"
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 	"github.com/anteroom/anteroom/queue/redisstore"
 	"github.com/anteroom/anteroom/token"
 )
@@ -23,15 +24,15 @@ import (
 // benchmarks measure the gateway's own work.
 func benchGateway(b *testing.B, maxActive int) *Gateway {
 	b.Helper()
-	return benchGatewayOn(b, maxActive, queue.NewMemoryStore())
+	return benchGatewayOn(b, maxActive, memstore.New())
 }
 
 // benchStores runs a benchmark on the memory store and on a real Redis:
 // the hot paths must not touch the store, so the two should match.
 func benchStores(b *testing.B, run func(b *testing.B, store queue.Store)) {
-	b.Run("store=memory", func(b *testing.B) { run(b, queue.NewMemoryStore()) })
+	b.Run("store=memory", func(b *testing.B) { run(b, memstore.New()) })
 	b.Run("store=redis", func(b *testing.B) {
-		s, err := redisstore.NewRedisStore(context.Background(), redisstore.RedisOptions{Addrs: []string{redistest.Start(b).Addr}})
+		s, err := redisstore.New(context.Background(), redisstore.Options{Addrs: []string{redistest.Start(b).Addr}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -100,7 +101,7 @@ func admittedRequestOn(tb testing.TB, store queue.Store) (*Gateway, *fasthttp.Re
 }
 
 func admittedRequest(tb testing.TB) (*Gateway, *fasthttp.Request) {
-	return admittedRequestOn(tb, queue.NewMemoryStore())
+	return admittedRequestOn(tb, memstore.New())
 }
 
 // BenchmarkSessionCheck is the admitted shopper's request: cookie found,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 )
 
 // TestOriginRevokesSession: the origin's "X-Anteroom-Command: revoke" ends
@@ -167,10 +168,10 @@ func TestClosedRoom(t *testing.T) {
 	}
 }
 
-// flakyStore is a MemoryStore that fails on demand, standing in for a
+// flakyStore is a memory store that fails on demand, standing in for a
 // store outage.
 type flakyStore struct {
-	*queue.MemoryStore
+	*memstore.Store
 	down atomic.Bool
 	// failedAdvances counts the Advance calls refused while down.
 	failedAdvances atomic.Int64
@@ -182,7 +183,7 @@ func (s *flakyStore) Join(ctx context.Context, room string, now time.Time) (uint
 	if s.down.Load() {
 		return 0, errStoreDown
 	}
-	return s.MemoryStore.Join(ctx, room, now)
+	return s.Store.Join(ctx, room, now)
 }
 
 func (s *flakyStore) Advance(ctx context.Context, room string, p queue.Policy, now time.Time) (queue.Counters, error) {
@@ -190,21 +191,21 @@ func (s *flakyStore) Advance(ctx context.Context, room string, p queue.Policy, n
 		s.failedAdvances.Add(1)
 		return queue.Counters{}, errStoreDown
 	}
-	return s.MemoryStore.Advance(ctx, room, p, now)
+	return s.Store.Advance(ctx, room, p, now)
 }
 
 func (s *flakyStore) Counters(ctx context.Context, room string) (queue.Counters, error) {
 	if s.down.Load() {
 		return queue.Counters{}, errStoreDown
 	}
-	return s.MemoryStore.Counters(ctx, room)
+	return s.Store.Counters(ctx, room)
 }
 
 func (s *flakyStore) AdmitDirect(ctx context.Context, room, sid string, p queue.Policy, now time.Time) (bool, error) {
 	if s.down.Load() {
 		return false, errStoreDown
 	}
-	return s.MemoryStore.AdmitDirect(ctx, room, sid, p, now)
+	return s.Store.AdmitDirect(ctx, room, sid, p, now)
 }
 
 // TestStoreOutage: with the store down, admitted shoppers go on shopping,
@@ -216,7 +217,7 @@ func TestStoreOutage(t *testing.T) {
 			o := newOrigin(t, nil)
 			cfg := testConfig(o.URL)
 			cfg.Store.OnFailure = mode
-			store := &flakyStore{MemoryStore: queue.NewMemoryStore()}
+			store := &flakyStore{Store: memstore.New()}
 			g := startGateway(t, cfg, store, nil)
 			admitted := newShopper(t)
 			if _, body := admitted.get(g.URL + "/"); !isShopPage(body) {

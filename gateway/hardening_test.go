@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/anteroom/anteroom/gateway/config"
-	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 )
 
 // The hardening suite: every attack an outside review tried (issue 8),
@@ -259,7 +259,7 @@ func TestStoreDownNeverForwardsAPurchase(t *testing.T) {
 	o := newRawOrigin(t, okReply)
 	cfg := hardenedConfig(o.URL)
 	cfg.Store.OnFailure = config.OnFailureOpen
-	store := &flakyStore{MemoryStore: queue.NewMemoryStore()}
+	store := &flakyStore{Store: memstore.New()}
 	g := startGateway(t, cfg, store, nil)
 	// Fill the room so that a newcomer would have to join the line.
 	cfg.Rooms[0].MaxActiveUsers = 10

@@ -17,6 +17,7 @@ import (
 
 	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 	"github.com/anteroom/anteroom/token"
 )
 
@@ -157,7 +158,7 @@ func startGatewayWith(t *testing.T, cfg *config.Config, store queue.Store, clk *
 		t.Fatalf("test config does not validate: %v", errs)
 	}
 	if store == nil {
-		store = queue.NewMemoryStore()
+		store = memstore.New()
 	}
 	if clk == nil {
 		clk = newClock()

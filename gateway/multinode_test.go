@@ -21,7 +21,7 @@ func redisNodes(t *testing.T, cfg *config.Config, addrs []string, n int) []*test
 	prefix := "t" + strings.ReplaceAll(t.Name(), "/", "-")
 	nodes := make([]*testGateway, n)
 	for i := range nodes {
-		store, err := redisstore.NewRedisStore(context.Background(), redisstore.RedisOptions{
+		store, err := redisstore.New(context.Background(), redisstore.Options{
 			Addrs: addrs, KeyPrefix: prefix,
 			// A stopped Redis refuses connections at once; these bound a
 			// hung one, and leave room for a machine under load.

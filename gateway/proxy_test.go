@@ -32,7 +32,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/anteroom/anteroom/gateway/config"
-	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 )
 
 // startProxy serves cfg on loopback after tweak adjusts the Gateway.
@@ -1087,7 +1087,7 @@ func BenchmarkForwardNoRoom(b *testing.B) {
 	cfg.Limits.OriginRPS = 1e9
 	cfg.Limits.PerClient.RPS, cfg.Limits.PerClient.Burst = 1e9, 1e9
 	g, err := New(cfg, Options{
-		Store:     queue.NewMemoryStore(),
+		Store:     memstore.New(),
 		Secrets:   [][]byte{testSecret},
 		Log:       slog.New(slog.DiscardHandler),
 		TickEvery: time.Hour,

@@ -15,6 +15,7 @@ import (
 	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/internal/redistest"
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 	"github.com/anteroom/anteroom/token"
 )
 
@@ -277,7 +278,7 @@ func TestJWKSPublishesEveryKey(t *testing.T) {
 	oldKey, newKey := mustKey(t), mustKey(t)
 	oldSigner, _ := token.NewPurchaseSigner(oldKey)
 	cfg := testConfig(o.URL)
-	g, err := New(cfg, Options{Store: queue.NewMemoryStore(), Secrets: [][]byte{testSecret}, PurchaseKeys: []ed25519.PrivateKey{newKey, oldKey}})
+	g, err := New(cfg, Options{Store: memstore.New(), Secrets: [][]byte{testSecret}, PurchaseKeys: []ed25519.PrivateKey{newKey, oldKey}})
 	if err != nil {
 		t.Fatal(err)
 	}

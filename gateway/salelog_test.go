@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 )
 
 // logLines returns the lines of logs that contain every one of words.
@@ -126,7 +126,7 @@ func TestErrorLogFirstThenCount(t *testing.T) {
 // operation, then counted once a minute.
 func TestStoreErrorsRateLimited(t *testing.T) {
 	o := newOrigin(t, nil)
-	store := &flakyStore{MemoryStore: queue.NewMemoryStore()}
+	store := &flakyStore{Store: memstore.New()}
 	g := startGatewayWith(t, testConfig(o.URL), store, nil, noWatch)
 	store.down.Store(true)
 	for range 4 {

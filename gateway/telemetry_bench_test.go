@@ -9,7 +9,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 	"github.com/anteroom/anteroom/token"
 )
 
@@ -64,7 +64,7 @@ func TestTelemetryProxiedCounts(t *testing.T) {
 // others, the CPU time far less. Run with and without -tags nometrics to
 // see what counting costs an admitted request.
 func BenchmarkAdmittedCPU(b *testing.B) {
-	g := benchGatewayOn(b, 1000, queue.NewMemoryStore())
+	g := benchGatewayOn(b, 1000, memstore.New())
 	now := time.Now()
 	tok, err := g.keys.Load().ring.SignSession(token.Session{Room: "shop", ID: "0123456789abcdef0123456789abcdef", IssuedAt: now, Expires: now.Add(time.Hour)})
 	if err != nil {

@@ -3,10 +3,33 @@
 // tickets, the pre-queue and its lottery, and the ETA a shopper is shown.
 //
 // The rules live here; the shared state they act on lives behind Store, so a
-// single gateway (MemoryStore) and many gateways (a Redis store) follow the
-// same rules. A waiting shopper is a signed ticket held by the client: the
+// single gateway (the memory store) and many gateways (the Redis store)
+// follow the same rules. A waiting shopper is a signed ticket held by the client: the
 // store keeps a few bytes per ticket number (when it last polled), no object
 // per shopper.
+//
+// # Which package holds what
+//
+// As in oauth2-proxy's session stores — a small interface, one package per
+// backend, one shared suite — each part of the store layer has one home:
+//
+//   - queue (this package): the engine, the Store interface split by caller
+//     (store.go), and what every backend must agree on: the lengths of time
+//     (SessionGrace, EndedSlack, HoldKeep), the checks of what a caller
+//     may store (CheckUnits, CheckOverride), and the timeout wrapper every
+//     gateway puts round its store (Bounded).
+//   - queue/memstore: the memory backend, memstore.Store, with its save
+//     file.
+//   - queue/redisstore: the Redis backend, redisstore.Store, with its Lua.
+//   - queue/storetest: the conformance suite every backend runs, and the
+//     helpers its cases share with each backend's own tests.
+//
+// The engine imports no backend, so a backend's internals stay its own,
+// and a change to one cannot reach into the engine. The backends import
+// queue, so the engine's tests that run it over a real store are in
+// package queue_test; the few engine internals they check are exported to
+// them by export_test.go, and the tests of unexported engine parts that
+// need no store stay in package queue.
 //
 // # Which rule lives where
 //
@@ -19,8 +42,8 @@
 // admit one ticket twice or sell one unit twice. Those rules — who is
 // called, when a session or a call expires, the admission bucket, the stock
 // — are written twice, because they must run where the state is: in Go
-// under MemoryStore's lock (memory.go, memory_index.go, waiting.go,
-// stock_memory.go), and in Lua inside Redis (package redisstore:
+// under the memory store's lock (package memstore: store.go, index.go,
+// waiting.go, stock.go), and in Lua inside Redis (package redisstore:
 // redis_scripts.go, redis_stock_scripts.go), where one script run is one
 // atomic step; a Go copy of a rule run between Redis round trips would let
 // another node's step come in between. The exceptions stay in Go alone: the
@@ -41,9 +64,14 @@
 // last — one table of boundary cases each (storetest/rules.go). The counts
 // kept by different means on each side are held together by differential
 // tests (the line's count in redisstore/redis_flat_test.go, the memory
-// store against a plain reference in memory_ref_test.go).
+// store against a plain reference in memstore/ref_test.go).
 //
-// The memory store's save file has a format of its own (stateformat.go),
-// versioned and checked field by field on load (statecheck.go), so that
-// the live structure can change without old files failing to load.
+// The memory store's save file has a format of its own
+// (memstore/stateformat.go), versioned and checked field by field on load
+// (memstore/statecheck.go), so that the live structure can change without
+// old files failing to load. It lives in memstore, not here, because the
+// memory store alone reads and writes it: what the engine keeps (Room's
+// cached counters) is never saved, and the Redis store's state outlives a
+// restart in Redis. Beside the store, the format can convert the live
+// rooms field by field while both stay unexported.
 package queue

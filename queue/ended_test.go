@@ -1,4 +1,4 @@
-package queue
+package queue_test
 
 import (
 	"context"
@@ -6,6 +6,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // TestEndedOutlivesEveryToken: a session ended at +9 s with a 20 s session
@@ -15,15 +19,15 @@ import (
 // starts late, until then — whatever other ends come and go — and is
 // forgotten after, so the set does not grow for ever.
 func TestEndedOutlivesEveryToken(t *testing.T) {
-	p := with(shop, func(p *Policy) { p.SessionTTL = 20 * time.Second })
-	clk := newClock()
-	mem := NewMemoryStore()
-	node := func() *Room {
-		return NewRoom("shop", mem, Options{Policy: p, Now: clk.Now, Log: quiet})
+	p := storetest.With(queue.Shop, func(p *queue.Policy) { p.SessionTTL = 20 * time.Second })
+	clk := queue.NewClock()
+	mem := memstore.New()
+	node := func() *queue.Room {
+		return queue.NewRoom("shop", mem, queue.Options{Policy: p, Now: clk.Now, Log: queue.Quiet})
 	}
 	a, b := node(), node()
-	tickTo := func(sec time.Duration, rooms ...*Room) {
-		for clk.Now().Before(start.Add(sec * time.Second)) {
+	tickTo := func(sec time.Duration, rooms ...*queue.Room) {
+		for clk.Now().Before(storetest.Start.Add(sec * time.Second)) {
 			clk.Add(time.Second)
 			for _, r := range rooms {
 				r.Tick(context.Background())
@@ -49,28 +53,28 @@ func TestEndedOutlivesEveryToken(t *testing.T) {
 	tickTo(21, a, b)
 	a.End(ctx, "other-2")
 	b.End(ctx, "other-3")
-	last := start.Add(9*time.Second + p.SessionTTL + EndedSlack)
+	last := storetest.Start.Add(9*time.Second + p.SessionTTL + queue.EndedSlack)
 	tickTo(23, a, b)
-	for _, at := range []time.Time{start.Add(23 * time.Second), start.Add(29 * time.Second), last} {
+	for _, at := range []time.Time{storetest.Start.Add(23 * time.Second), storetest.Start.Add(29 * time.Second), last} {
 		clk.Set(at)
 		a.Tick(ctx)
 		b.Tick(ctx)
-		for name, r := range map[string]*Room{"ending node": a, "other node": b} {
+		for name, r := range map[string]*queue.Room{"ending node": a, "other node": b} {
 			if !r.Ended(sid) {
-				t.Errorf("%s at +%v: the ended session is not refused", name, at.Sub(start))
+				t.Errorf("%s at +%v: the ended session is not refused", name, at.Sub(storetest.Start))
 			}
 		}
 		// A node still refreshing it (a batch sent late) does not make the
 		// store count it again.
 		mem.Refresh(ctx, "shop", []string{sid}, at)
 		if c, _ := mem.Advance(ctx, "shop", p, at); c.Active != 0 {
-			t.Errorf("at +%v: the store counts %d sessions, want 0: the ended one came back", at.Sub(start), c.Active)
+			t.Errorf("at +%v: the store counts %d sessions, want 0: the ended one came back", at.Sub(storetest.Start), c.Active)
 		}
 	}
 	late := node()
 	late.Tick(ctx)
 	if !late.Ended(sid) {
-		t.Errorf("a node that started at +%v did not learn of the end", last.Sub(start))
+		t.Errorf("a node that started at +%v did not learn of the end", last.Sub(storetest.Start))
 	}
 
 	clk.Set(last.Add(time.Second))
@@ -84,10 +88,10 @@ func TestEndedOutlivesEveryToken(t *testing.T) {
 // announces the sessions it has seen in use; one it knows has ended must
 // not take a slot again.
 func TestRecountSkipsEndedSessions(t *testing.T) {
-	clk := newClock()
-	mem := NewMemoryStore()
+	clk := queue.NewClock()
+	mem := &restartable{memstore.New()}
 	var live []string
-	r := NewRoom("shop", mem, Options{Policy: shop, Now: clk.Now, Log: quiet, LiveSessions: func() []string { return live }})
+	r := queue.NewRoom("shop", mem, queue.Options{Policy: queue.Shop, Now: clk.Now, Log: queue.Quiet, LiveSessions: func() []string { return live }})
 	ctx := context.Background()
 	r.Tick(ctx)
 	for range 2 {
@@ -103,7 +107,7 @@ func TestRecountSkipsEndedSessions(t *testing.T) {
 	clk.Add(time.Second)
 	r.Tick(ctx)
 
-	forget(mem, "shop") // the store restarted empty
+	mem.restart() // the store restarted empty
 	clk.Add(time.Second)
 	r.Tick(ctx)
 	if c, _ := mem.Counters(ctx, "shop"); c.Active != 1 {
@@ -111,22 +115,21 @@ func TestRecountSkipsEndedSessions(t *testing.T) {
 	}
 }
 
-// forget drops everything the store knows of a room, as a store that
-// restarted without its data does.
-func forget(s *MemoryStore, room string) {
-	s.mu.Lock()
-	delete(s.rooms, room)
-	s.mu.Unlock()
-}
+// restartable is a memory store that can restart empty, as a store that
+// lost its data does. Its callers restart it between calls, never during
+// one.
+type restartable struct{ *memstore.Store }
+
+func (s *restartable) restart() { s.Store = memstore.New() }
 
 // endedFeed is a store whose list of ended sessions the test writes.
 type endedFeed struct {
-	*MemoryStore
+	*memstore.Store
 	mu   sync.Mutex
-	list []Ended
+	list []queue.Ended
 }
 
-func (f *endedFeed) EndedSince(context.Context, string, time.Time) ([]Ended, error) {
+func (f *endedFeed) EndedSince(context.Context, string, time.Time) ([]queue.Ended, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.list), nil
@@ -136,28 +139,28 @@ func (f *endedFeed) EndedSince(context.Context, string, time.Time) ([]Ended, err
 // end — an end retried after an outage is stamped when it got through — is
 // refused until the later time, though the tick before heard of it already.
 func TestEndedFetchedAgainLater(t *testing.T) {
-	p := with(shop, func(p *Policy) { p.SessionTTL = 20 * time.Second })
-	clk := newClock()
-	feed := &endedFeed{MemoryStore: NewMemoryStore()}
-	r := NewRoom("shop", feed, Options{Policy: p, Now: clk.Now, Log: quiet})
+	p := storetest.With(queue.Shop, func(p *queue.Policy) { p.SessionTTL = 20 * time.Second })
+	clk := queue.NewClock()
+	feed := &endedFeed{Store: memstore.New()}
+	r := queue.NewRoom("shop", feed, queue.Options{Policy: p, Now: clk.Now, Log: queue.Quiet})
 	ctx := context.Background()
-	first, later := start, start.Add(3*time.Second)
-	feed.list = []Ended{{ID: "x", At: first}}
+	first, later := storetest.Start, storetest.Start.Add(3*time.Second)
+	feed.list = []queue.Ended{{ID: "x", At: first}}
 	r.Tick(ctx)
 	clk.Add(time.Second)
 	r.Tick(ctx) // fetched again, unchanged
-	feed.list = []Ended{{ID: "x", At: later}}
+	feed.list = []queue.Ended{{ID: "x", At: later}}
 	clk.Add(time.Second)
 	r.Tick(ctx)
-	clk.Set(endedUntil(first, p.SessionTTL).Add(time.Second))
+	clk.Set(queue.EndedUntil(first, p.SessionTTL).Add(time.Second))
 	r.Tick(ctx)
 	if !r.Ended("x") {
 		t.Errorf("at %v: forgotten at its first end's time, want refused through the later one's",
-			clk.Now().Sub(start))
+			clk.Now().Sub(storetest.Start))
 	}
-	clk.Set(endedUntil(later, p.SessionTTL).Add(time.Second))
+	clk.Set(queue.EndedUntil(later, p.SessionTTL).Add(time.Second))
 	r.Tick(ctx)
 	if r.Ended("x") {
-		t.Errorf("at %v: still refused after the later end's time", clk.Now().Sub(start))
+		t.Errorf("at %v: still refused after the later end's time", clk.Now().Sub(storetest.Start))
 	}
 }

@@ -1,4 +1,4 @@
-package queue
+package queue_test
 
 import (
 	"context"
@@ -8,6 +8,10 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // The ETA is judged the way a shopper would judge it: every range a
@@ -18,7 +22,7 @@ import (
 // etaCrowd is one kind of sale the ETA must hold in.
 type etaCrowd struct {
 	name   string
-	policy Policy
+	policy queue.Policy
 	// opensAfter, when set, opens the room this long after the start:
 	// arrivals before it join a pre-queue drawn by lottery.
 	opensAfter time.Duration
@@ -46,7 +50,7 @@ type etaCrowd struct {
 var etaCrowds = []etaCrowd{
 	{
 		name:     "rate-bound",
-		policy:   Policy{MaxActive: 1000, PerMinute: 60, Burst: 10, SessionTTL: 2 * time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute},
+		policy:   queue.Policy{MaxActive: 1000, PerMinute: 60, Burst: 10, SessionTTL: 2 * time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute},
 		shoppers: 400,
 		arrive:   uniform(0, 4*time.Minute),
 		expire:   0.5,
@@ -55,7 +59,7 @@ var etaCrowds = []etaCrowd{
 	},
 	{
 		name:     "capacity-bound, sessions run out",
-		policy:   Policy{MaxActive: 40, PerMinute: 600, Burst: 50, SessionTTL: 90 * time.Second, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute},
+		policy:   queue.Policy{MaxActive: 40, PerMinute: 600, Burst: 50, SessionTTL: 90 * time.Second, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute},
 		shoppers: 300,
 		arrive:   uniform(0, 10*time.Minute),
 		expire:   0.7,
@@ -64,7 +68,7 @@ var etaCrowds = []etaCrowd{
 	},
 	{
 		name:     "a fifth abandoning",
-		policy:   Policy{MaxActive: 50, PerMinute: 120, Burst: 20, SessionTTL: 2 * time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute},
+		policy:   queue.Policy{MaxActive: 50, PerMinute: 120, Burst: 20, SessionTTL: 2 * time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute},
 		shoppers: 400,
 		arrive:   uniform(0, 5*time.Minute),
 		abandon:  0.2,
@@ -74,7 +78,7 @@ var etaCrowds = []etaCrowd{
 	},
 	{
 		name:       "pre-queue opening",
-		policy:     Policy{MaxActive: 500, PerMinute: 60, Burst: 20, SessionTTL: 2 * time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute},
+		policy:     queue.Policy{MaxActive: 500, PerMinute: 60, Burst: 20, SessionTTL: 2 * time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute},
 		opensAfter: 10 * time.Minute,
 		shoppers:   400,
 		// Three in four arrive before the opening, the rest in the
@@ -102,7 +106,7 @@ func uniform(lo, hi time.Duration) func(*rand.Rand) time.Duration {
 // shown is one status a waiting shopper was given.
 type shown struct {
 	at       time.Time
-	state    State
+	state    queue.State
 	lo, hi   int
 	progress int
 	message  string
@@ -113,7 +117,7 @@ type etaShopper struct {
 	arrives time.Time
 	quitsAt time.Time // closes the tab while waiting; zero: never
 
-	ticket   Ticket
+	ticket   queue.Ticket
 	nextPoll time.Time
 	gone     bool
 	seen     []shown
@@ -164,26 +168,26 @@ func (r etaResult) String() string {
 func playETA(t *testing.T, c etaCrowd, seed uint64) etaResult {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 12))
-	clk := newClock()
-	store := NewMemoryStore()
-	var sched Schedule
+	clk := queue.NewClock()
+	store := memstore.New()
+	var sched queue.Schedule
 	if c.opensAfter > 0 {
-		sched = Schedule{OpensAt: start.Add(c.opensAfter), Random: true}
+		sched = queue.Schedule{OpensAt: storetest.Start.Add(c.opensAfter), Random: true}
 	}
-	nodes := make([]*Room, c.nodes)
+	nodes := make([]*queue.Room, c.nodes)
 	for i := range nodes {
-		nodes[i] = NewRoom("drop", store, Options{Policy: c.policy, Schedule: sched, PollInterval: 5 * time.Second, Now: clk.Now, Log: quiet})
+		nodes[i] = queue.NewRoom("drop", store, queue.Options{Policy: c.policy, Schedule: sched, PollInterval: 5 * time.Second, Now: clk.Now, Log: queue.Quiet})
 	}
 	ctx := context.Background()
 	next := 0
-	node := func() *Room {
+	node := func() *queue.Room {
 		next++
 		return nodes[next%len(nodes)]
 	}
 
 	shoppers := make([]*etaShopper, c.shoppers)
 	for i := range shoppers {
-		s := &etaShopper{arrives: start.Add(c.arrive(rng))}
+		s := &etaShopper{arrives: storetest.Start.Add(c.arrive(rng))}
 		if rng.Float64() < c.abandon {
 			s.quitsAt = s.arrives.Add(uniform(10*time.Second, 10*time.Minute)(rng))
 		}
@@ -198,8 +202,8 @@ func playETA(t *testing.T, c etaCrowd, seed uint64) etaResult {
 	}
 
 	// The sale runs until every shopper is served or gone, bounded.
-	end := start.Add(3 * time.Hour)
-	for now := start; now.Before(end); now = clk.Add(time.Second) {
+	end := storetest.Start.Add(3 * time.Hour)
+	for now := storetest.Start; now.Before(end); now = clk.Add(time.Second) {
 		settled := true
 		for _, i := range rng.Perm(len(shoppers)) {
 			s := shoppers[i]
@@ -211,13 +215,13 @@ func playETA(t *testing.T, c etaCrowd, seed uint64) etaResult {
 			case s.ticket.Number == 0 && s.sid == "":
 				a, err := node().Arrive(ctx)
 				if err != nil {
-					t.Fatalf("at %v: Arrive: %v", now.Sub(start), err)
+					t.Fatalf("at %v: Arrive: %v", now.Sub(storetest.Start), err)
 				}
 				if a.SessionID != "" {
 					admit(s, a.SessionID, now)
 					continue
 				}
-				s.ticket = Ticket{Number: a.Number, Prequeue: a.Prequeue, IssuedAt: now, Line: a.Line}
+				s.ticket = queue.Ticket{Number: a.Number, Prequeue: a.Prequeue, IssuedAt: now, Line: a.Line}
 				s.nextPoll = now.Add(time.Second)
 			case s.sid == "":
 				if !s.quitsAt.IsZero() && !now.Before(s.quitsAt) {
@@ -230,14 +234,14 @@ func playETA(t *testing.T, c etaCrowd, seed uint64) etaResult {
 				n := node()
 				st, err := n.Status(ctx, s.ticket)
 				if err != nil {
-					t.Fatalf("at %v: Status: %v", now.Sub(start), err)
+					t.Fatalf("at %v: Status: %v", now.Sub(storetest.Start), err)
 				}
-				if st.State == StateAdmitted {
+				if st.State == queue.StateAdmitted {
 					admit(s, st.SessionID, now)
 					continue
 				}
 				if st.Requeued {
-					t.Fatalf("at %v: ticket %d, polling as told, was requeued", now.Sub(start), s.ticket.Number)
+					t.Fatalf("at %v: ticket %d, polling as told, was requeued", now.Sub(storetest.Start), s.ticket.Number)
 				}
 				// Now and then the shopper's next request goes to another
 				// node at the same moment (a retry, a second tab): it must
@@ -248,7 +252,7 @@ func playETA(t *testing.T, c etaCrowd, seed uint64) etaResult {
 					if st2, err := other.Status(ctx, s.ticket); err == nil && st2.State == st.State &&
 						(apart(st2.ETALow, st.ETALow) || apart(st2.ETAHigh, st.ETAHigh) || abs(st2.Progress-st.Progress) > 2) {
 						res.disagree = append(res.disagree, fmt.Sprintf("at %v ticket %d: %d–%d s %d %% on one node, %d–%d s %d %% on another",
-							now.Sub(start), s.ticket.Number, st.ETALow, st.ETAHigh, st.Progress, st2.ETALow, st2.ETAHigh, st2.Progress))
+							now.Sub(storetest.Start), s.ticket.Number, st.ETALow, st.ETAHigh, st.Progress, st2.ETALow, st2.ETAHigh, st2.Progress))
 					}
 				}
 				s.seen = append(s.seen, shown{at: now, state: st.State, lo: st.ETALow, hi: st.ETAHigh, progress: st.Progress, message: st.Message})
@@ -259,7 +263,7 @@ func playETA(t *testing.T, c etaCrowd, seed uint64) etaResult {
 					s.done = true
 					if !s.expires {
 						if err := node().End(ctx, s.sid); err != nil {
-							t.Fatalf("at %v: End: %v", now.Sub(start), err)
+							t.Fatalf("at %v: End: %v", now.Sub(storetest.Start), err)
 						}
 					}
 					continue
@@ -272,11 +276,11 @@ func playETA(t *testing.T, c etaCrowd, seed uint64) etaResult {
 		}
 		if c.pauseFor > 0 {
 			switch now {
-			case start.Add(c.pauseAt):
+			case storetest.Start.Add(c.pauseAt):
 				for _, n := range nodes {
 					n.Pause()
 				}
-			case start.Add(c.pauseAt + c.pauseFor):
+			case storetest.Start.Add(c.pauseAt + c.pauseFor):
 				for _, n := range nodes {
 					n.Resume()
 				}
@@ -289,7 +293,7 @@ func playETA(t *testing.T, c etaCrowd, seed uint64) etaResult {
 			n.Tick(ctx)
 		}
 		clk.Set(now)
-		if settled && now.After(start.Add(c.opensAfter)) && now.Sub(start) > 20*time.Minute {
+		if settled && now.After(storetest.Start.Add(c.opensAfter)) && now.Sub(storetest.Start) > 20*time.Minute {
 			break
 		}
 	}
@@ -333,10 +337,10 @@ func judgeShopper(s *etaShopper, res *etaResult, ratios *[]float64) {
 		sh := &s.seen[i]
 		if sh.progress < best {
 			res.backwards = append(res.backwards, fmt.Sprintf("ticket %d at %v: progress %d after %d",
-				s.ticket.Number, sh.at.Sub(start), sh.progress, best))
+				s.ticket.Number, sh.at.Sub(storetest.Start), sh.progress, best))
 		}
 		best = max(best, sh.progress)
-		if sh.state != StateWaiting {
+		if sh.state != queue.StateWaiting {
 			// The page names the cause (a pause, a pre-queue): the range
 			// shown next is not held to the last one.
 			prev = nil
@@ -344,7 +348,7 @@ func judgeShopper(s *etaShopper, res *etaResult, ratios *[]float64) {
 		}
 		if prev != nil && sh.message == "" && prev.hi > 0 && sh.lo > prev.hi {
 			res.jumps = append(res.jumps, fmt.Sprintf("ticket %d at %v: %d–%d s after %d–%d s at %v",
-				s.ticket.Number, sh.at.Sub(start), sh.lo, sh.hi, prev.lo, prev.hi, prev.at.Sub(start)))
+				s.ticket.Number, sh.at.Sub(storetest.Start), sh.lo, sh.hi, prev.lo, prev.hi, prev.at.Sub(storetest.Start)))
 		}
 		if sh.hi > 0 {
 			prev = sh

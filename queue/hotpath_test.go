@@ -1,4 +1,4 @@
-package queue
+package queue_test
 
 import (
 	"context"
@@ -6,21 +6,25 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
-// slowStore is a MemoryStore that, once slow is set, takes a second over
+// slowStore is a memory store that, once slow is set, takes a second over
 // every call a tick makes, as a store across a congested network does.
 // Each call announces itself on calls first, and returns early when the
 // test sends on release, so the test need not wait the second out.
 type slowStore struct {
-	*MemoryStore
+	*memstore.Store
 	slow    atomic.Bool
 	calls   chan string
 	release chan struct{}
 }
 
 func newSlowStore() *slowStore {
-	return &slowStore{MemoryStore: NewMemoryStore(), calls: make(chan string), release: make(chan struct{})}
+	return &slowStore{Store: memstore.New(), calls: make(chan string), release: make(chan struct{})}
 }
 
 func (s *slowStore) wait(call string) {
@@ -34,39 +38,39 @@ func (s *slowStore) wait(call string) {
 	}
 }
 
-func (s *slowStore) Advance(ctx context.Context, room string, p Policy, now time.Time) (Counters, error) {
+func (s *slowStore) Advance(ctx context.Context, room string, p queue.Policy, now time.Time) (queue.Counters, error) {
 	s.wait("Advance")
-	return s.MemoryStore.Advance(ctx, room, p, now)
+	return s.Store.Advance(ctx, room, p, now)
 }
 
-func (s *slowStore) Counters(ctx context.Context, room string) (Counters, error) {
+func (s *slowStore) Counters(ctx context.Context, room string) (queue.Counters, error) {
 	s.wait("Counters")
-	return s.MemoryStore.Counters(ctx, room)
+	return s.Store.Counters(ctx, room)
 }
 
 func (s *slowStore) Refresh(ctx context.Context, room string, sids []string, now time.Time) error {
 	s.wait("Refresh")
-	return s.MemoryStore.Refresh(ctx, room, sids, now)
+	return s.Store.Refresh(ctx, room, sids, now)
 }
 
 func (s *slowStore) Seen(ctx context.Context, room string, numbers []uint64, now time.Time) error {
 	s.wait("Seen")
-	return s.MemoryStore.Seen(ctx, room, numbers, now)
+	return s.Store.Seen(ctx, room, numbers, now)
 }
 
 func (s *slowStore) End(ctx context.Context, room, sid string, now time.Time) error {
 	s.wait("End")
-	return s.MemoryStore.End(ctx, room, sid, now)
+	return s.Store.End(ctx, room, sid, now)
 }
 
-func (s *slowStore) EndedSince(ctx context.Context, room string, since time.Time) ([]Ended, error) {
+func (s *slowStore) EndedSince(ctx context.Context, room string, since time.Time) ([]queue.Ended, error) {
 	s.wait("EndedSince")
-	return s.MemoryStore.EndedSince(ctx, room, since)
+	return s.Store.EndedSince(ctx, room, since)
 }
 
-func (s *slowStore) Open(ctx context.Context, room string, random bool, seed uint64, now time.Time) (Opening, error) {
+func (s *slowStore) Open(ctx context.Context, room string, random bool, seed uint64, now time.Time) (queue.Opening, error) {
 	s.wait("Open")
-	return s.MemoryStore.Open(ctx, room, random, seed, now)
+	return s.Store.Open(ctx, room, random, seed, now)
 }
 
 // hotPathBudget is what a poll or an admitted request may spend in the
@@ -79,11 +83,11 @@ const hotPathBudget = 5 * time.Millisecond
 // shopper's poll and an admitted shopper's request (refresh, ended check)
 // are answered at once, from the engine's cache.
 func TestHotPathNeverWaitsOnTheStore(t *testing.T) {
-	clk := newClock()
+	clk := queue.NewClock()
 	s := newSlowStore()
 	var live []string
-	p := with(shop, func(p *Policy) { p.MaxActive = 2 })
-	r := NewRoom("shop", s, Options{Policy: p, Now: clk.Now, Log: quiet, LiveSessions: func() []string { return live }})
+	p := storetest.With(queue.Shop, func(p *queue.Policy) { p.MaxActive = 2 })
+	r := queue.NewRoom("shop", s, queue.Options{Policy: p, Now: clk.Now, Log: queue.Quiet, LiveSessions: func() []string { return live }})
 	ctx := context.Background()
 	r.Tick(ctx)
 	for range 2 {
@@ -97,17 +101,17 @@ func TestHotPathNeverWaitsOnTheStore(t *testing.T) {
 	if err != nil || a.Number == 0 {
 		t.Fatalf("Arrive in a full room: %+v, %v; want a ticket", a, err)
 	}
-	waiting := Ticket{Number: a.Number, IssuedAt: clk.Now()}
+	waiting := queue.Ticket{Number: a.Number, IssuedAt: clk.Now()}
 	clk.Add(time.Second)
 	r.Tick(ctx)
-	if st, _ := r.Status(ctx, waiting); st.State != StateWaiting {
+	if st, _ := r.Status(ctx, waiting); st.State != queue.StateWaiting {
 		t.Fatalf("Status: %s, want waiting", st.State)
 	}
 
 	// The store restarts empty and turns slow; the next tick finds the
 	// loss and recounts the sessions this node has seen.
-	forget(s.MemoryStore, "shop")
-	r.Status(ctx, waiting) // a poll and a refresh for the tick to send
+	s.Store = memstore.New() // no tick runs: nothing reads it meanwhile
+	r.Status(ctx, waiting)   // a poll and a refresh for the tick to send
 	r.Refresh(live[0])
 	s.slow.Store(true)
 	clk.Add(time.Second)

@@ -1,9 +1,12 @@
-package queue
+package queue_test
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 )
 
 // A poll batched before a leave (on this node or another) reaches the
@@ -11,8 +14,8 @@ import (
 func TestLeaveIsFinalAgainstLatePolls(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	s := NewMemoryStore()
-	p := Policy{MaxActive: 1, PerMinute: 60, Burst: 5, SessionTTL: time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute}
+	s := memstore.New()
+	p := queue.Policy{MaxActive: 1, PerMinute: 60, Burst: 5, SessionTTL: time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute}
 	if _, err := s.Open(ctx, "r", false, 1, now); err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +30,7 @@ func TestLeaveIsFinalAgainstLatePolls(t *testing.T) {
 	if _, err := s.Advance(ctx, "r", p, now.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Claim(ctx, "r", a, "sa", now.Add(time.Second)); err != ErrForfeited {
+	if _, err := s.Claim(ctx, "r", a, "sa", now.Add(time.Second)); err != queue.ErrForfeited {
 		t.Errorf("claim of the ticket that left: %v, want ErrForfeited", err)
 	}
 	if sid, err := s.Claim(ctx, "r", b, "sb", now.Add(time.Second)); err != nil || sid != "sb" {

@@ -1,4 +1,4 @@
-package queue
+package queue_test
 
 import (
 	"context"
@@ -6,20 +6,23 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // testLotteryThreeNodes: three gateway nodes sharing one store start
 // at once; each draws a seed, one wins, and all three publish the same
 // commitment, reveal the same seed and admit the pre-queue in the order
 // it gives. A node that starts later, or restarts, finds it too.
-func testLotteryThreeNodes(t *testing.T, newStore func() Store) {
-	clk := newClock()
-	opens := start.Add(time.Hour)
-	p := with(shop, func(p *Policy) { p.MaxActive, p.AbandonAfter = 1, time.Hour })
-	o := Options{Policy: p, Schedule: Schedule{PrequeueFrom: start.Add(time.Minute), OpensAt: opens, Random: true},
-		PollInterval: time.Second, Now: clk.Now, Log: quiet}
-	node := func() *Room { return NewRoom("shop", newStore(), o) }
-	nodes := []*Room{node(), node(), node()}
+func testLotteryThreeNodes(t *testing.T, newStore func() queue.Store) {
+	clk := queue.NewClock()
+	opens := storetest.Start.Add(time.Hour)
+	p := storetest.With(queue.Shop, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 1, time.Hour })
+	o := queue.Options{Policy: p, Schedule: queue.Schedule{PrequeueFrom: storetest.Start.Add(time.Minute), OpensAt: opens, Random: true},
+		PollInterval: time.Second, Now: clk.Now, Log: queue.Quiet}
+	node := func() *queue.Room { return queue.NewRoom("shop", newStore(), o) }
+	nodes := []*queue.Room{node(), node(), node()}
 	ctx := context.Background()
 
 	var wg sync.WaitGroup
@@ -27,8 +30,8 @@ func testLotteryThreeNodes(t *testing.T, newStore func() Store) {
 		wg.Go(func() { n.Tick(ctx) })
 	}
 	wg.Wait()
-	lotteries := func() []Lottery {
-		var ls []Lottery
+	lotteries := func() []queue.Lottery {
+		var ls []queue.Lottery
 		for i, n := range nodes {
 			l, err := n.Lottery(ctx)
 			if err != nil {
@@ -44,14 +47,14 @@ func testLotteryThreeNodes(t *testing.T, newStore func() Store) {
 			t.Fatalf("node %d publishes %+v, node 0 %+v; want one hidden commitment", i, l, before[0])
 		}
 	}
-	clk.Set(start.Add(time.Minute))
-	var line []Ticket
+	clk.Set(storetest.Start.Add(time.Minute))
+	var line []queue.Ticket
 	for i := range 30 {
 		a, err := nodes[i%3].Arrive(ctx)
 		if err != nil || a.Number == 0 || !a.Prequeue {
 			t.Fatalf("arrival %d: got %+v, %v; want a pre-queue ticket", i, a, err)
 		}
-		line = append(line, Ticket{Number: a.Number, Prequeue: true, IssuedAt: clk.Now()})
+		line = append(line, queue.Ticket{Number: a.Number, Prequeue: true, IssuedAt: clk.Now()})
 	}
 	late := node() // started during the pre-queue
 	if l, err := late.Lottery(ctx); err != nil || l != before[0] {
@@ -80,7 +83,7 @@ func testLotteryThreeNodes(t *testing.T, newStore func() Store) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.State == StateAdmitted {
+			if st.State == queue.StateAdmitted {
 				order = append(order, waiting[i].Number)
 				if err := n.End(ctx, st.SessionID); err != nil {
 					t.Fatal(err)
@@ -100,12 +103,12 @@ func testLotteryThreeNodes(t *testing.T, newStore func() Store) {
 // testLotterySeedBackAfterDataLoss: the store (Redis) restarted empty
 // during the pre-queue (flush). The node that committed puts its commitment back, so a node
 // started after the loss does not draw another seed.
-func testLotterySeedBackAfterDataLoss(t *testing.T, newStore func() Store, flush func()) {
-	clk := newClock()
-	o := Options{Policy: shop, Schedule: Schedule{OpensAt: start.Add(time.Hour), Random: true},
-		PollInterval: time.Second, Now: clk.Now, Log: quiet}
+func testLotterySeedBackAfterDataLoss(t *testing.T, newStore func() queue.Store, flush func()) {
+	clk := queue.NewClock()
+	o := queue.Options{Policy: queue.Shop, Schedule: queue.Schedule{OpensAt: storetest.Start.Add(time.Hour), Random: true},
+		PollInterval: time.Second, Now: clk.Now, Log: queue.Quiet}
 	ctx := context.Background()
-	a := NewRoom("shop", newStore(), o)
+	a := queue.NewRoom("shop", newStore(), o)
 	a.Tick(ctx)
 	for range 5 {
 		if _, err := a.Arrive(ctx); err != nil {
@@ -120,7 +123,7 @@ func testLotterySeedBackAfterDataLoss(t *testing.T, newStore func() Store, flush
 	flush()
 	clk.Add(time.Second)
 	a.Tick(ctx) // sees Issued go back: the store lost its data
-	b := NewRoom("shop", newStore(), o)
+	b := queue.NewRoom("shop", newStore(), o)
 	if got, err := b.Lottery(ctx); err != nil || got != want {
 		t.Errorf("a node started after the loss: got %+v, %v; want %+v", got, err, want)
 	}

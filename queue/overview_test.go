@@ -1,20 +1,24 @@
-package queue
+package queue_test
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 func TestOverviewCountsAndStates(t *testing.T) {
 	ctx := context.Background()
-	clock := newClock()
-	p := Policy{MaxActive: 1, PerMinute: 60, Burst: 5, SessionTTL: time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute}
-	r := NewRoom("drop", NewMemoryStore(), Options{Policy: p, Now: clock.Now, Log: quiet,
-		Schedule: Schedule{ClosesAt: start.Add(time.Hour)}})
+	clock := queue.NewClock()
+	p := queue.Policy{MaxActive: 1, PerMinute: 60, Burst: 5, SessionTTL: time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute}
+	r := queue.NewRoom("drop", memstore.New(), queue.Options{Policy: p, Now: clock.Now, Log: queue.Quiet,
+		Schedule: queue.Schedule{ClosesAt: storetest.Start.Add(time.Hour)}})
 	r.Tick(ctx)
 	a, err := r.Arrive(ctx) // admitted at once: the room is empty
-	if err != nil || a.State != StateAdmitted {
+	if err != nil || a.State != queue.StateAdmitted {
 		t.Fatalf("first arrival: %+v, %v; want admitted", a, err)
 	}
 	b, _ := r.Arrive(ctx) // the room is full: a ticket
@@ -24,13 +28,13 @@ func TestOverviewCountsAndStates(t *testing.T) {
 	}
 	r.Tick(ctx)
 	o := r.Overview()
-	if o.State != RoomOpen || o.Counters.Active != 1 || o.Counters.Waiting != 2 {
+	if o.State != queue.RoomOpen || o.Counters.Active != 1 || o.Counters.Waiting != 2 {
 		t.Errorf("overview: state %s, active %d, waiting %d; want open, 1, 2", o.State, o.Counters.Active, o.Counters.Waiting)
 	}
 	// Two ahead of a newcomer, plus the newcomer, in a room of one slot
 	// that is taken: three sessions must end first. None has ended yet,
 	// so each is taken to live session_duration + grace + 30 s (eta.go).
-	if want := int(3 * (time.Minute + SessionGrace + 30*time.Second).Seconds()); o.ETASeconds != want {
+	if want := int(3 * (time.Minute + queue.SessionGrace + 30*time.Second).Seconds()); o.ETASeconds != want {
 		t.Errorf("ETA: got %d s, want %d", o.ETASeconds, want)
 	}
 	// The session ends: b is called and claims.
@@ -39,47 +43,47 @@ func TestOverviewCountsAndStates(t *testing.T) {
 	}
 	clock.Add(time.Second)
 	r.Tick(ctx)
-	st, _ := r.Status(ctx, Ticket{Number: b.Number, IssuedAt: start})
-	if st.State != StateAdmitted {
+	st, _ := r.Status(ctx, queue.Ticket{Number: b.Number, IssuedAt: storetest.Start})
+	if st.State != queue.StateAdmitted {
 		t.Fatalf("b after a's end: %s, want admitted", st.State)
 	}
 	// A retried claim (its answer was lost) is not a second admission.
-	r.Status(ctx, Ticket{Number: b.Number, IssuedAt: start})
-	want := Events{Arrivals: 3, Immediate: 1, Claimed: 1}
+	r.Status(ctx, queue.Ticket{Number: b.Number, IssuedAt: storetest.Start})
+	want := queue.Events{Arrivals: 3, Immediate: 1, Claimed: 1}
 	if got := r.Events(); got != want {
 		t.Errorf("events: got %+v, want %+v", got, want)
 	}
 	r.Pause()
-	if s := r.Overview().State; s != RoomPaused {
+	if s := r.Overview().State; s != queue.RoomPaused {
 		t.Errorf("paused room: state %s, want paused", s)
 	}
-	clock.Set(start.Add(time.Hour))
-	if s := r.Overview().State; s != RoomClosed {
+	clock.Set(storetest.Start.Add(time.Hour))
+	if s := r.Overview().State; s != queue.RoomClosed {
 		t.Errorf("room past closes_at: state %s, want closed (paused or not)", s)
 	}
 }
 
 func TestOverviewPrequeueAndSoldOut(t *testing.T) {
 	ctx := context.Background()
-	clock := newClock()
-	p := Policy{MaxActive: 10, PerMinute: 60, Burst: 5, SessionTTL: time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute}
-	r := NewRoom("drop", NewMemoryStore(), Options{Policy: p, Now: clock.Now, Log: quiet, Stock: 1,
-		Schedule: Schedule{OpensAt: start.Add(time.Minute)}})
+	clock := queue.NewClock()
+	p := queue.Policy{MaxActive: 10, PerMinute: 60, Burst: 5, SessionTTL: time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: time.Minute}
+	r := queue.NewRoom("drop", memstore.New(), queue.Options{Policy: p, Now: clock.Now, Log: queue.Quiet, Stock: 1,
+		Schedule: queue.Schedule{OpensAt: storetest.Start.Add(time.Minute)}})
 	r.Tick(ctx)
-	if s := r.Overview().State; s != RoomPrequeue {
+	if s := r.Overview().State; s != queue.RoomPrequeue {
 		t.Errorf("before opens_at: state %s, want prequeue", s)
 	}
-	clock.Set(start.Add(time.Minute))
+	clock.Set(storetest.Start.Add(time.Minute))
 	r.Tick(ctx)
 	o := r.Overview()
-	if o.State != RoomOpen || !o.Stocked || o.Counters.Stock.Left() != 1 {
+	if o.State != queue.RoomOpen || !o.Stocked || o.Counters.Stock.Left() != 1 {
 		t.Fatalf("open room with stock: %+v", o)
 	}
 	if _, err := r.Hold(ctx, "s1", time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	r.Tick(ctx)
-	if s := r.Overview().State; s != RoomSoldOut {
+	if s := r.Overview().State; s != queue.RoomSoldOut {
 		t.Errorf("every unit held: state %s, want sold_out", s)
 	}
 }

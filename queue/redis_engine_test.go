@@ -9,6 +9,7 @@ import (
 	"github.com/anteroom/anteroom/internal/redistest"
 	"github.com/anteroom/anteroom/queue"
 	"github.com/anteroom/anteroom/queue/redisstore"
+	"github.com/anteroom/anteroom/queue/storetest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -18,11 +19,11 @@ import (
 
 // newRedisStore connects a store to the Redis at addr under its own key
 // prefix, so that tests sharing one server do not see each other.
-func newRedisStore(tb testing.TB, addr, prefix string) *redisstore.RedisStore {
+func newRedisStore(tb testing.TB, addr, prefix string) *redisstore.Store {
 	tb.Helper()
-	s, err := redisstore.NewRedisStore(context.Background(), redisstore.RedisOptions{Addrs: []string{addr}, KeyPrefix: prefix})
+	s, err := redisstore.New(context.Background(), redisstore.Options{Addrs: []string{addr}, KeyPrefix: prefix})
 	if err != nil {
-		tb.Fatalf("NewRedisStore: %v", err)
+		tb.Fatalf("redisstore.New: %v", err)
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
@@ -34,7 +35,7 @@ func TestRedisRoomBoundedAndFair(t *testing.T) {
 	addr := redistest.Start(t).Addr
 	for _, seed := range []uint64{1, 2, 3} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			queue.SimulateSale(t, seed, queue.Schedule{}, []queue.Store{newRedisStore(t, addr, t.Name())})
+			simulateSale(t, seed, queue.Schedule{}, []queue.Store{newRedisStore(t, addr, t.Name())})
 		})
 	}
 }
@@ -51,7 +52,7 @@ func TestRedisThreeNodesBoundedAndFair(t *testing.T) {
 		sched queue.Schedule
 	}{
 		{"open", queue.Schedule{}},
-		{"lottery", queue.Schedule{OpensAt: queue.Start.Add(5 * time.Minute), Random: true}},
+		{"lottery", queue.Schedule{OpensAt: storetest.Start.Add(5 * time.Minute), Random: true}},
 	} {
 		for _, seed := range []uint64{1, 2} {
 			t.Run(fmt.Sprintf("%s/%d", tc.name, seed), func(t *testing.T) {
@@ -59,34 +60,34 @@ func TestRedisThreeNodesBoundedAndFair(t *testing.T) {
 				for range 3 {
 					nodes = append(nodes, newRedisStore(t, addr, t.Name()))
 				}
-				queue.SimulateSale(t, seed, tc.sched, nodes)
+				simulateSale(t, seed, tc.sched, nodes)
 			})
 		}
 	}
 }
 
 func TestRedisOverrides(t *testing.T) {
-	queue.RunOverrides(t, newRedisStore(t, redistest.Start(t).Addr, t.Name()))
+	testOverrides(t, newRedisStore(t, redistest.Start(t).Addr, t.Name()))
 }
 
 // TestBoundedOverrides: the timeout wrapper the gateway puts on every
 // store passes the overrides through.
 func TestBoundedOverrides(t *testing.T) {
 	s := queue.Bounded(newRedisStore(t, redistest.Start(t).Addr, t.Name()), time.Second).(queue.OverrideStore)
-	queue.RunOverrides(t, s)
+	testOverrides(t, s)
 }
 
 // BenchmarkRedisHold is one round trip to a real Redis over loopback plus
 // the hold script's work.
 func BenchmarkRedisHold(b *testing.B) {
-	queue.BenchHold(b, newRedisStore(b, redistest.Start(b).Addr, "bench"))
+	benchHold(b, newRedisStore(b, redistest.Start(b).Addr, "bench"))
 }
 
 // TestRedisThreeNodesOneSeed: three nodes on one Redis commit to one
 // lottery seed and admit the pre-queue in the order it gives.
 func TestRedisThreeNodesOneSeed(t *testing.T) {
 	addr := redistest.Start(t).Addr
-	queue.RunLotteryThreeNodes(t, func() queue.Store { return newRedisStore(t, addr, "three") })
+	testLotteryThreeNodes(t, func() queue.Store { return newRedisStore(t, addr, "three") })
 }
 
 // TestRedisPutsTheSeedBackAfterDataLoss: Redis restarted empty during the
@@ -100,5 +101,5 @@ func TestRedisPutsTheSeedBackAfterDataLoss(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	queue.RunLotterySeedBackAfterLoss(t, func() queue.Store { return newRedisStore(t, addr, "loss") }, flush)
+	testLotterySeedBackAfterDataLoss(t, func() queue.Store { return newRedisStore(t, addr, "loss") }, flush)
 }

@@ -1,4 +1,4 @@
-package queue
+package queue_test
 
 import (
 	"context"
@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // TestRoomHoldPerSession: the room passes its units per session to the
@@ -15,11 +19,11 @@ func TestRoomHoldPerSession(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct{ set, want int }{{0, 1}, {1, 1}, {3, 3}} {
 		t.Run(fmt.Sprint(tc.set), func(t *testing.T) {
-			store := NewMemoryStore()
-			r := NewRoom(rm, store, Options{Policy: roomy, Stock: 10, PerSession: tc.set, Now: func() time.Time { return start }})
+			store := memstore.New()
+			r := queue.NewRoom(storetest.Room, store, queue.Options{Policy: storetest.Roomy, Stock: 10, PerSession: tc.set, Now: func() time.Time { return storetest.Start }})
 			r.Tick(ctx)
 			for i := range tc.want {
-				h, err := r.Hold(ctx, "a", holdFor)
+				h, err := r.Hold(ctx, "a", storetest.HoldFor)
 				if err != nil {
 					t.Fatalf("Hold %d of %d: %v", i+1, tc.want, err)
 				}
@@ -27,14 +31,14 @@ func TestRoomHoldPerSession(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if h, err := r.Hold(ctx, "a", holdFor); !errors.Is(err, ErrSessionLimit) {
+			if h, err := r.Hold(ctx, "a", storetest.HoldFor); !errors.Is(err, queue.ErrSessionLimit) {
 				t.Errorf("Hold %d of %d: got %+v, %v, want ErrSessionLimit", tc.want+1, tc.want, h, err)
 			}
 			st := r.SessionLimitStatus()
-			if want := fmt.Sprintf("the most one shopper may: %d.", tc.want); st.State != StateClosed || st.Room != rm || !strings.HasSuffix(st.Message, want) {
+			if want := fmt.Sprintf("the most one shopper may: %d.", tc.want); st.State != queue.StateClosed || st.Room != storetest.Room || !strings.HasSuffix(st.Message, want) {
 				t.Errorf("SessionLimitStatus: got %+v, want closed, ending %q", st, want)
 			}
-			if got := stockAt(t, store, start); got != (Stock{Set: true, Units: 10, Sold: tc.want}) {
+			if got := storetest.StockAt(t, store, storetest.Start); got != (queue.Stock{Set: true, Units: 10, Sold: tc.want}) {
 				t.Errorf("Stock: got %+v, want %d sold and nothing held", got, tc.want)
 			}
 		})

@@ -1,4 +1,4 @@
-package queue
+package queue_test
 
 import (
 	"cmp"
@@ -6,27 +6,30 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
-// rig is a Room over a MemoryStore (possibly wrapped) on a fake clock.
+// rig is a Room over a memory store (possibly wrapped) on a fake clock.
 type rig struct {
 	t     testing.TB
-	clk   *fakeClock
-	mem   *MemoryStore
-	store Store
-	room  *Room
-	opts  Options
+	clk   *queue.FakeClock
+	mem   *memstore.Store
+	store queue.Store
+	room  *queue.Room
+	opts  queue.Options
 }
 
-func newRig(t testing.TB, p Policy, s Schedule) *rig {
+func newRig(t testing.TB, p queue.Policy, s queue.Schedule) *rig {
 	t.Helper()
-	g := &rig{t: t, clk: newClock(), mem: NewMemoryStore()}
+	g := &rig{t: t, clk: queue.NewClock(), mem: memstore.New()}
 	g.store = g.mem
-	g.opts = Options{Policy: p, Schedule: s, PollInterval: 5 * time.Second, Now: g.clk.Now, Log: quiet}
-	g.room = NewRoom("shop", g.store, g.opts)
+	g.opts = queue.Options{Policy: p, Schedule: s, PollInterval: 5 * time.Second, Now: g.clk.Now, Log: queue.Quiet}
+	g.room = queue.NewRoom("shop", g.store, g.opts)
 	return g
 }
 
@@ -34,13 +37,13 @@ func newRig(t testing.TB, p Policy, s Schedule) *rig {
 func (g *rig) flaky() *flakyStore {
 	f := &flakyStore{Store: g.mem}
 	g.store = f
-	g.room = NewRoom("shop", f, g.opts)
+	g.room = queue.NewRoom("shop", f, g.opts)
 	return f
 }
 
 func (g *rig) tick() { g.room.Tick(context.Background()) }
 
-func (g *rig) arrive() Arrival {
+func (g *rig) arrive() queue.Arrival {
 	g.t.Helper()
 	a, err := g.room.Arrive(context.Background())
 	if err != nil {
@@ -50,16 +53,16 @@ func (g *rig) arrive() Arrival {
 }
 
 // ticket arrives and wants a ticket.
-func (g *rig) ticket() Ticket {
+func (g *rig) ticket() queue.Ticket {
 	g.t.Helper()
 	a := g.arrive()
 	if a.Number == 0 {
 		g.t.Fatalf("Arrive: got %+v, want a ticket", a)
 	}
-	return Ticket{Number: a.Number, Prequeue: a.Prequeue, IssuedAt: g.clk.Now()}
+	return queue.Ticket{Number: a.Number, Prequeue: a.Prequeue, IssuedAt: g.clk.Now()}
 }
 
-func (g *rig) status(tk Ticket) Status {
+func (g *rig) status(tk queue.Ticket) queue.Status {
 	g.t.Helper()
 	st, err := g.room.Status(context.Background(), tk)
 	if err != nil {
@@ -68,24 +71,15 @@ func (g *rig) status(tk Ticket) Status {
 	return st
 }
 
-func (g *rig) counters() Counters {
+func (g *rig) counters() queue.Counters {
 	c, _ := g.room.Counters()
 	return c
-}
-
-var shop = Policy{
-	MaxActive:    5,
-	PerMinute:    600,
-	Burst:        50,
-	SessionTTL:   time.Minute,
-	ClaimWindow:  30 * time.Second,
-	AbandonAfter: 2 * time.Minute,
 }
 
 // drain runs the room second by second: every ticket in line polls, every
 // session ends after hold, until all are admitted or limit passes. It
 // returns the ticket numbers in the order they were admitted.
-func (g *rig) drain(line []Ticket, hold, limit time.Duration) []uint64 {
+func (g *rig) drain(line []queue.Ticket, hold, limit time.Duration) []uint64 {
 	g.t.Helper()
 	var order []uint64
 	ends := map[string]time.Time{}
@@ -106,13 +100,13 @@ func (g *rig) drain(line []Ticket, hold, limit time.Duration) []uint64 {
 		// Tickets called in one tick claim in their order; which of them
 		// polls first within a second is chance, and not what is tested.
 		o := g.counters().Opening
-		slices.SortFunc(waiting, func(a, b Ticket) int { return cmp.Compare(o.Position(a.Number), o.Position(b.Number)) })
+		slices.SortFunc(waiting, func(a, b queue.Ticket) int { return cmp.Compare(o.Position(a.Number), o.Position(b.Number)) })
 		for i := 0; i < len(waiting); i++ {
 			st := g.status(waiting[i])
 			if st.Requeued {
 				g.t.Fatalf("ticket %d, polling every second, was requeued", waiting[i].Number)
 			}
-			if st.State == StateAdmitted {
+			if st.State == queue.StateAdmitted {
 				order = append(order, waiting[i].Number)
 				ends[st.SessionID] = now.Add(hold)
 				waiting = slices.Delete(waiting, i, i+1)
@@ -127,9 +121,9 @@ func TestRoomPrequeueOrder(t *testing.T) {
 	for _, random := range []bool{false, true} {
 		name := map[bool]string{false: "fifo", true: "random"}[random]
 		t.Run(name, func(t *testing.T) {
-			opens := start.Add(10 * time.Minute)
-			g := newRig(t, shop, Schedule{OpensAt: opens, Random: random})
-			var line []Ticket
+			opens := storetest.Start.Add(10 * time.Minute)
+			g := newRig(t, queue.Shop, queue.Schedule{OpensAt: opens, Random: random})
+			var line []queue.Ticket
 			for i := 1; i <= 100; i++ {
 				tk := g.ticket()
 				if tk.Number != uint64(i) || !tk.Prequeue {
@@ -148,15 +142,15 @@ func TestRoomPrequeueOrder(t *testing.T) {
 				if !random {
 					want = tk.Number
 				}
-				if st.State != StatePrequeue || st.Position != want || st.OpensInSeconds != secondsUntil(opens, g.clk.Now()) {
+				if st.State != queue.StatePrequeue || st.Position != want || st.OpensInSeconds != queue.SecondsUntil(opens, g.clk.Now()) {
 					t.Errorf("pre-queue status of %d: got %+v, want prequeue, position %d, opens in %ds",
-						tk.Number, st, want, secondsUntil(opens, g.clk.Now()))
+						tk.Number, st, want, queue.SecondsUntil(opens, g.clk.Now()))
 				}
 			}
-			if a := g.arrive(); a.State != StatePrequeue || a.OpensInSeconds != 100 {
+			if a := g.arrive(); a.State != queue.StatePrequeue || a.OpensInSeconds != 100 {
 				t.Errorf("Arrive 100 s before opening: got %+v, want prequeue with 100 s to go", a)
 			}
-			line = append(line, Ticket{Number: 101, Prequeue: true, IssuedAt: g.clk.Now()})
+			line = append(line, queue.Ticket{Number: 101, Prequeue: true, IssuedAt: g.clk.Now()})
 			g.clk.Set(opens)
 			g.tick()
 			for range 20 {
@@ -199,8 +193,8 @@ func TestRoomPrequeueOrder(t *testing.T) {
 // TestRoomArrivalAtOpeningQueuesBehindPrequeue: an arrival after opens_at
 // but before the room's first tick after it is not part of the pre-queue.
 func TestRoomArrivalAtOpeningQueuesBehindPrequeue(t *testing.T) {
-	opens := start.Add(time.Minute)
-	g := newRig(t, shop, Schedule{OpensAt: opens, Random: true})
+	opens := storetest.Start.Add(time.Minute)
+	g := newRig(t, queue.Shop, queue.Schedule{OpensAt: opens, Random: true})
 	for range 3 {
 		g.ticket()
 	}
@@ -217,10 +211,10 @@ func TestRoomArrivalAtOpeningQueuesBehindPrequeue(t *testing.T) {
 }
 
 func TestRoomPrequeueFrom(t *testing.T) {
-	from, opens := start.Add(time.Hour), start.Add(2*time.Hour)
-	g := newRig(t, shop, Schedule{PrequeueFrom: from, OpensAt: opens})
+	from, opens := storetest.Start.Add(time.Hour), storetest.Start.Add(2*time.Hour)
+	g := newRig(t, queue.Shop, queue.Schedule{PrequeueFrom: from, OpensAt: opens})
 	a := g.arrive()
-	if want := (Arrival{State: StatePrequeue, OpensInSeconds: 3600}); a != want {
+	if want := (queue.Arrival{State: queue.StatePrequeue, OpensInSeconds: 3600}); a != want {
 		t.Fatalf("Arrive before the pre-queue: got %+v, want %+v", a, want)
 	}
 	g.tick()
@@ -229,24 +223,24 @@ func TestRoomPrequeueFrom(t *testing.T) {
 	}
 	g.clk.Set(from)
 	a = g.arrive()
-	if want := (Arrival{State: StatePrequeue, Number: 1, Prequeue: true, OpensInSeconds: 3600}); a != want {
+	if want := (queue.Arrival{State: queue.StatePrequeue, Number: 1, Prequeue: true, OpensInSeconds: 3600}); a != want {
 		t.Errorf("Arrive at the pre-queue: got %+v, want %+v", a, want)
 	}
 }
 
 func TestRoomClosesAt(t *testing.T) {
-	closes := start.Add(10 * time.Minute)
-	g := newRig(t, with(shop, func(p *Policy) { p.MaxActive, p.AbandonAfter = 1, time.Hour }), Schedule{ClosesAt: closes})
+	closes := storetest.Start.Add(10 * time.Minute)
+	g := newRig(t, storetest.With(queue.Shop, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 1, time.Hour }), queue.Schedule{ClosesAt: closes})
 	g.tick()
-	if a := g.arrive(); a.State != StateAdmitted || a.SessionID == "" {
+	if a := g.arrive(); a.State != queue.StateAdmitted || a.SessionID == "" {
 		t.Fatalf("first arrival at an empty room: got %+v, want admitted", a)
 	}
-	var line []Ticket
+	var line []queue.Ticket
 	for range 4 {
 		line = append(line, g.ticket())
 	}
 	g.clk.Set(closes)
-	if a := g.arrive(); a != (Arrival{State: StateClosed}) {
+	if a := g.arrive(); a != (queue.Arrival{State: queue.StateClosed}) {
 		t.Fatalf("Arrive at closing time: got %+v, want closed and nothing else", a)
 	}
 	// Those already in line are served: the first session times out.
@@ -260,23 +254,23 @@ func TestRoomForfeitRequeues(t *testing.T) {
 	cases := []struct {
 		name         string
 		closes       time.Duration // 0: never
-		wantState    State
+		wantState    queue.State
 		wantRequeued bool
 		wantNumber   uint64
 	}{
-		{"open room", 0, StateWaiting, true, 5},
-		{"closed since", 20 * time.Second, StateClosed, false, 0},
+		{"open room", 0, queue.StateWaiting, true, 5},
+		{"closed since", 20 * time.Second, queue.StateClosed, false, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var s Schedule
+			var s queue.Schedule
 			if tc.closes > 0 {
-				s.ClosesAt = start.Add(tc.closes)
+				s.ClosesAt = storetest.Start.Add(tc.closes)
 			}
-			g := newRig(t, with(shop, func(p *Policy) { p.MaxActive = 1 }), s)
+			g := newRig(t, storetest.With(queue.Shop, func(p *queue.Policy) { p.MaxActive = 1 }), s)
 			g.tick()
 			a := g.arrive()
-			var line []Ticket
+			var line []queue.Ticket
 			for range 4 {
 				line = append(line, g.ticket())
 			}
@@ -286,13 +280,13 @@ func TestRoomForfeitRequeues(t *testing.T) {
 			for range 30 {
 				g.clk.Add(time.Second)
 				g.tick()
-				if st := g.status(line[1]); st.State == StateAdmitted {
+				if st := g.status(line[1]); st.State == queue.StateAdmitted {
 					t.Fatalf("ticket 2 admitted while ticket 1 still had its claim window")
 				}
 			}
 			g.clk.Add(time.Second)
 			g.tick()
-			if st := g.status(line[1]); st.State != StateAdmitted {
+			if st := g.status(line[1]); st.State != queue.StateAdmitted {
 				t.Fatalf("ticket 2 after 1 forfeited: got %+v, want admitted", st)
 			}
 			st := g.status(line[0])
@@ -307,11 +301,11 @@ func TestRoomForfeitRequeues(t *testing.T) {
 }
 
 func TestRoomAbandonedTicketsDropOut(t *testing.T) {
-	p := with(shop, func(p *Policy) { p.MaxActive, p.AbandonAfter = 1, time.Minute })
-	g := newRig(t, p, Schedule{})
+	p := storetest.With(queue.Shop, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 1, time.Minute })
+	g := newRig(t, p, queue.Schedule{})
 	g.tick()
 	a := g.arrive()
-	var line []Ticket
+	var line []queue.Ticket
 	for range 10 {
 		line = append(line, g.ticket())
 	}
@@ -337,7 +331,7 @@ func TestRoomAbandonedTicketsDropOut(t *testing.T) {
 	g.room.End(context.Background(), a.SessionID)
 	g.clk.Add(time.Second)
 	g.tick()
-	if st := g.status(line[5]); st.State != StateAdmitted {
+	if st := g.status(line[5]); st.State != queue.StateAdmitted {
 		t.Errorf("ticket 6 after 1..5 abandoned: got %+v, want admitted", st)
 	}
 	if st := g.status(line[0]); !st.Requeued {
@@ -346,7 +340,7 @@ func TestRoomAbandonedTicketsDropOut(t *testing.T) {
 }
 
 func TestRoomStoreOutage(t *testing.T) {
-	g := newRig(t, with(shop, func(p *Policy) { p.MaxActive = 1 }), Schedule{})
+	g := newRig(t, storetest.With(queue.Shop, func(p *queue.Policy) { p.MaxActive = 1 }), queue.Schedule{})
 	f := g.flaky()
 	ctx := context.Background()
 	g.tick()
@@ -360,11 +354,11 @@ func TestRoomStoreOutage(t *testing.T) {
 	if _, err := g.room.Counters(); err == nil {
 		t.Errorf("Counters during the outage: got no error")
 	}
-	if _, err := g.room.Arrive(ctx); !errors.Is(err, ErrUnavailable) {
+	if _, err := g.room.Arrive(ctx); !errors.Is(err, queue.ErrUnavailable) {
 		t.Errorf("Arrive during the outage: got %v, want ErrUnavailable", err)
 	}
 	st := g.status(tk)
-	if st.State != StateWaiting || st.Message == "" || st.SessionID != "" || st.Position != tk.Number {
+	if st.State != queue.StateWaiting || st.Message == "" || st.SessionID != "" || st.Position != tk.Number {
 		t.Errorf("Status during the outage: got %+v, want waiting with a message", st)
 	}
 	// The session ends while the store is away: the ticket's turn has come
@@ -374,7 +368,7 @@ func TestRoomStoreOutage(t *testing.T) {
 		g.clk.Add(time.Second)
 		g.room.Refresh("still-shopping")
 		g.tick()
-		if st := g.status(tk); st.State == StateAdmitted {
+		if st := g.status(tk); st.State == queue.StateAdmitted {
 			t.Fatalf("admitted while the store is down")
 		}
 	}
@@ -390,13 +384,13 @@ func TestRoomStoreOutage(t *testing.T) {
 	}
 	// The session refreshed during the outage is counted, so the room is
 	// full; once it ends the ticket is admitted.
-	if st := g.status(tk); st.State == StateAdmitted {
+	if st := g.status(tk); st.State == queue.StateAdmitted {
 		t.Errorf("ticket admitted while the session refreshed during the outage fills the room")
 	}
 	g.mem.End(ctx, "shop", "still-shopping", g.clk.Now())
 	g.clk.Add(time.Second)
 	g.tick()
-	if st := g.status(tk); st.State != StateAdmitted || st.Message != "" {
+	if st := g.status(tk); st.State != queue.StateAdmitted || st.Message != "" {
 		t.Errorf("Status after the outage: got %+v, want admitted", st)
 	}
 }
@@ -404,7 +398,7 @@ func TestRoomStoreOutage(t *testing.T) {
 // TestRoomStoreFailsDuringClaim: the store goes away between the tick
 // that called a ticket and its claim.
 func TestRoomStoreFailsDuringClaim(t *testing.T) {
-	g := newRig(t, with(shop, func(p *Policy) { p.MaxActive = 1 }), Schedule{})
+	g := newRig(t, storetest.With(queue.Shop, func(p *queue.Policy) { p.MaxActive = 1 }), queue.Schedule{})
 	f := g.flaky()
 	g.tick()
 	a := g.arrive()
@@ -413,14 +407,14 @@ func TestRoomStoreFailsDuringClaim(t *testing.T) {
 	g.tick()
 	f.down.Store(true)
 	st, err := g.room.Status(context.Background(), tk)
-	if err != nil && !errors.Is(err, ErrUnavailable) {
+	if err != nil && !errors.Is(err, queue.ErrUnavailable) {
 		t.Fatalf("Status: got %v, want nil or ErrUnavailable", err)
 	}
-	if st.State != StateWaiting || st.Message == "" || st.SessionID != "" {
+	if st.State != queue.StateWaiting || st.Message == "" || st.SessionID != "" {
 		t.Errorf("Status: got %+v, want waiting with a message", st)
 	}
 	f.down.Store(false)
-	if st := g.status(tk); st.State != StateAdmitted {
+	if st := g.status(tk); st.State != queue.StateAdmitted {
 		t.Errorf("Status once the store is back: got %+v, want admitted", st)
 	}
 }
@@ -428,12 +422,12 @@ func TestRoomStoreFailsDuringClaim(t *testing.T) {
 // TestRoomOutageLongerThanAbandonWindow: shoppers who kept polling through
 // an outage are not taken for gone when it ends.
 func TestRoomOutageLongerThanAbandonWindow(t *testing.T) {
-	p := with(shop, func(p *Policy) { p.MaxActive, p.AbandonAfter = 1, 30*time.Second })
-	g := newRig(t, p, Schedule{})
+	p := storetest.With(queue.Shop, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 1, 30*time.Second })
+	g := newRig(t, p, queue.Schedule{})
 	f := g.flaky()
 	g.tick()
 	a := g.arrive()
-	var line []Ticket
+	var line []queue.Ticket
 	for range 10 {
 		line = append(line, g.ticket())
 	}
@@ -462,18 +456,18 @@ func TestRoomOutageLongerThanAbandonWindow(t *testing.T) {
 }
 
 func TestRoomPause(t *testing.T) {
-	g := newRig(t, shop, Schedule{})
+	g := newRig(t, queue.Shop, queue.Schedule{})
 	g.tick()
 	g.room.Pause()
 	a := g.arrive()
-	if a.State != StatePaused || a.SessionID != "" || a.Number != 1 {
+	if a.State != queue.StatePaused || a.SessionID != "" || a.Number != 1 {
 		t.Fatalf("Arrive at a paused empty room: got %+v, want paused with ticket 1", a)
 	}
-	tk := Ticket{Number: a.Number, IssuedAt: g.clk.Now()}
+	tk := queue.Ticket{Number: a.Number, IssuedAt: g.clk.Now()}
 	for range 10 {
 		g.clk.Add(time.Second)
 		g.tick()
-		if st := g.status(tk); st.State != StatePaused || st.SessionID != "" {
+		if st := g.status(tk); st.State != queue.StatePaused || st.SessionID != "" {
 			t.Fatalf("Status in a paused room: got %+v, want paused", st)
 		}
 	}
@@ -482,15 +476,15 @@ func TestRoomPause(t *testing.T) {
 	}
 	g.room.Resume()
 	g.tick()
-	if st := g.status(tk); st.State != StateAdmitted {
+	if st := g.status(tk); st.State != queue.StateAdmitted {
 		t.Errorf("Status after Resume: got %+v, want admitted", st)
 	}
 }
 
 func TestRoomRestartKeepsPlaces(t *testing.T) {
-	opens := start.Add(time.Minute)
-	g := newRig(t, with(shop, func(p *Policy) { p.MaxActive = 3 }), Schedule{OpensAt: opens, Random: true})
-	var line []Ticket
+	opens := storetest.Start.Add(time.Minute)
+	g := newRig(t, storetest.With(queue.Shop, func(p *queue.Policy) { p.MaxActive = 3 }), queue.Schedule{OpensAt: opens, Random: true})
+	var line []queue.Ticket
 	for range 20 {
 		line = append(line, g.ticket())
 	}
@@ -504,19 +498,19 @@ func TestRoomRestartKeepsPlaces(t *testing.T) {
 		g.clk.Add(time.Second)
 		g.tick()
 		for _, tk := range line {
-			if !admitted[tk.Number] && g.status(tk).State == StateAdmitted {
+			if !admitted[tk.Number] && g.status(tk).State == queue.StateAdmitted {
 				admitted[tk.Number] = true
 			}
 		}
 	}
 	before := map[uint64]uint64{}
-	var still []Ticket
+	var still []queue.Ticket
 	for _, tk := range line {
 		if admitted[tk.Number] {
 			continue
 		}
 		st := g.status(tk)
-		if st.State != StateWaiting {
+		if st.State != queue.StateWaiting {
 			t.Fatalf("ticket %d: got %+v, want waiting", tk.Number, st)
 		}
 		before[tk.Number] = st.Position
@@ -531,15 +525,15 @@ func TestRoomRestartKeepsPlaces(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	mem, err := LoadMemoryStore(path)
+	mem, err := memstore.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	g.mem, g.store = mem, mem
-	g.room = NewRoom("shop", mem, g.opts)
+	g.room = queue.NewRoom("shop", mem, g.opts)
 	g.tick()
 	for _, tk := range still {
-		if st := g.status(tk); st.Position != before[tk.Number] || st.State != StateWaiting {
+		if st := g.status(tk); st.Position != before[tk.Number] || st.State != queue.StateWaiting {
 			t.Errorf("ticket %d after the restart: got %+v, want waiting at %d", tk.Number, st, before[tk.Number])
 		}
 	}
@@ -562,9 +556,9 @@ func TestRoomRestartKeepsPlaces(t *testing.T) {
 // TestRoomETAFollowsMeasuredRate: the room is configured for 10 a second
 // but its sessions hold it to 1 a second; the ETA says what happens.
 func TestRoomETAFollowsMeasuredRate(t *testing.T) {
-	p := with(shop, func(p *Policy) { p.MaxActive, p.PerMinute, p.Burst = 10, 600, 10 })
-	g := newRig(t, p, Schedule{OpensAt: start.Add(time.Second)})
-	var line []Ticket
+	p := storetest.With(queue.Shop, func(p *queue.Policy) { p.MaxActive, p.PerMinute, p.Burst = 10, 600, 10 })
+	g := newRig(t, p, queue.Schedule{OpensAt: storetest.Start.Add(time.Second)})
+	var line []queue.Ticket
 	for range 300 {
 		line = append(line, g.ticket())
 	}
@@ -582,7 +576,7 @@ func TestRoomETAFollowsMeasuredRate(t *testing.T) {
 		}
 		g.tick()
 		for _, tk := range line[len(order):min(len(order)+20, len(line))] {
-			if st := g.status(tk); st.State == StateAdmitted {
+			if st := g.status(tk); st.State == queue.StateAdmitted {
 				order = append(order, tk.Number)
 				ends[st.SessionID] = now.Add(10 * time.Second)
 			}
@@ -614,72 +608,8 @@ func TestRoomETAFollowsMeasuredRate(t *testing.T) {
 	}
 }
 
-// TestEstimate: the figures a waiting shopper is shown, worked out by hand
-// from the model of eta.go.
-func TestEstimate(t *testing.T) {
-	rateBound := with(shop, func(p *Policy) { p.PerMinute, p.MaxActive = 60, 1000 })
-	full := with(shop, func(p *Policy) { p.PerMinute = 60 }) // 5 slots, sessions of 1 min
-	line := Counters{Issued: 20, Serving: 10, Waiting: 10}
-	cases := []struct {
-		name            string
-		policy          Policy
-		pos, line       uint64
-		c               Counters
-		view            etaView
-		ahead           uint64
-		lo, hi, percent int
-	}{
-		// 1 s a place at 60 a minute; prior spread 0.75–1.35, ±2–3 s.
-		{"next in line", rateBound, 11, 0, line, etaView{}, 0, 0, 5, 90},
-		{"all polling", rateBound, 20, 0, line, etaView{}, 9, 5, 17, 50},
-		{"progress from the ticket's line", rateBound, 20, 5, line, etaView{}, 9, 5, 17, 33},
-		{"half gone", rateBound, 20, 0, Counters{Issued: 20, Serving: 10, Waiting: 5}, etaView{}, 4, 2, 11, 50},
-		{"fewer places admitted than poll", rateBound, 20, 0, line, etaView{perPos: 0.5}, 9, 2, 11, 50},
-		{"spread learnt", rateBound, 20, 0, line, etaView{learnt: true, low: 0.8, high: 1.3}, 9, 6, 16, 50},
-		// Full: one place frees every life/5 s; prior life 60+2+30 s,
-		// prior spread 0.6–1.6.
-		{"full, life guessed", full, 20, 0, Counters{Issued: 20, Serving: 10, Waiting: 10, Active: 5}, etaView{}, 9, 108, 298, 50},
-		{"full, life measured", full, 20, 0, Counters{Issued: 20, Serving: 10, Waiting: 10, Active: 5}, etaView{life: 50}, 9, 58, 163, 50},
-		{"newer than the snapshot", rateBound, 30, 0, line, etaView{}, 19, 13, 30, 33},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			g := newRig(t, tc.policy, Schedule{})
-			st := Status{Position: tc.pos}
-			g.room.estimate(&st, &snapshot{Counters: tc.c, eta: tc.view}, Ticket{Number: tc.pos, Line: tc.line}, start)
-			if st.Ahead != tc.ahead || st.ETALow != tc.lo || st.ETAHigh != tc.hi || st.Progress != tc.percent {
-				t.Errorf("got ahead %d, ETA %d..%d, progress %d; want %d, %d..%d, %d",
-					st.Ahead, st.ETALow, st.ETAHigh, st.Progress, tc.ahead, tc.lo, tc.hi, tc.percent)
-			}
-			if st.PollAfterMS <= 0 {
-				t.Errorf("PollAfterMS: got %d", st.PollAfterMS)
-			}
-		})
-	}
-}
-
-// TestProgressNeverGoesBack: as the serving counter moves from a ticket's
-// line to its place, progress goes from 0 up, never back, and stays below
-// 100 until the turn comes.
-func TestProgressNeverGoesBack(t *testing.T) {
-	for _, tc := range []struct{ line, pos uint64 }{{0, 1}, {0, 7}, {10, 11}, {10, 500}, {499, 500}, {1 << 40, 1<<40 + 3}} {
-		last := 0
-		for serving := tc.line; serving < tc.pos; serving++ {
-			p := progress(serving, tc.pos, tc.line)
-			if p < last || p >= 100 || (serving == tc.line && p != 0) {
-				t.Fatalf("line %d, place %d: progress %d at serving %d after %d", tc.line, tc.pos, p, serving, last)
-			}
-			last = p
-		}
-	}
-	// A store that lost its data reads a serving counter below the line.
-	if p := progress(3, 20, 10); p != 0 {
-		t.Errorf("serving below the line: got %d, want 0", p)
-	}
-}
-
 func TestRoomEndIsRefusedLocally(t *testing.T) {
-	g := newRig(t, shop, Schedule{})
+	g := newRig(t, queue.Shop, queue.Schedule{})
 	g.tick()
 	a := g.arrive()
 	if g.room.Ended(a.SessionID) {
@@ -696,35 +626,5 @@ func TestRoomEndIsRefusedLocally(t *testing.T) {
 	g.tick()
 	if g.room.Ended(a.SessionID) {
 		t.Error("an ended session is remembered after no token of it can verify")
-	}
-}
-
-func TestStatusMessagesReadWell(t *testing.T) {
-	for _, m := range []string{unavailableMessage} {
-		if m == "" || strings.HasSuffix(m, " ") {
-			t.Errorf("message %q", m)
-		}
-	}
-}
-
-// TestVerdictsSayOneThing: the answers the gateway renders without asking
-// about a ticket come from the engine, in its words.
-func TestVerdictsSayOneThing(t *testing.T) {
-	r := NewRoom("shop", NewMemoryStore(), Options{Policy: Policy{MaxActive: 1, PerMinute: 60, Burst: 1, SessionTTL: time.Minute, ClaimWindow: time.Minute, AbandonAfter: time.Minute}, PollInterval: 3 * time.Second})
-	if st := r.UnavailableStatus(); st.State != StateWaiting || st.Message != unavailableMessage || st.PollAfterMS != 3000 {
-		t.Errorf("unavailable: %+v", st)
-	}
-	r.Pause()
-	if st := r.UnavailableStatus(); st.State != StatePaused {
-		t.Errorf("unavailable while paused: state %s, want paused", st.State)
-	}
-	if st := r.SoldOutStatus(); st.State != StateSoldOut || st.Message != soldOutMessage {
-		t.Errorf("sold out: %+v", st)
-	}
-	if st := r.AdmittedStatus(); st.State != StateAdmitted || st.Progress != 100 {
-		t.Errorf("admitted: %+v", st)
-	}
-	if st := r.ArrivalStatus(Arrival{State: StatePrequeue, OpensInSeconds: 90}); st.State != StatePrequeue || st.OpensInSeconds != 90 || st.PollAfterMS != 3000 {
-		t.Errorf("arrival before the pre-queue: %+v", st)
 	}
 }

@@ -1,4 +1,4 @@
-package queue
+package queue_test
 
 import (
 	"context"
@@ -6,6 +6,10 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // shopper is one simulated person: arrives, waits with a ticket polling
@@ -16,7 +20,7 @@ type shopper struct {
 	arrives time.Time
 	quitsAt time.Time // stops polling while waiting; zero: never
 
-	ticket   Ticket
+	ticket   queue.Ticket
 	nextPoll time.Time
 	gone     bool // stopped polling before admission
 
@@ -34,7 +38,7 @@ type shopper struct {
 func TestRoomBoundedAndFair(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			simulateSale(t, seed, Schedule{}, []Store{NewMemoryStore()})
+			simulateSale(t, seed, queue.Schedule{}, []queue.Store{memstore.New()})
 		})
 	}
 }
@@ -42,8 +46,8 @@ func TestRoomBoundedAndFair(t *testing.T) {
 // simulateSale runs the sale on one engine per store given, all of them
 // nodes of one room (the stores share its state); each shopper goes to
 // the next node at every request, as behind a round-robin balancer.
-func simulateSale(t *testing.T, seed uint64, sched Schedule, stores []Store) {
-	p := Policy{
+func simulateSale(t *testing.T, seed uint64, sched queue.Schedule, stores []queue.Store) {
+	p := queue.Policy{
 		MaxActive:    10,
 		PerMinute:    60,
 		Burst:        10,
@@ -52,21 +56,21 @@ func simulateSale(t *testing.T, seed uint64, sched Schedule, stores []Store) {
 		AbandonAfter: time.Minute,
 	}
 	rng := rand.New(rand.NewPCG(seed, 2026))
-	clk := newClock()
-	nodes := make([]*Room, len(stores))
+	clk := queue.NewClock()
+	nodes := make([]*queue.Room, len(stores))
 	for i, st := range stores {
-		nodes[i] = NewRoom("shop", st, Options{Policy: p, Schedule: sched, PollInterval: 5 * time.Second, Now: clk.Now, Log: quiet})
+		nodes[i] = queue.NewRoom("shop", st, queue.Options{Policy: p, Schedule: sched, PollInterval: 5 * time.Second, Now: clk.Now, Log: queue.Quiet})
 	}
 	ctx := context.Background()
 	next := 0
-	node := func() *Room { // the node the next request goes to
+	node := func() *queue.Room { // the node the next request goes to
 		next++
 		return nodes[next%len(nodes)]
 	}
 
 	shoppers := make([]*shopper, 200)
 	for i := range shoppers {
-		s := &shopper{arrives: start.Add(time.Duration(rng.IntN(600)) * time.Second)}
+		s := &shopper{arrives: storetest.Start.Add(time.Duration(rng.IntN(600)) * time.Second)}
 		if rng.IntN(20) == 0 {
 			s.quitsAt = s.arrives.Add(time.Duration(30+rng.IntN(600)) * time.Second)
 		}
@@ -87,8 +91,8 @@ func simulateSale(t *testing.T, seed uint64, sched Schedule, stores []Store) {
 		admissions = append(admissions, now)
 	}
 
-	end := start.Add(time.Hour)
-	for now := start; now.Before(end); now = clk.Add(time.Second) {
+	end := storetest.Start.Add(time.Hour)
+	for now := storetest.Start; now.Before(end); now = clk.Add(time.Second) {
 		order := rng.Perm(len(shoppers)) // who acts first within a second is chance
 		for _, i := range order {
 			s := shoppers[i]
@@ -97,13 +101,13 @@ func simulateSale(t *testing.T, seed uint64, sched Schedule, stores []Store) {
 			case s.ticket.Number == 0 && s.sid == "": // arrives
 				a, err := node().Arrive(ctx)
 				if err != nil {
-					t.Fatalf("at %v: Arrive: %v", now.Sub(start), err)
+					t.Fatalf("at %v: Arrive: %v", now.Sub(storetest.Start), err)
 				}
 				if a.SessionID != "" {
 					admit(s, a.SessionID, now)
 					continue
 				}
-				s.ticket = Ticket{Number: a.Number, IssuedAt: now}
+				s.ticket = queue.Ticket{Number: a.Number, IssuedAt: now}
 				byNumber[a.Number] = s
 				s.nextPoll = now.Add(time.Second)
 			case s.sid == "": // waits
@@ -117,12 +121,12 @@ func simulateSale(t *testing.T, seed uint64, sched Schedule, stores []Store) {
 				n := node()
 				st, err := n.Status(ctx, s.ticket)
 				if err != nil {
-					t.Fatalf("at %v: Status(%d): %v", now.Sub(start), s.ticket.Number, err)
+					t.Fatalf("at %v: Status(%d): %v", now.Sub(storetest.Start), s.ticket.Number, err)
 				}
 				if st.Requeued {
-					t.Fatalf("at %v: ticket %d, polling as told, was requeued", now.Sub(start), s.ticket.Number)
+					t.Fatalf("at %v: ticket %d, polling as told, was requeued", now.Sub(storetest.Start), s.ticket.Number)
 				}
-				if st.State == StateAdmitted {
+				if st.State == queue.StateAdmitted {
 					checkFair(t, n, byNumber, s.ticket.Number, now)
 					admit(s, st.SessionID, now)
 					continue
@@ -130,7 +134,7 @@ func simulateSale(t *testing.T, seed uint64, sched Schedule, stores []Store) {
 				// Judged by what the node that answered knew: another
 				// node may have called the ticket since.
 				if c, _ := n.Counters(); c.Opening.Position(s.ticket.Number) <= c.Serving {
-					t.Fatalf("at %v: ticket %d polled after its turn came and was told %s", now.Sub(start), s.ticket.Number, st.State)
+					t.Fatalf("at %v: ticket %d polled after its turn came and was told %s", now.Sub(storetest.Start), s.ticket.Number, st.State)
 				}
 				wait := time.Duration(st.PollAfterMS)*time.Millisecond + time.Duration(rng.IntN(1000))*time.Millisecond
 				s.nextPoll = now.Add(wait.Truncate(time.Second))
@@ -139,7 +143,7 @@ func simulateSale(t *testing.T, seed uint64, sched Schedule, stores []Store) {
 					s.done = true
 					if s.revokes {
 						if err := node().End(ctx, s.sid); err != nil {
-							t.Fatalf("at %v: End: %v", now.Sub(start), err)
+							t.Fatalf("at %v: End: %v", now.Sub(storetest.Start), err)
 						}
 					}
 					continue
@@ -169,14 +173,14 @@ func simulateSale(t *testing.T, seed uint64, sched Schedule, stores []Store) {
 		}
 		if alive > p.MaxActive || c.Active > p.MaxActive || c.Active+c.Called > p.MaxActive {
 			t.Fatalf("at %v: %d sessions alive by their tokens, store counts %d active + %d called; max %d",
-				now.Sub(start), alive, c.Active, c.Called, p.MaxActive)
+				now.Sub(storetest.Start), alive, c.Active, c.Called, p.MaxActive)
 		}
 		if alive > c.Active {
-			t.Fatalf("at %v: %d sessions alive by their tokens but the store counts %d", now.Sub(start), alive, c.Active)
+			t.Fatalf("at %v: %d sessions alive by their tokens but the store counts %d", now.Sub(storetest.Start), alive, c.Active)
 		}
 	}
 
-	checkWindows(t, admissions, p.PerMinute+p.Burst)
+	storetest.CheckWindows(t, admissions, p.PerMinute+p.Burst)
 	for i, s := range shoppers {
 		if !s.gone && s.sid == "" {
 			t.Errorf("shopper %d (ticket %d) kept polling and was never admitted", i, s.ticket.Number)
@@ -185,7 +189,7 @@ func simulateSale(t *testing.T, seed uint64, sched Schedule, stores []Store) {
 			t.Errorf("shopper %d (ticket %d) stopped polling but was admitted", i, s.ticket.Number)
 		}
 	}
-	t.Logf("%d admitted, last at %v", len(admissions), admissions[len(admissions)-1].Sub(start))
+	t.Logf("%d admitted, last at %v", len(admissions), admissions[len(admissions)-1].Sub(storetest.Start))
 }
 
 // checkFair is guarantee 2 at the moment ticket n is admitted: every
@@ -193,7 +197,7 @@ func simulateSale(t *testing.T, seed uint64, sched Schedule, stores []Store) {
 // its own) still polling has been admitted already or has had its turn
 // (it claims at its next poll; a poll after its turn that is not admitted
 // fails the test where it happens).
-func checkFair(t *testing.T, node *Room, byNumber map[uint64]*shopper, n uint64, now time.Time) {
+func checkFair(t *testing.T, node *queue.Room, byNumber map[uint64]*shopper, n uint64, now time.Time) {
 	t.Helper()
 	c, _ := node.Counters()
 	for k, s := range byNumber {
@@ -202,7 +206,7 @@ func checkFair(t *testing.T, node *Room, byNumber map[uint64]*shopper, n uint64,
 		}
 		if c.Opening.Position(k) > c.Serving {
 			t.Fatalf("at %v: ticket %d admitted while ticket %d, still polling, waits for its turn",
-				now.Sub(start), n, k)
+				now.Sub(storetest.Start), n, k)
 		}
 	}
 }

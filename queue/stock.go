@@ -2,6 +2,7 @@ package queue
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -49,3 +50,17 @@ var (
 	// been given that hold again.
 	ErrSessionLimit = errors.New("queue: session bought the most units one session may")
 )
+
+// HoldKeep is how long a hold's record outlives the hold: long enough that
+// a confirm arriving late (a slow origin, a retry) still finds it sold and
+// does not sell a second unit, short enough that a busy sale's ended holds
+// do not pile up.
+const HoldKeep = time.Hour
+
+// CheckUnits refuses a stock figure no shop has.
+func CheckUnits(room string, units int) error {
+	if units < 0 {
+		return fmt.Errorf("setting stock of room %s: %d units", room, units)
+	}
+	return nil
+}

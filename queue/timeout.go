@@ -13,16 +13,26 @@ import (
 // cancellation: a request's context ends when the server starts draining,
 // and the requests in flight are exactly the ones a drain lets finish.
 //
-// The memory store is returned as it is: it never waits on I/O, and a
-// timer per call would be all a bound added.
+// A store that never waits on I/O (Unbounded, the memory store) is
+// returned as it is: a timer per call would be all a bound added.
 func Bounded(store Store, timeout time.Duration) Store {
-	if _, mem := store.(*MemoryStore); mem || timeout <= 0 {
+	if u, ok := store.(Unbounded); (ok && u.Unbounded() == store) || timeout <= 0 {
 		return store
 	}
 	if b, ok := store.(*bounded); ok {
 		store = b.Store
 	}
 	return &bounded{Store: store, timeout: timeout}
+}
+
+// Unbounded is a store whose calls never wait on I/O, such as the memory
+// store, so that Bounded leaves it as it is.
+type Unbounded interface {
+	Store
+	// Unbounded returns the store itself. A type that embeds one, to add
+	// waits of its own, answers with the embedded store, not itself, and
+	// so is bounded like any other.
+	Unbounded() Store
 }
 
 type bounded struct {

@@ -1,15 +1,18 @@
-package queue
+package queue_test
 
 import (
 	"context"
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 )
 
 // hangingStore never answers a Join until its caller gives up.
 type hangingStore struct {
-	*MemoryStore
+	*memstore.Store
 	sawCancelled bool
 }
 
@@ -24,8 +27,8 @@ func (s *hangingStore) Leave(ctx context.Context, room string, n uint64) error {
 }
 
 func TestBoundedGivesUpInTime(t *testing.T) {
-	hang := &hangingStore{MemoryStore: NewMemoryStore()}
-	s := Bounded(hang, 50*time.Millisecond)
+	hang := &hangingStore{Store: memstore.New()}
+	s := queue.Bounded(hang, 50*time.Millisecond)
 	done := make(chan error, 1)
 	go func() {
 		_, err := s.Join(context.Background(), "r", time.Now())
@@ -47,10 +50,15 @@ func TestBoundedGivesUpInTime(t *testing.T) {
 	if hang.sawCancelled {
 		t.Error("the store saw the caller's cancellation")
 	}
-	if m := NewMemoryStore(); Bounded(m, time.Second) != Store(m) {
+	if m := memstore.New(); queue.Bounded(m, time.Second) != queue.Store(m) {
 		t.Error("the memory store was wrapped: a timer per call for nothing")
 	}
-	if b := Bounded(s, time.Second); b.(*bounded).Store != Store(hang) {
+	// hang embeds the memory store, so it answers Unbounded too, with the
+	// store it embeds: its own waits must still be bounded.
+	if queue.Bounded(hang, time.Second) == queue.Store(hang) {
+		t.Error("a store embedding the memory store was left unbounded")
+	}
+	if b := queue.Bounded(s, time.Second); queue.BoundedInner(b) != queue.Store(hang) {
 		t.Error("bounding twice nests")
 	}
 }

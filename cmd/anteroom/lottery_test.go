@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 )
 
 // TestLotteryVerifyMatchesTheEngine: a pre-queue crowd of 60 is admitted
@@ -25,7 +26,7 @@ func TestLotteryVerifyMatchesTheEngine(t *testing.T) {
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	opens := now.Add(time.Hour)
 	ctx := context.Background()
-	room := queue.NewRoom("drop", queue.NewMemoryStore(), queue.Options{
+	room := queue.NewRoom("drop", memstore.New(), queue.Options{
 		Policy: queue.Policy{MaxActive: 1, PerMinute: 6000, Burst: 100, SessionTTL: time.Minute,
 			// The crowd does not poll during the hour's pre-queue: an
 			// abandon window of an hour would skip ticket 1 (seen last at

@@ -13,7 +13,7 @@ import (
 
 	"github.com/anteroom/anteroom/gateway"
 	"github.com/anteroom/anteroom/gateway/config"
-	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 	"github.com/anteroom/anteroom/token"
 )
 
@@ -31,7 +31,7 @@ rooms:
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := gateway.New(cfg, gateway.Options{Store: queue.NewMemoryStore(), Secrets: [][]byte{[]byte(secretForTest)}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	g, err := gateway.New(cfg, gateway.Options{Store: memstore.New(), Secrets: [][]byte{[]byte(secretForTest)}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

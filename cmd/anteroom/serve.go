@@ -17,6 +17,7 @@ import (
 	"github.com/anteroom/anteroom/gateway"
 	"github.com/anteroom/anteroom/gateway/config"
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/memstore"
 	"github.com/anteroom/anteroom/queue/redisstore"
 	"github.com/anteroom/anteroom/token"
 )
@@ -150,7 +151,7 @@ func openStore(cfg *config.Config, log *slog.Logger, discardState bool) (queue.S
 	case config.BackendMemory:
 		file := cfg.Store.Memory.StateFile
 		if file == "-" {
-			return queue.NewMemoryStore(), nil, nil
+			return memstore.New(), nil, nil
 		}
 		s, err := openStateFile(file, log, discardState)
 		if err != nil {
@@ -159,13 +160,13 @@ func openStore(cfg *config.Config, log *slog.Logger, discardState bool) (queue.S
 		return s, func() error { return s.Save(file) }, nil
 	case config.BackendRedis:
 		rc := cfg.Store.Redis
-		o := redisstore.RedisOptions{Addrs: rc.Addrs, KeyPrefix: rc.KeyPrefix}
+		o := redisstore.Options{Addrs: rc.Addrs, KeyPrefix: rc.KeyPrefix}
 		if rc.PasswordEnv != "" {
 			o.Password = os.Getenv(rc.PasswordEnv)
 		}
 		// go-redis reports its own reconnects; they belong in our log.
 		redis.SetLogger(redisLogger{log})
-		s, err := redisstore.NewRedisStore(context.Background(), o)
+		s, err := redisstore.New(context.Background(), o)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -179,9 +180,9 @@ func openStore(cfg *config.Config, log *slog.Logger, discardState bool) (queue.S
 // openStateFile loads the memory store's state file. One refused for what it
 // holds is never deleted: with discard, it is moved aside for whoever
 // looks into it, and the gateway starts with an empty queue.
-func openStateFile(file string, log *slog.Logger, discard bool) (*queue.MemoryStore, error) {
-	s, err := queue.LoadMemoryStore(file)
-	var refused *queue.StateError
+func openStateFile(file string, log *slog.Logger, discard bool) (*memstore.Store, error) {
+	s, err := memstore.Load(file)
+	var refused *memstore.StateError
 	switch {
 	case err == nil:
 		log.Info("queue state loaded", "file", file)
@@ -197,7 +198,7 @@ func openStateFile(file string, log *slog.Logger, discard bool) (*queue.MemorySt
 	}
 	log.Error("QUEUE STATE REFUSED AND DISCARDED: starting with an empty queue; every ticket and session it held is lost",
 		"file", file, "moved_to", aside, "err", err)
-	return queue.NewMemoryStore(), nil
+	return memstore.New(), nil
 }
 
 // saveEvery saves the memory store now and then, so that even a crash

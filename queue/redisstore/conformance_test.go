@@ -9,7 +9,7 @@ import (
 	"github.com/anteroom/anteroom/queue/storetest"
 )
 
-func TestRedisStoreConformance(t *testing.T) {
+func TestConformance(t *testing.T) {
 	storetest.Run(t, backend(redistest.Start(t).Addr, false))
 }
 
@@ -26,9 +26,9 @@ func backend(addr string, cluster bool) storetest.Backend {
 	nodes := func(t *testing.T, n int) []queue.Store {
 		ss := make([]queue.Store, n)
 		for i := range ss {
-			s, err := NewRedisStore(context.Background(), RedisOptions{Addrs: []string{addr}, Cluster: cluster, KeyPrefix: t.Name()})
+			s, err := New(context.Background(), Options{Addrs: []string{addr}, Cluster: cluster, KeyPrefix: t.Name()})
 			if err != nil {
-				t.Fatalf("NewRedisStore: %v", err)
+				t.Fatalf("New: %v", err)
 			}
 			t.Cleanup(func() { s.Close() })
 			ss[i] = s
@@ -38,7 +38,7 @@ func backend(addr string, cluster bool) storetest.Backend {
 	return storetest.Backend{
 		New: func(t *testing.T) queue.Store { return nodes(t, 1)[0] },
 		Called: func(t testing.TB, s queue.Store, room string) []uint64 {
-			return redisCalled(t, s.(*RedisStore), room)
+			return redisCalled(t, s.(*Store), room)
 		},
 		Nodes: nodes,
 	}

@@ -37,12 +37,12 @@ end
 return 0
 `)
 
-func (s *RedisStore) overridesKey(room string) string {
+func (s *Store) overridesKey(room string) string {
 	return roomKey(s.prefix, room, "overrides")
 }
 
 // Overrides implements OverrideStore.
-func (s *RedisStore) Overrides(ctx context.Context, room string) (map[string]string, uint64, error) {
+func (s *Store) Overrides(ctx context.Context, room string) (map[string]string, uint64, error) {
 	all, err := s.client.HGetAll(ctx, s.overridesKey(room)).Result()
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading overrides of room %s: %w", room, err)
@@ -62,7 +62,7 @@ func (s *RedisStore) Overrides(ctx context.Context, room string) (map[string]str
 }
 
 // SetOverrides implements OverrideStore.
-func (s *RedisStore) SetOverrides(ctx context.Context, room string, set map[string]string, del []string) (uint64, error) {
+func (s *Store) SetOverrides(ctx context.Context, room string, set map[string]string, del []string) (uint64, error) {
 	// The gateway writes a handful of known keys; the bound keeps a bug
 	// from growing the hash without end.
 	if len(set) > queue.MaxOverrides {
@@ -87,7 +87,7 @@ func (s *RedisStore) SetOverrides(ctx context.Context, room string, set map[stri
 }
 
 // DropOverride implements OverrideStore.
-func (s *RedisStore) DropOverride(ctx context.Context, room, key, value string) error {
+func (s *Store) DropOverride(ctx context.Context, room, key, value string) error {
 	if err := scriptDropOverride.Run(ctx, s.client, []string{s.overridesKey(room)}, key, value).Err(); err != nil {
 		return fmt.Errorf("dropping override %s of room %s: %w", key, room, err)
 	}

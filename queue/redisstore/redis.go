@@ -15,9 +15,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// RedisStore keeps every room's state in Redis, so that several gateway
+// Store keeps every room's state in Redis, so that several gateway
 // nodes share one queue. Each state change is one Lua script (see
-// redis_scripts.go) that does what the MemoryStore method of the same name
+// redis_scripts.go) that does what the memory store's method of the same name
 // does, atomically; the scripts are written to be safe to run twice, because
 // the client retries a command whose answer it did not get (Join, the one
 // that is not, is sent without retries).
@@ -28,13 +28,13 @@ import (
 // Redis must not evict these keys (maxmemory-policy noeviction): a room
 // missing one of its keys is a room in a state no store could reach. A
 // Redis that lost everything (restarted without persistence) is survived
-// as MemoryStore survives a lost state file: polls put tickets back, and
+// as the memory store survives a lost state file: polls put tickets back, and
 // the next Advance puts back the room's opening as this node knew it; but
 // arrivals in the moments before the loss that no node heard of can get
 // numbers again, so run Redis with AOF where that matters. The stock is
 // not survived: a room whose stock Redis lost has no figure, and sells
 // nothing, until an operator sets it again (see luaInitStock).
-type RedisStore struct {
+type Store struct {
 	// client runs the idempotent scripts, with go-redis's retries.
 	client redis.UniversalClient
 	// once runs Join, with no retries at all: a Join whose answer was lost
@@ -59,11 +59,11 @@ type RedisStore struct {
 	closed bool
 }
 
-var _ queue.Store = (*RedisStore)(nil)
+var _ queue.Store = (*Store)(nil)
 
-// RedisOptions configure a RedisStore. Zero values have the defaults
+// Options configure a Store. Zero values have the defaults
 // written next to them.
-type RedisOptions struct {
+type Options struct {
 	// Addrs is one Redis ("host:port") or the seed nodes of a Redis
 	// Cluster (two or more addresses).
 	Addrs []string
@@ -99,10 +99,10 @@ type RedisOptions struct {
 	JoinBatch int
 }
 
-// NewRedisStore connects to Redis and checks, with a PING, that it answers:
+// New connects to Redis and checks, with a PING, that it answers:
 // a store that cannot be reached is reported at start-up, not found broken
 // by the first shopper.
-func NewRedisStore(ctx context.Context, o RedisOptions) (*RedisStore, error) {
+func New(ctx context.Context, o Options) (*Store, error) {
 	if len(o.Addrs) == 0 {
 		return nil, errors.New("connecting to redis: no address given")
 	}
@@ -139,7 +139,7 @@ func NewRedisStore(ctx context.Context, o RedisOptions) (*RedisStore, error) {
 		// too. joinRetry follows MOVED and the like by hand.
 		once.MaxRedirects = -1
 	}
-	s := &RedisStore{
+	s := &Store{
 		client: redis.NewUniversalClient(&opts),
 		once:   redis.NewUniversalClient(&once),
 		prefix: prefix,
@@ -199,16 +199,16 @@ func dialError(addrs []string, timeout time.Duration) error {
 	return nil
 }
 
-// Ping implements Store.
-func (s *RedisStore) Ping(ctx context.Context) error {
+// Ping implements queue.Store.
+func (s *Store) Ping(ctx context.Context) error {
 	if err := s.client.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redis at %s: %w", s.addrs, err)
 	}
 	return nil
 }
 
-// Close implements Store. Arrivals still waiting for a batch fail.
-func (s *RedisStore) Close() error {
+// Close implements queue.Store. Arrivals still waiting for a batch fail.
+func (s *Store) Close() error {
 	s.mu.Lock()
 	s.closed = true // no batcher starts after this: wg.Add never races wg.Wait
 	s.mu.Unlock()
@@ -223,7 +223,7 @@ func (s *RedisStore) Close() error {
 type redisRoom struct {
 	keys []string
 	// group batches the room's arrivals on this node; nil until the first
-	// (guarded by RedisStore.mu).
+	// (guarded by Store.mu).
 	group *joinGroup
 
 	mu      sync.Mutex
@@ -238,7 +238,7 @@ type redisRoom struct {
 // The keys of a room, in the order every script takes them (KEYS[1..13]).
 const (
 	keyCounters     = iota // hash: issued, serving, admitted, bucket, opening, stock_*, ...
-	keySeen                // string: a big-endian uint32 per ticket, like MemoryStore's Seen
+	keySeen                // string: a big-endian uint32 per ticket, like the memory store's Seen
 	keySessions            // sorted set: session id by last refresh
 	keyEnded               // sorted set: ended session id by when it ended
 	keyCalls               // sorted set: called ticket number by when it was called
@@ -257,7 +257,7 @@ var keyNames = [numKeys]string{"counters", "seen", "sessions", "ended", "calls",
 	"holds", "hold_sessions", "holds_due", "holds_gone", "holds_bought", "ticks"}
 
 // room returns this node's record of the named room.
-func (s *RedisStore) room(name string) *redisRoom {
+func (s *Store) room(name string) *redisRoom {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.rooms[name]

@@ -22,8 +22,9 @@ import (
 // (another node moved the counter, the batch ran out, this node has not
 // heard of the opening yet), or has walked as many places as one run may,
 // it stops the walk where it is and replies "more" with the current
-// counters, and Advance runs again from there, at the same instant. Each run is atomic and leaves a state MemoryStore could
-// be in (it is the same walk, paused), so the sequence is as correct as one
+// counters, and Advance runs again from there, at the same instant. Each
+// run is atomic and leaves a state the memory store could be in (it is the
+// same walk, paused), so the sequence is as correct as one
 // run; a repeat at the same instant refills nothing and expires nothing.
 //
 // FIFO rooms, and random ones once the pre-queue is served, need no
@@ -36,8 +37,8 @@ const (
 	advanceRuns  = 64   // runs in one Advance; the next tick goes on
 )
 
-// Advance implements Store.
-func (s *RedisStore) Advance(ctx context.Context, room string, p queue.Policy, now time.Time) (queue.Counters, error) {
+// Advance implements queue.Store.
+func (s *Store) Advance(ctx context.Context, room string, p queue.Policy, now time.Time) (queue.Counters, error) {
 	r := s.room(room)
 	// Numbers this node handed out and has not confirmed yet would be
 	// waited at (see redis_join.go). If the confirmation fails, Advance

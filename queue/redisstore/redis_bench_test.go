@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // The store's side of the hot moments, on a real Redis over loopback: each
@@ -19,7 +20,7 @@ func BenchmarkRedisJoin(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.Join(ctx, rm, start); err != nil {
+		if _, err := s.Join(ctx, storetest.Room, storetest.Start); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -35,7 +36,7 @@ func BenchmarkRedisJoinParallel(b *testing.B) {
 	b.SetParallelism(64)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := s.Join(ctx, rm, start); err != nil {
+			if _, err := s.Join(ctx, storetest.Room, storetest.Start); err != nil {
 				b.Error(err)
 				return
 			}
@@ -50,12 +51,12 @@ func BenchmarkRedisClaim(b *testing.B) {
 	n := uint64(b.N)
 	// One poll of the last number issues them all, as polling; one Advance
 	// calls them all.
-	if err := s.Seen(ctx, rm, []uint64{n}, start); err != nil {
+	if err := s.Seen(ctx, storetest.Room, []uint64{n}, storetest.Start); err != nil {
 		b.Fatal(err)
 	}
-	mustOpen(b, s, start)
+	storetest.MustOpen(b, s, storetest.Start)
 	p := queue.Policy{MaxActive: b.N + 1, PerMinute: 1, Burst: b.N + 1, SessionTTL: time.Hour, ClaimWindow: time.Hour, AbandonAfter: time.Hour}
-	if c := mustAdvance(b, s, p, start); c.Called != b.N {
+	if c := storetest.MustAdvance(b, s, p, storetest.Start); c.Called != b.N {
 		b.Fatalf("set-up: %d called, want %d", c.Called, b.N)
 	}
 	sids := make([]string, b.N)
@@ -65,7 +66,7 @@ func BenchmarkRedisClaim(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		if _, err := s.Claim(ctx, rm, uint64(i+1), sids[i], start); err != nil {
+		if _, err := s.Claim(ctx, storetest.Room, uint64(i+1), sids[i], storetest.Start); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -88,22 +89,22 @@ func BenchmarkRedisAdvance(b *testing.B) {
 				ClaimWindow: time.Minute, AbandonAfter: 10000 * time.Hour}
 			s := newRedisStore(b, startRedis(b), "bench", false)
 			ctx := context.Background()
-			mustOpen(b, s, start)
+			storetest.MustOpen(b, s, storetest.Start)
 			sids := make([]string, p.MaxActive)
 			for i := range sids {
 				sids[i] = queue.NewSessionID()
 			}
-			if err := s.Refresh(ctx, rm, sids, start); err != nil {
+			if err := s.Refresh(ctx, storetest.Room, sids, storetest.Start); err != nil {
 				b.Fatal(err)
 			}
-			if err := s.Seen(ctx, rm, []uint64{100000}, start); err != nil {
+			if err := s.Seen(ctx, storetest.Room, []uint64{100000}, storetest.Start); err != nil {
 				b.Fatal(err)
 			}
-			now := start
+			now := storetest.Start
 			b.ReportAllocs()
 			for b.Loop() {
 				now = now.Add(bc.step)
-				c, err := s.Advance(ctx, rm, p, now)
+				c, err := s.Advance(ctx, storetest.Room, p, now)
 				if err != nil || c.Waiting != 100000 {
 					b.Fatalf("Advance: %+v, %v", c, err)
 				}

@@ -45,7 +45,7 @@ const (
 
 // joinGroup batches one room's arrivals on this node.
 type joinGroup struct {
-	s      *RedisStore
+	s      *Store
 	r      *redisRoom
 	name   string
 	in     chan *joinReq
@@ -88,7 +88,7 @@ var errStoreClosed = errors.New("redis store closed")
 
 // group returns the room's batcher, starting it at the room's first
 // arrival on this node; nil once the store is closed.
-func (s *RedisStore) group(name string, r *redisRoom) *joinGroup {
+func (s *Store) group(name string, r *redisRoom) *joinGroup {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -103,9 +103,9 @@ func (s *RedisStore) group(name string, r *redisRoom) *joinGroup {
 	return r.group
 }
 
-// Join implements Store: the arrival joins this node's next batch for the
+// Join implements queue.Store: the arrival joins this node's next batch for the
 // room (see above).
-func (s *RedisStore) Join(ctx context.Context, room string, now time.Time) (uint64, error) {
+func (s *Store) Join(ctx context.Context, room string, now time.Time) (uint64, error) {
 	g := s.group(room, s.room(room))
 	if g == nil {
 		return 0, fmt.Errorf("joining room %s: %w", room, errStoreClosed)
@@ -299,7 +299,7 @@ func (g *joinGroup) confirm(ctx context.Context) error {
 
 // confirmJoins confirms the room's numbers this node handed out and has not
 // confirmed yet, so that Advance calls them rather than waiting at them.
-func (s *RedisStore) confirmJoins(ctx context.Context, r *redisRoom) error {
+func (s *Store) confirmJoins(ctx context.Context, r *redisRoom) error {
 	s.mu.Lock()
 	g := r.group
 	s.mu.Unlock()
@@ -343,7 +343,7 @@ func batchContext(batch []*joinReq) (context.Context, context.CancelFunc) {
 // returns the first number of the range. It goes through the client
 // without retries (see Join), and is tried again only on an error that
 // Redis sent in place of running it.
-func (s *RedisStore) runJoin(ctx context.Context, r *redisRoom, now time.Time, count int, spans []joinSpan) (uint64, error) {
+func (s *Store) runJoin(ctx context.Context, r *redisRoom, now time.Time, count int, spans []joinSpan) (uint64, error) {
 	_, _, floor := r.view()
 	args := make([]any, 0, 3+2*len(spans))
 	args = append(args, now.UnixMicro(), fmt.Sprintf("%d", floor), count)

@@ -11,15 +11,16 @@ import (
 	"time"
 
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/storetest"
 	"github.com/redis/go-redis/v9"
 )
 
 // newRedisJoinStore is a store with its own join window.
-func newRedisJoinStore(tb testing.TB, addr, prefix string, window time.Duration) *RedisStore {
+func newRedisJoinStore(tb testing.TB, addr, prefix string, window time.Duration) *Store {
 	tb.Helper()
-	s, err := NewRedisStore(context.Background(), RedisOptions{Addrs: []string{addr}, KeyPrefix: prefix, JoinWindow: window})
+	s, err := New(context.Background(), Options{Addrs: []string{addr}, KeyPrefix: prefix, JoinWindow: window})
 	if err != nil {
-		tb.Fatalf("NewRedisStore: %v", err)
+		tb.Fatalf("New: %v", err)
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
@@ -56,7 +57,7 @@ func joinAll(t *testing.T, s queue.Store, n int) []uint64 {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { got[i], errs[i] = s.Join(context.Background(), rm, start) })
+		wg.Go(func() { got[i], errs[i] = s.Join(context.Background(), storetest.Room, storetest.Start) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -72,7 +73,7 @@ func TestRedisJoinGroupCommit(t *testing.T) {
 	s := newRedisJoinStore(t, addr, "group", 50*time.Millisecond)
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer c.Close()
-	joinN(t, s, 1, start) // loads the script: the first EVALSHA is answered NOSCRIPT
+	storetest.JoinN(t, s, 1, storetest.Start) // loads the script: the first EVALSHA is answered NOSCRIPT
 	if err := c.ConfigResetStat(context.Background()).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestRedisJoinGroupCommit(t *testing.T) {
 	if calls := scriptCalls(t, c); calls > 8 {
 		t.Errorf("%d arrivals took %d script calls, want a few batches", 2*joinBatch, calls)
 	}
-	if cs, err := s.Counters(context.Background(), rm); err != nil || cs.Issued != uint64(2*joinBatch+1) || cs.Waiting != 2*joinBatch+1 {
+	if cs, err := s.Counters(context.Background(), storetest.Room); err != nil || cs.Issued != uint64(2*joinBatch+1) || cs.Waiting != 2*joinBatch+1 {
 		t.Errorf("counters %+v, %v: want Issued and Waiting %d", cs, err, 2*joinBatch+1)
 	}
 }
@@ -97,9 +98,9 @@ func TestRedisJoinGroupCommit(t *testing.T) {
 // when its window ends, not when others come.
 func TestRedisJoinLoneArrivalWaitsOnlyTheWindow(t *testing.T) {
 	s := newRedisJoinStore(t, startRedis(t), "lone", 20*time.Millisecond)
-	joinN(t, s, 1, start)
+	storetest.JoinN(t, s, 1, storetest.Start)
 	t0 := time.Now()
-	if n := joinN(t, s, 1, start); n[0] != 2 {
+	if n := storetest.JoinN(t, s, 1, storetest.Start); n[0] != 2 {
 		t.Fatalf("lone arrival got %d, want 2", n[0])
 	}
 	if d := time.Since(t0); d < 20*time.Millisecond || d > 2*time.Second {
@@ -116,13 +117,13 @@ func TestRedisJoinLostBatchReply(t *testing.T) {
 	px := newDropProxy(t, startRedis(t))
 	s := newRedisJoinStore(t, px.addr(), "lostbatch", 50*time.Millisecond)
 	ctx := context.Background()
-	joinN(t, s, 2, start) // 1 and 2; also loads the script
+	storetest.JoinN(t, s, 2, storetest.Start) // 1 and 2; also loads the script
 	px.arm(scriptJoin.Hash())
 	var wg sync.WaitGroup
 	var failed sync.Map
 	for i := range 3 {
 		wg.Go(func() {
-			if n, err := s.Join(ctx, rm, start); err == nil {
+			if n, err := s.Join(ctx, storetest.Room, storetest.Start); err == nil {
 				t.Errorf("Join through a lost reply: got ticket %d, want an error", n)
 			} else {
 				failed.Store(i, err)
@@ -133,28 +134,28 @@ func TestRedisJoinLostBatchReply(t *testing.T) {
 	if px.dropped.Load() != 1 {
 		t.Fatalf("the proxy dropped %d replies, want 1: the test did not test", px.dropped.Load())
 	}
-	behind := joinN(t, s, 1, start)[0]
+	behind := storetest.JoinN(t, s, 1, storetest.Start)[0]
 	c := mustCounters(t, s)
 	if c.Issued != behind || behind < 4 || behind > 6 {
 		t.Fatalf("after the lost batch: Issued %d, next ticket %d; want the lost batch's 1-3 numbers between 2 and it", c.Issued, behind)
 	}
-	mustOpen(t, s, start)
-	p := with(roomy, func(p *queue.Policy) { p.AbandonAfter = time.Minute })
+	storetest.MustOpen(t, s, storetest.Start)
+	p := storetest.With(storetest.Roomy, func(p *queue.Policy) { p.AbandonAfter = time.Minute })
 
 	// Within the grace: 1 and 2 are called, the walk waits at 3.
-	c = mustAdvance(t, s, p, start.Add(time.Second))
+	c = storetest.MustAdvance(t, s, p, storetest.Start.Add(time.Second))
 	if got := called(t, s); !slices.Equal(got, []uint64{1, 2}) || c.Serving != 2 {
 		t.Fatalf("within the grace: called %v, serving %d; want [1 2] and 2 (no slot for the lost numbers)", got, c.Serving)
 	}
 	// Past the grace, well within the abandon window: the lost numbers are
 	// skipped, never called, and the arrival behind them is called.
-	at := start.Add(confirmGrace + 2*time.Second)
-	c = mustAdvance(t, s, p, at)
+	at := storetest.Start.Add(confirmGrace + 2*time.Second)
+	c = storetest.MustAdvance(t, s, p, at)
 	if got := called(t, s); !slices.Equal(got, []uint64{1, 2, behind}) || c.Serving != behind {
 		t.Fatalf("past the grace: called %v, serving %d; want [1 2 %d] and %d", got, c.Serving, behind, behind)
 	}
 	for n := uint64(3); n < behind; n++ {
-		if _, err := s.Claim(ctx, rm, n, "phantom", at); !errors.Is(err, queue.ErrForfeited) {
+		if _, err := s.Claim(ctx, storetest.Room, n, "phantom", at); !errors.Is(err, queue.ErrForfeited) {
 			t.Errorf("Claim of lost number %d: %v, want ErrForfeited", n, err)
 		}
 	}
@@ -168,9 +169,9 @@ func TestRedisJoinLostBatchReply(t *testing.T) {
 func TestRedisJoinConfirmedBeforeAdvance(t *testing.T) {
 	s := newRedisJoinStore(t, startRedis(t), "confirm", time.Millisecond)
 	s.confirmIdle = time.Hour // the batcher would wait an hour to confirm alone
-	mustOpen(t, s, start)
-	n := joinN(t, s, 1, start)[0]
-	mustAdvance(t, s, roomy, start)
+	storetest.MustOpen(t, s, storetest.Start)
+	n := storetest.JoinN(t, s, 1, storetest.Start)[0]
+	storetest.MustAdvance(t, s, storetest.Roomy, storetest.Start)
 	if got := called(t, s); !slices.Equal(got, []uint64{n}) {
 		t.Errorf("called %v right after the join, want [%d]", got, n)
 	}
@@ -184,15 +185,15 @@ func TestRedisJoinUnconfirmedOnOtherNode(t *testing.T) {
 	a := newRedisJoinStore(t, addr, "nodes", time.Millisecond)
 	a.confirmIdle = time.Hour // confirms only with its next call
 	b := newRedisJoinStore(t, addr, "nodes", 0)
-	mustOpen(t, b, start)
-	n := joinN(t, a, 1, start)[0]
-	if c := mustAdvance(t, b, roomy, start); c.Serving != 0 || len(called(t, b)) != 0 {
+	storetest.MustOpen(t, b, storetest.Start)
+	n := storetest.JoinN(t, a, 1, storetest.Start)[0]
+	if c := storetest.MustAdvance(t, b, storetest.Roomy, storetest.Start); c.Serving != 0 || len(called(t, b)) != 0 {
 		t.Fatalf("other node's Advance before the confirmation: serving %d, called %v; want it to wait at %d", c.Serving, called(t, b), n)
 	}
-	if err := a.confirmJoins(context.Background(), a.room(rm)); err != nil {
+	if err := a.confirmJoins(context.Background(), a.room(storetest.Room)); err != nil {
 		t.Fatal(err)
 	}
-	mustAdvance(t, b, roomy, start.Add(time.Second))
+	storetest.MustAdvance(t, b, storetest.Roomy, storetest.Start.Add(time.Second))
 	if got := called(t, b); !slices.Equal(got, []uint64{n}) {
 		t.Errorf("after the confirmation: called %v, want [%d]", got, n)
 	}
@@ -204,7 +205,7 @@ func TestRedisJoinUnconfirmedOnOtherNode(t *testing.T) {
 // another's began has the smaller number, whichever nodes they came to.
 func TestRedisJoinOrderAcrossNodes(t *testing.T) {
 	addr := startRedis(t)
-	nodes := []*RedisStore{
+	nodes := []*Store{
 		newRedisJoinStore(t, addr, "order", time.Millisecond),
 		newRedisJoinStore(t, addr, "order", time.Millisecond),
 	}
@@ -221,7 +222,7 @@ func TestRedisJoinOrderAcrossNodes(t *testing.T) {
 			s := nodes[w%len(nodes)]
 			for range perWorker {
 				a := arrival{called: time.Now()}
-				n, err := s.Join(context.Background(), rm, start)
+				n, err := s.Join(context.Background(), storetest.Room, storetest.Start)
 				a.returned, a.n = time.Now(), n
 				if err != nil {
 					t.Error(err)
@@ -253,13 +254,13 @@ func TestRedisJoinOrderAcrossNodes(t *testing.T) {
 // TestRedisJoinClose: an arrival waiting for its batch when the store
 // closes is answered (its batch is sent, or it fails), not left hanging.
 func TestRedisJoinClose(t *testing.T) {
-	s, err := NewRedisStore(context.Background(), RedisOptions{Addrs: []string{startRedis(t)}, KeyPrefix: "close", JoinWindow: time.Hour})
+	s, err := New(context.Background(), Options{Addrs: []string{startRedis(t)}, KeyPrefix: "close", JoinWindow: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.Join(context.Background(), rm, start)
+		_, err := s.Join(context.Background(), storetest.Room, storetest.Start)
 		done <- err
 	}()
 	time.Sleep(20 * time.Millisecond)
@@ -274,7 +275,7 @@ func TestRedisJoinClose(t *testing.T) {
 
 func mustCounters(t testing.TB, s queue.Store) queue.Counters {
 	t.Helper()
-	c, err := s.Counters(context.Background(), rm)
+	c, err := s.Counters(context.Background(), storetest.Room)
 	if err != nil {
 		t.Fatalf("Counters: %v", err)
 	}
@@ -293,11 +294,11 @@ func TestRedisJoinConfirmLeavesOtherStamps(t *testing.T) {
 	if !slices.Equal(got, []uint64{1, 2, 3}) {
 		t.Fatalf("numbers %v, want 1, 2, 3", got)
 	}
-	if err := s.Leave(ctx, rm, 2); err != nil {
+	if err := s.Leave(ctx, storetest.Room, 2); err != nil {
 		t.Fatal(err)
 	}
-	mustOpen(t, s, start)
-	c := mustAdvance(t, s, roomy, start)
+	storetest.MustOpen(t, s, storetest.Start)
+	c := storetest.MustAdvance(t, s, storetest.Roomy, storetest.Start)
 	if got := called(t, s); !slices.Equal(got, []uint64{1, 3}) || c.Serving != 3 {
 		t.Errorf("called %v, serving %d; want [1 3] and 3 (2 left before the confirmation)", got, c.Serving)
 	}

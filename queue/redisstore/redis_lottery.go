@@ -28,7 +28,7 @@ func (r *redisRoom) lotteryKey() string {
 }
 
 // Commit implements queue.Store.
-func (s *RedisStore) Commit(ctx context.Context, room string, c queue.Commitment) (queue.Commitment, error) {
+func (s *Store) Commit(ctx context.Context, room string, c queue.Commitment) (queue.Commitment, error) {
 	r := s.room(room)
 	arg := strconv.FormatInt(c.At.UnixNano(), 10) + ":" + c.Seed.String()
 	v, err := scriptCommit.Run(ctx, s.client, []string{r.lotteryKey()}, arg).Text()

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // dropProxy is a TCP proxy between a client and Redis that, once armed,
@@ -126,16 +128,16 @@ func TestRedisClaimRetriedAfterLostReply(t *testing.T) {
 	px := newDropProxy(t, startRedis(t))
 	s := newRedisStore(t, px.addr(), "retry", false)
 	ctx := context.Background()
-	joinN(t, s, 2, start)
-	mustOpen(t, s, start)
-	mustAdvance(t, s, roomy, start)
+	storetest.JoinN(t, s, 2, storetest.Start)
+	storetest.MustOpen(t, s, storetest.Start)
+	storetest.MustAdvance(t, s, storetest.Roomy, storetest.Start)
 	// EVALSHA runs the script only once Redis has it; a first EVALSHA
 	// answered NOSCRIPT would be the one dropped.
 	if err := scriptClaim.Load(ctx, s.client).Err(); err != nil {
 		t.Fatal(err)
 	}
 	px.arm(scriptClaim.Hash())
-	sid, err := s.Claim(ctx, rm, 1, "first", start)
+	sid, err := s.Claim(ctx, storetest.Room, 1, "first", storetest.Start)
 	if err != nil || sid != "first" {
 		t.Fatalf("Claim through a lost reply: got %q, %v, want %q", sid, err, "first")
 	}
@@ -143,10 +145,10 @@ func TestRedisClaimRetriedAfterLostReply(t *testing.T) {
 		t.Fatalf("the proxy dropped %d replies, want 1: the test did not test", px.dropped.Load())
 	}
 	// The engine's next poll claims again, with a new id.
-	if sid, err := s.Claim(ctx, rm, 1, "second", start); err != nil || sid != "first" {
+	if sid, err := s.Claim(ctx, storetest.Room, 1, "second", storetest.Start); err != nil || sid != "first" {
 		t.Errorf("Claim again: got %q, %v, want %q", sid, err, "first")
 	}
-	c, err := s.Counters(ctx, rm)
+	c, err := s.Counters(ctx, storetest.Room)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,18 +164,18 @@ func TestRedisJoinNotRetried(t *testing.T) {
 	px := newDropProxy(t, startRedis(t))
 	s := newRedisStore(t, px.addr(), "retry", false)
 	ctx := context.Background()
-	joinN(t, s, 2, start)
+	storetest.JoinN(t, s, 2, storetest.Start)
 	px.arm(scriptJoin.Hash())
-	if n, err := s.Join(ctx, rm, start); err == nil {
+	if n, err := s.Join(ctx, storetest.Room, storetest.Start); err == nil {
 		t.Fatalf("Join through a lost reply: got ticket %d, want an error", n)
 	}
 	if px.dropped.Load() != 1 {
 		t.Fatalf("the proxy dropped %d replies, want 1: the test did not test", px.dropped.Load())
 	}
-	if c, _ := s.Counters(ctx, rm); c.Issued != 3 {
+	if c, _ := s.Counters(ctx, storetest.Room); c.Issued != 3 {
 		t.Errorf("Issued after one lost Join: got %d, want 3 (run once, not retried)", c.Issued)
 	}
-	if n := joinN(t, s, 1, start); n[0] != 4 {
+	if n := storetest.JoinN(t, s, 1, storetest.Start); n[0] != 4 {
 		t.Errorf("next Join: got %d, want 4", n[0])
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/anteroom/anteroom/internal/benchscale"
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/storetest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -72,7 +73,7 @@ var scriptScaleFill = redis.NewScript(luaScaleFill)
 
 // scaleRoom is a room filled to n of everything, on a Redis of its own.
 type scaleRoom struct {
-	s   *RedisStore
+	s   *Store
 	n   int
 	now time.Time // the latest instant an op used; ops never go back
 	// due is when the first session, claim, ended session and hold fall
@@ -94,20 +95,20 @@ var scalePolicy = queue.Policy{MaxActive: 0, PerMinute: 240, Burst: 1000, Sessio
 func newScaleRoom(b *testing.B, n int) *scaleRoom {
 	b.Helper()
 	ctx := context.Background()
-	fx := &scaleRoom{s: newRedisStore(b, startRedis(b), "bench", false), n: n, now: start}
+	fx := &scaleRoom{s: newRedisStore(b, startRedis(b), "bench", false), n: n, now: storetest.Start}
 	p := scalePolicy
 	life := time.Duration(sessionLife(p)) * time.Microsecond
 	span := time.Duration(n) * scaleStep
-	fx.due = start.Add(life - span)
-	mustOpen(b, fx.s, start)
-	if _, err := fx.s.SetStock(ctx, rm, 1<<40, start); err != nil {
+	fx.due = storetest.Start.Add(life - span)
+	storetest.MustOpen(b, fx.s, storetest.Start)
+	if _, err := fx.s.SetStock(ctx, storetest.Room, 1<<40, storetest.Start); err != nil {
 		b.Fatal(err)
 	}
 	before := fx.usedMemory(b)
-	fx.fill(b, "served", 0, n, start, 0)
+	fx.fill(b, "served", 0, n, storetest.Start, 0)
 	// One poll of the last number issues the n after the served ones, all
 	// polling now.
-	if err := fx.s.Seen(ctx, rm, []uint64{uint64(2 * n)}, start); err != nil {
+	if err := fx.s.Seen(ctx, storetest.Room, []uint64{uint64(2 * n)}, storetest.Start); err != nil {
 		b.Fatal(err)
 	}
 	m := fx.usedMemory(b)
@@ -122,7 +123,7 @@ func newScaleRoom(b *testing.B, n int) *scaleRoom {
 		m = fx.usedMemory(b)
 		*kind.bytes, before = float64(m-before)/float64(n), m
 	}
-	c, err := fx.s.Counters(ctx, rm)
+	c, err := fx.s.Counters(ctx, storetest.Room)
 	if err != nil || c.Issued != uint64(2*n) || c.Serving != uint64(n) || c.Active != n || c.Stock.Held != n {
 		b.Fatalf("set-up: counters %+v, %v", c, err)
 	}
@@ -140,7 +141,7 @@ func (fx *scaleRoom) fill(b *testing.B, what string, from, to int, at time.Time,
 	for lo := from; lo < to; lo += slice {
 		hi := min(lo+slice, to)
 		t := at.Add(time.Duration(lo-from) * step)
-		if err := scriptScaleFill.Run(context.Background(), fx.s.client, fx.s.room(rm).keys,
+		if err := scriptScaleFill.Run(context.Background(), fx.s.client, fx.s.room(storetest.Room).keys,
 			what, lo, hi, t.UnixMicro(), step.Microseconds(), fx.n).Err(); err != nil {
 			b.Fatalf("filling %s: %v", what, err)
 		}
@@ -248,7 +249,7 @@ func BenchmarkRedisScale(b *testing.B) {
 			newID := func() string { fresh++; return sid(fresh) }
 
 			fx.op(b, "counters", scripts, func(b *testing.B, _ int) {
-				if _, err := s.Counters(ctx, rm); err != nil {
+				if _, err := s.Counters(ctx, storetest.Room); err != nil {
 					b.Fatal(err)
 				}
 				b.ReportMetric(fx.perTicket, "B/ticket")
@@ -258,31 +259,31 @@ func BenchmarkRedisScale(b *testing.B) {
 			})
 			ended := []string{newID(), newID(), newID()}
 			for _, e := range ended {
-				if err := s.End(ctx, rm, e, fx.now); err != nil {
+				if err := s.End(ctx, storetest.Room, e, fx.now); err != nil {
 					b.Fatal(err)
 				}
 			}
 			since := fx.now
 			fx.op(b, "ended-since", []string{"zrangebyscore"}, func(b *testing.B, _ int) {
-				if got, err := s.EndedSince(ctx, rm, since); err != nil || len(got) != len(ended) {
+				if got, err := s.EndedSince(ctx, storetest.Room, since); err != nil || len(got) != len(ended) {
 					b.Fatalf("EndedSince: %d ended, %v; want %d", len(got), err, len(ended))
 				}
 			})
 			// Nobody waits and nobody is called: a newcomer is admitted
 			// directly. The line is put back after.
-			c, err := s.Counters(ctx, rm)
+			c, err := s.Counters(ctx, storetest.Room)
 			if err != nil {
 				b.Fatal(err)
 			}
-			roomy := with(p, func(p *queue.Policy) { p.MaxActive, p.PerMinute, p.Burst = 1<<30, 60_000_000, 1<<20 })
+			roomy := storetest.With(p, func(p *queue.Policy) { p.MaxActive, p.PerMinute, p.Burst = 1<<30, 60_000_000, 1<<20 })
 			setServing := func(v uint64) {
-				if err := s.client.HSet(ctx, s.room(rm).keys[keyCounters], "serving", v).Err(); err != nil {
+				if err := s.client.HSet(ctx, s.room(storetest.Room).keys[keyCounters], "serving", v).Err(); err != nil {
 					b.Fatal(err)
 				}
 			}
 			setServing(c.Issued)
 			fx.op(b, "admit-direct", scripts, func(b *testing.B, _ int) {
-				if ok, err := s.AdmitDirect(ctx, rm, newID(), roomy, fx.now); err != nil || !ok {
+				if ok, err := s.AdmitDirect(ctx, storetest.Room, newID(), roomy, fx.now); err != nil || !ok {
 					b.Fatalf("AdmitDirect: %v, %v", ok, err)
 				}
 			})
@@ -293,27 +294,27 @@ func BenchmarkRedisScale(b *testing.B) {
 			for k := range 180 {
 				fx.now = fx.now.Add(time.Second)
 				ns := []uint64{uint64(n + 1 + 5*k), uint64(n + 2 + 5*k), uint64(n + 3 + 5*k), uint64(n + 4 + 5*k), uint64(n + 5 + 5*k)}
-				if err := s.Seen(ctx, rm, ns, fx.now); err != nil {
+				if err := s.Seen(ctx, storetest.Room, ns, fx.now); err != nil {
 					b.Fatal(err)
 				}
 			}
 			// A tick a second with nothing due and the room full: the
 			// line is counted at every one.
-			idle := with(p, func(p *queue.Policy) { p.MaxActive = 0 })
+			idle := storetest.With(p, func(p *queue.Policy) { p.MaxActive = 0 })
 			fx.op(b, "advance-idle", scripts, func(b *testing.B, _ int) {
 				fx.now = fx.now.Add(time.Second)
-				mustAdvance(b, s, idle, fx.now)
+				storetest.MustAdvance(b, s, idle, fx.now)
 			})
 			// A tick a second from when the fill's entries fall due: four
 			// sessions expire, their claims are forgotten, four ended
 			// sessions and four holds too, and four tickets are called.
 			// Where the fill runs out (before 1M), more entries are written
 			// off the clock, 200 ticks' worth at a time.
-			c, err = s.Counters(ctx, rm)
+			c, err = s.Counters(ctx, storetest.Room)
 			if err != nil {
 				b.Fatal(err)
 			}
-			full := with(p, func(p *queue.Policy) { p.MaxActive = c.Active + c.Called })
+			full := storetest.With(p, func(p *queue.Policy) { p.MaxActive = c.Active + c.Called })
 			perTick := int(time.Second / scaleStep)
 			filled := n
 			fx.now = fx.due.Add(-time.Second)
@@ -328,23 +329,23 @@ func BenchmarkRedisScale(b *testing.B) {
 					})
 				}
 				fx.now = fx.now.Add(time.Second)
-				mustAdvance(b, s, full, fx.now)
+				storetest.MustAdvance(b, s, full, fx.now)
 			})
 			// No tick runs after this point but the claims' off the clock,
 			// so holds taken here never fall due while an op is timed; and
 			// arrivals no longer make the line longer than n for them.
 			fx.op(b, "join", scripts, func(b *testing.B, _ int) {
-				if _, err := s.Join(ctx, rm, fx.now); err != nil {
+				if _, err := s.Join(ctx, storetest.Room, fx.now); err != nil {
 					b.Fatal(err)
 				}
 			})
 			// A batch of 512 polls (the store's batch), spread over n
 			// tickets waiting (the ticks may have called the fill's), a
 			// second after the one before.
-			if c, err = s.Counters(ctx, rm); err != nil {
+			if c, err = s.Counters(ctx, storetest.Room); err != nil {
 				b.Fatal(err)
 			}
-			if err := s.Seen(ctx, rm, []uint64{c.Issued + uint64(n)}, fx.now); err != nil {
+			if err := s.Seen(ctx, storetest.Room, []uint64{c.Issued + uint64(n)}, fx.now); err != nil {
 				b.Fatal(err)
 			}
 			polls := make([]uint64, batch)
@@ -353,7 +354,7 @@ func BenchmarkRedisScale(b *testing.B) {
 					polls[j] = c.Issued + 1 + uint64((j*n/batch+i)%n)
 				}
 				fx.now = fx.now.Add(time.Second)
-				if err := s.Seen(ctx, rm, polls, fx.now); err != nil {
+				if err := s.Seen(ctx, storetest.Room, polls, fx.now); err != nil {
 					b.Fatal(err)
 				}
 			})
@@ -363,30 +364,30 @@ func BenchmarkRedisScale(b *testing.B) {
 			fx.op(b, "claim", scripts, func(b *testing.B, _ int) {
 				if len(called) == 0 {
 					fx.offClock(b, func() {
-						c, err := s.Counters(ctx, rm)
+						c, err := s.Counters(ctx, storetest.Room)
 						if err != nil {
 							b.Fatal(err)
 						}
 						if c.Issued-c.Serving < 1000 {
-							if err := s.Seen(ctx, rm, []uint64{c.Issued + 1000}, fx.now); err != nil {
+							if err := s.Seen(ctx, storetest.Room, []uint64{c.Issued + 1000}, fx.now); err != nil {
 								b.Fatal(err)
 							}
 						}
 						fx.now = fx.now.Add(time.Second)
-						mustAdvance(b, s, with(roomy, func(p *queue.Policy) { p.Burst = 1000 }), fx.now)
-						if called = redisCalled(b, s, rm); len(called) == 0 {
+						storetest.MustAdvance(b, s, storetest.With(roomy, func(p *queue.Policy) { p.Burst = 1000 }), fx.now)
+						if called = redisCalled(b, s, storetest.Room); len(called) == 0 {
 							b.Fatal("set-up: nobody called")
 						}
 					})
 				}
-				if _, err := s.Claim(ctx, rm, called[0], newID(), fx.now); err != nil {
+				if _, err := s.Claim(ctx, storetest.Room, called[0], newID(), fx.now); err != nil {
 					b.Fatal(err)
 				}
 				called = called[1:]
 			})
 			until := fx.now.Add(1000 * time.Hour)
 			fx.op(b, "hold", scripts, func(b *testing.B, _ int) {
-				if _, err := s.Hold(ctx, rm, newID(), newID(), 1, until, fx.now); err != nil {
+				if _, err := s.Hold(ctx, storetest.Room, newID(), newID(), 1, until, fx.now); err != nil {
 					b.Fatal(err)
 				}
 			})
@@ -396,8 +397,8 @@ func BenchmarkRedisScale(b *testing.B) {
 				name string
 				f    func(hid string) error
 			}{
-				{"confirm", func(hid string) error { return s.Confirm(ctx, rm, hid, fx.now) }},
-				{"release", func(hid string) error { return s.Release(ctx, rm, hid, fx.now) }},
+				{"confirm", func(hid string) error { return s.Confirm(ctx, storetest.Room, hid, fx.now) }},
+				{"release", func(hid string) error { return s.Release(ctx, storetest.Room, hid, fx.now) }},
 			} {
 				var next, last int
 				fx.op(b, end.name, scripts, func(b *testing.B, _ int) {
@@ -420,12 +421,12 @@ func BenchmarkRedisScale(b *testing.B) {
 				for j := range sids {
 					sids[j] = sid((j*n/batch + i) % n)
 				}
-				if err := s.Refresh(ctx, rm, sids, fx.now); err != nil {
+				if err := s.Refresh(ctx, storetest.Room, sids, fx.now); err != nil {
 					b.Fatal(err)
 				}
 			})
 			fx.op(b, "end", scripts, func(b *testing.B, i int) {
-				if err := s.End(ctx, rm, sid(i%n), fx.now); err != nil {
+				if err := s.End(ctx, storetest.Room, sid(i%n), fx.now); err != nil {
 					b.Fatal(err)
 				}
 			})

@@ -2,8 +2,8 @@ package redisstore
 
 import "github.com/redis/go-redis/v9"
 
-// The Lua scripts of RedisStore. Each is one atomic state change that does
-// what the MemoryStore method of the same name does; memory.go is the
+// The Lua scripts of Store. Each is one atomic state change that does
+// what the memory store's method of the same name does; memstore/store.go is the
 // reference and the conformance suite holds the two together.
 //
 // Numbers. Redis's Lua has only doubles, exact for integers up to 2^53, and
@@ -103,7 +103,7 @@ local function tick(r, now)
   return math.floor(d / 1000000) + 1
 end
 
--- LEFT marks a ticket whose holder left (MemoryStore's seenLeft): unlike
+-- LEFT marks a ticket whose holder left (the memory store's seenLeft): unlike
 -- an abandoned one, no late poll brings it back.
 local LEFT = 4294967295
 
@@ -202,7 +202,7 @@ local function see(r, n, pos, now)
   if n > r.issued then r.issued = n end
   local len = slen()
   if len < n then
-    -- This writes cur for n too, as MemoryStore's growing does.
+    -- This writes cur for n too, as the memory store's growing does.
     redis.call('APPEND', SEEN, string.rep(struct.pack('>I4', cur), n - len))
     tadd(cur, n - len)
     seenlen = n

@@ -2,7 +2,7 @@ package redisstore
 
 import "github.com/redis/go-redis/v9"
 
-// The stock scripts of RedisStore; stock_memory.go is the reference.
+// The stock scripts of Store; memstore/stock.go is the reference.
 //
 // State. The counters hash holds stock_set (1 once a figure was given),
 // stock_units, stock_held, stock_sold and stock_expired (holds ended by
@@ -15,7 +15,7 @@ import "github.com/redis/go-redis/v9"
 // confirm still finds it sold. holds_bought counts the units sold to each
 // session, for inventory.per_session: a field only for a session that
 // bought, so at most stock_sold of them, kept for the room's life as
-// MemoryStore's Bought is.
+// the memory store's Bought is.
 //
 // Exactly once. stock_held goes down in one place, hold_end, which runs
 // only on a hold whose record says H and writes another letter in the same

@@ -13,7 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// The Store methods of RedisStore, but Advance (redis_advance.go). Each
+// The Store methods of Store, but Advance (redis_advance.go). Each
 // runs one script of redis_scripts.go, or a few for a long batch.
 
 // batch is how many polls or refreshes one script takes: a long batch is
@@ -44,8 +44,8 @@ func notRun(err error) bool {
 	return false
 }
 
-// Open implements Store.
-func (s *RedisStore) Open(ctx context.Context, room string, random bool, seed uint64, now time.Time) (queue.Opening, error) {
+// Open implements queue.Store.
+func (s *Store) Open(ctx context.Context, room string, random bool, seed uint64, now time.Time) (queue.Opening, error) {
 	r := s.room(room)
 	v, err := scriptOpen.Run(ctx, s.client, r.keys, now.UnixMicro(), now.UnixNano(), boolArg(random), seed).Result()
 	if err != nil {
@@ -59,8 +59,8 @@ func (s *RedisStore) Open(ctx context.Context, room string, random bool, seed ui
 	return c.Opening, nil
 }
 
-// Claim implements Store.
-func (s *RedisStore) Claim(ctx context.Context, room string, n uint64, sid string, now time.Time) (string, error) {
+// Claim implements queue.Store.
+func (s *Store) Claim(ctx context.Context, room string, n uint64, sid string, now time.Time) (string, error) {
 	r := s.room(room)
 	v, err := scriptClaim.Run(ctx, s.client, r.keys, now.UnixMicro(), n, sid).Result()
 	if err != nil {
@@ -84,8 +84,8 @@ func (s *RedisStore) Claim(ctx context.Context, room string, n uint64, sid strin
 	return "", queue.ErrForfeited
 }
 
-// AdmitDirect implements Store.
-func (s *RedisStore) AdmitDirect(ctx context.Context, room, sid string, p queue.Policy, now time.Time) (bool, error) {
+// AdmitDirect implements queue.Store.
+func (s *Store) AdmitDirect(ctx context.Context, room, sid string, p queue.Policy, now time.Time) (bool, error) {
 	r := s.room(room)
 	ok, err := scriptAdmitDirect.Run(ctx, s.client, r.keys, now.UnixMicro(), sid, p.MaxActive, p.PerMinute, p.Burst,
 		sessionLife(p), p.ClaimWindow.Microseconds(), endedLife(p)).Int64()
@@ -103,8 +103,8 @@ func sessionLife(p queue.Policy) int64 { return (p.SessionTTL + queue.SessionGra
 // as long as a token of it could be valid.
 func endedLife(p queue.Policy) int64 { return (p.SessionTTL + queue.EndedSlack).Microseconds() }
 
-// Refresh implements Store.
-func (s *RedisStore) Refresh(ctx context.Context, room string, sids []string, now time.Time) error {
+// Refresh implements queue.Store.
+func (s *Store) Refresh(ctx context.Context, room string, sids []string, now time.Time) error {
 	r := s.room(room)
 	for {
 		part := sids[:min(len(sids), batch)]
@@ -123,8 +123,8 @@ func (s *RedisStore) Refresh(ctx context.Context, room string, sids []string, no
 	}
 }
 
-// End implements Store.
-func (s *RedisStore) End(ctx context.Context, room, sid string, now time.Time) error {
+// End implements queue.Store.
+func (s *Store) End(ctx context.Context, room, sid string, now time.Time) error {
 	r := s.room(room)
 	if err := scriptEnd.Run(ctx, s.client, r.keys, now.UnixMicro(), sid).Err(); err != nil {
 		return fmt.Errorf("ending a session of room %s: %w", room, err)
@@ -132,11 +132,11 @@ func (s *RedisStore) End(ctx context.Context, room, sid string, now time.Time) e
 	return nil
 }
 
-// Seen implements Store. Each number goes with its position, which only
+// Seen implements queue.Store. Each number goes with its position, which only
 // Go can compute for a random pre-queue (see redis_advance.go); when this
 // node does not know the room's opening yet, the script says so and the
 // batch is sent again with it.
-func (s *RedisStore) Seen(ctx context.Context, room string, numbers []uint64, now time.Time) error {
+func (s *Store) Seen(ctx context.Context, room string, numbers []uint64, now time.Time) error {
 	r := s.room(room)
 	o, _, _ := r.view()
 	for {
@@ -172,8 +172,8 @@ func (s *RedisStore) Seen(ctx context.Context, room string, numbers []uint64, no
 	}
 }
 
-// Leave implements Store.
-func (s *RedisStore) Leave(ctx context.Context, room string, n uint64) error {
+// Leave implements queue.Store.
+func (s *Store) Leave(ctx context.Context, room string, n uint64) error {
 	r := s.room(room)
 	if err := scriptLeave.Run(ctx, s.client, r.keys, n).Err(); err != nil {
 		return fmt.Errorf("leaving room %s: %w", room, err)
@@ -181,9 +181,9 @@ func (s *RedisStore) Leave(ctx context.Context, room string, n uint64) error {
 	return nil
 }
 
-// EndedSince implements Store: a plain read of the ended set, which the
+// EndedSince implements queue.Store: a plain read of the ended set, which the
 // scripts keep ordered by when each session ended.
-func (s *RedisStore) EndedSince(ctx context.Context, room string, since time.Time) ([]queue.Ended, error) {
+func (s *Store) EndedSince(ctx context.Context, room string, since time.Time) ([]queue.Ended, error) {
 	r := s.room(room)
 	zs, err := s.client.ZRangeByScoreWithScores(ctx, r.keys[keyEnded], &redis.ZRangeBy{
 		Min: fmt.Sprintf("%d", since.UnixMicro()),
@@ -199,8 +199,8 @@ func (s *RedisStore) EndedSince(ctx context.Context, room string, since time.Tim
 	return out, nil
 }
 
-// Counters implements Store.
-func (s *RedisStore) Counters(ctx context.Context, room string) (queue.Counters, error) {
+// Counters implements queue.Store.
+func (s *Store) Counters(ctx context.Context, room string) (queue.Counters, error) {
 	r := s.room(room)
 	v, err := scriptCounters.Run(ctx, s.client, r.keys).Result()
 	if err != nil {

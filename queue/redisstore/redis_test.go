@@ -10,23 +10,24 @@ import (
 	"time"
 
 	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/storetest"
 	"github.com/redis/go-redis/v9"
 )
 
 // newRedisStore connects a store to the Redis at addr under its own key
 // prefix, so that tests sharing one server do not see each other.
-func newRedisStore(tb testing.TB, addr, prefix string, cluster bool) *RedisStore {
+func newRedisStore(tb testing.TB, addr, prefix string, cluster bool) *Store {
 	tb.Helper()
-	s, err := NewRedisStore(context.Background(), RedisOptions{Addrs: []string{addr}, Cluster: cluster, KeyPrefix: prefix})
+	s, err := New(context.Background(), Options{Addrs: []string{addr}, Cluster: cluster, KeyPrefix: prefix})
 	if err != nil {
-		tb.Fatalf("NewRedisStore: %v", err)
+		tb.Fatalf("New: %v", err)
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
 }
 
 // redisCalled reads the called, unclaimed ticket numbers from Redis.
-func redisCalled(tb testing.TB, s *RedisStore, room string) []uint64 {
+func redisCalled(tb testing.TB, s *Store, room string) []uint64 {
 	tb.Helper()
 	ms, err := s.client.ZRange(context.Background(), s.room(room).keys[keyCalls], 0, -1).Result()
 	if err != nil {
@@ -44,26 +45,26 @@ func redisCalled(tb testing.TB, s *RedisStore, room string) []uint64 {
 	return ns
 }
 
-func TestNewRedisStoreReportsUnreachable(t *testing.T) {
+func TestNewReportsUnreachable(t *testing.T) {
 	port, err := freePort() // nothing listens there
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	start := time.Now()
-	_, err = NewRedisStore(context.Background(), RedisOptions{Addrs: []string{addr}, ProbeTimeout: 2 * time.Second})
+	_, err = New(context.Background(), Options{Addrs: []string{addr}, ProbeTimeout: 2 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), addr) {
-		t.Fatalf("NewRedisStore of a closed port: got %v, want an error naming %s", err, addr)
+		t.Fatalf("New of a closed port: got %v, want an error naming %s", err, addr)
 	}
 	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("NewRedisStore took %v to give up, want about the probe timeout", d)
+		t.Errorf("New took %v to give up, want about the probe timeout", d)
 	}
-	if _, err := NewRedisStore(context.Background(), RedisOptions{}); err == nil {
-		t.Errorf("NewRedisStore with no address: got no error")
+	if _, err := New(context.Background(), Options{}); err == nil {
+		t.Errorf("New with no address: got no error")
 	}
-	_, err = NewRedisStore(context.Background(), RedisOptions{Addrs: []string{addr, addr}, DB: 2})
+	_, err = New(context.Background(), Options{Addrs: []string{addr, addr}, DB: 2})
 	if err == nil || !strings.Contains(err.Error(), "db 2") {
-		t.Errorf("NewRedisStore of a cluster with db 2: got %v, want an error about the db", err)
+		t.Errorf("New of a cluster with db 2: got %v, want an error about the db", err)
 	}
 }
 
@@ -121,8 +122,8 @@ func TestRedisKeyPrefixIsolates(t *testing.T) {
 	addr := startRedis(t)
 	a := newRedisStore(t, addr, "blue", false)
 	b := newRedisStore(t, addr, "green", false)
-	joinN(t, a, 3, start)
-	if n := joinN(t, b, 1, start); n[0] != 1 {
+	storetest.JoinN(t, a, 3, storetest.Start)
+	if n := storetest.JoinN(t, b, 1, storetest.Start); n[0] != 1 {
 		t.Errorf("first ticket of green: got %d, want 1", n[0])
 	}
 	c := redis.NewClient(&redis.Options{Addr: addr})
@@ -146,9 +147,9 @@ func TestRedisNodesShareTheLottery(t *testing.T) {
 	a := newRedisStore(t, addr, "lottery", false)
 	b := newRedisStore(t, addr, "lottery", false)
 	ctx := context.Background()
-	p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 10, time.Minute })
-	joinN(t, a, 300, start)
-	o, err := a.Open(ctx, rm, true, 1<<63+12345, start)
+	p := storetest.With(storetest.Roomy, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 10, time.Minute })
+	storetest.JoinN(t, a, 300, storetest.Start)
+	o, err := a.Open(ctx, storetest.Room, true, 1<<63+12345, storetest.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,25 +158,25 @@ func TestRedisNodesShareTheLottery(t *testing.T) {
 	for pos := uint64(1); pos <= 10; pos++ {
 		polling = append(polling, o.Number(pos))
 	}
-	later := start.Add(90 * time.Second)
-	if err := b.Seen(ctx, rm, polling, later); err != nil {
+	later := storetest.Start.Add(90 * time.Second)
+	if err := b.Seen(ctx, storetest.Room, polling, later); err != nil {
 		t.Fatal(err)
 	}
-	c := mustAdvance(t, b, p, later)
+	c := storetest.MustAdvance(t, b, p, later)
 	want := slices.Clone(polling)
 	slices.Sort(want)
-	if got := redisCalled(t, b, rm); !slices.Equal(got, want) {
+	if got := redisCalled(t, b, storetest.Room); !slices.Equal(got, want) {
 		t.Fatalf("called by the other node: got %v, want %v", got, want)
 	}
 	if c.Serving != 10 || c.Opening != o {
 		t.Errorf("got Serving %d, Opening %+v; want 10, %+v", c.Serving, c.Opening, o)
 	}
 	for _, n := range want {
-		mustClaim(t, a, n, later)
+		storetest.MustClaim(t, a, n, later)
 	}
 	// The other 290 stopped polling: one Advance skips them all, in as
 	// many runs as the batches of numbers take.
-	c = mustAdvance(t, a, with(p, func(p *queue.Policy) { p.MaxActive = 20 }), later)
+	c = storetest.MustAdvance(t, a, storetest.With(p, func(p *queue.Policy) { p.MaxActive = 20 }), later)
 	if c.Serving != 300 || c.Called != 0 || c.Waiting != 0 {
 		t.Errorf("after skipping the abandoned: got Serving %d Called %d Waiting %d, want 300, 0, 0", c.Serving, c.Called, c.Waiting)
 	}
@@ -190,39 +191,39 @@ func TestRedisRestoresTheOpeningAfterDataLoss(t *testing.T) {
 	addr := startRedis(t)
 	s := newRedisStore(t, addr, "loss", false)
 	ctx := context.Background()
-	p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 5, time.Minute })
-	joinN(t, s, 50, start)
-	o, err := s.Open(ctx, rm, true, 7, start)
+	p := storetest.With(storetest.Roomy, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 5, time.Minute })
+	storetest.JoinN(t, s, 50, storetest.Start)
+	o, err := s.Open(ctx, storetest.Room, true, 7, storetest.Start)
 	if err != nil {
 		t.Fatal(err)
 	}
-	joinN(t, s, 10, start)
-	mustAdvance(t, s, p, start)
+	storetest.JoinN(t, s, 10, storetest.Start)
+	storetest.MustAdvance(t, s, p, storetest.Start)
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer c.Close()
 	if err := c.FlushAll(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
 
-	later := start.Add(10 * time.Second)
-	got := mustAdvance(t, s, p, later)
+	later := storetest.Start.Add(10 * time.Second)
+	got := storetest.MustAdvance(t, s, p, later)
 	if got.Opening != o || got.Issued != 60 {
 		t.Fatalf("after the loss: got Opening %+v Issued %d, want %+v and 60", got.Opening, got.Issued, o)
 	}
 	// Nobody is called while the nodes recount their sessions.
-	if called := redisCalled(t, s, rm); len(called) != 0 {
+	if called := redisCalled(t, s, storetest.Room); len(called) != 0 {
 		t.Errorf("called during the recovery hold: %v", called)
 	}
-	mustAdvance(t, s, p, later.Add(4*time.Second))
+	storetest.MustAdvance(t, s, p, later.Add(4*time.Second))
 	var want []uint64
 	for pos := uint64(1); pos <= 5; pos++ {
 		want = append(want, o.Number(pos))
 	}
 	slices.Sort(want)
-	if called := redisCalled(t, s, rm); !slices.Equal(called, want) {
+	if called := redisCalled(t, s, storetest.Room); !slices.Equal(called, want) {
 		t.Errorf("called after the loss: got %v, want the lottery's first five %v", called, want)
 	}
-	if n := joinN(t, s, 1, later); n[0] != 61 {
+	if n := storetest.JoinN(t, s, 1, later); n[0] != 61 {
 		t.Errorf("first Join after the loss: got %d, want 61", n[0])
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // BenchmarkRedisHoldParallel is the same from many goroutines at once, as
@@ -14,10 +16,10 @@ import (
 func BenchmarkRedisHoldParallel(b *testing.B) {
 	s := newRedisStore(b, startRedis(b), "bench", false)
 	ctx := context.Background()
-	if _, err := s.InitStock(ctx, rm, 1<<40, start); err != nil {
+	if _, err := s.InitStock(ctx, storetest.Room, 1<<40, storetest.Start); err != nil {
 		b.Fatal(err)
 	}
-	exp := start.Add(10 * time.Minute)
+	exp := storetest.Start.Add(10 * time.Minute)
 	var next atomic.Int64
 	b.ReportAllocs()
 	b.SetParallelism(16)
@@ -25,7 +27,7 @@ func BenchmarkRedisHoldParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			id := strconv.FormatInt(next.Add(1), 10)
-			if _, err := s.Hold(ctx, rm, "s"+id, "h"+id, 1, exp, start); err != nil {
+			if _, err := s.Hold(ctx, storetest.Room, "s"+id, "h"+id, 1, exp, storetest.Start); err != nil {
 				b.Error(err)
 				return
 			}

@@ -9,13 +9,13 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// The stock methods of RedisStore; each runs one script of
+// The stock methods of Store; each runs one script of
 // redis_stock_scripts.go, all safe to retry.
 
-// InitStock implements Store. The node's memory of the room counts as its
+// InitStock implements queue.Store. The node's memory of the room counts as its
 // past too: after Redis lost its data, a node that saw the room's tickets,
 // opening or stock does not set the configured units again.
-func (s *RedisStore) InitStock(ctx context.Context, room string, units int, now time.Time) (queue.Stock, error) {
+func (s *Store) InitStock(ctx context.Context, room string, units int, now time.Time) (queue.Stock, error) {
 	if err := queue.CheckUnits(room, units); err != nil {
 		return queue.Stock{}, err
 	}
@@ -27,8 +27,8 @@ func (s *RedisStore) InitStock(ctx context.Context, room string, units int, now 
 	return st, nil
 }
 
-// SetStock implements Store.
-func (s *RedisStore) SetStock(ctx context.Context, room string, units int, now time.Time) (queue.Stock, error) {
+// SetStock implements queue.Store.
+func (s *Store) SetStock(ctx context.Context, room string, units int, now time.Time) (queue.Stock, error) {
 	if err := queue.CheckUnits(room, units); err != nil {
 		return queue.Stock{}, err
 	}
@@ -40,8 +40,8 @@ func (s *RedisStore) SetStock(ctx context.Context, room string, units int, now t
 	return st, nil
 }
 
-// Stock implements Store.
-func (s *RedisStore) Stock(ctx context.Context, room string, now time.Time) (queue.Stock, error) {
+// Stock implements queue.Store.
+func (s *Store) Stock(ctx context.Context, room string, now time.Time) (queue.Stock, error) {
 	r := s.room(room)
 	st, err := r.stockReply(scriptStock.Run(ctx, s.client, r.keys, now.UnixMicro()))
 	if err != nil {
@@ -72,8 +72,8 @@ func (r *redisRoom) stockReply(cmd *redis.Cmd) (queue.Stock, error) {
 	return st, nil
 }
 
-// Hold implements Store.
-func (s *RedisStore) Hold(ctx context.Context, room, sid, hid string, perSession int, until, now time.Time) (queue.Hold, error) {
+// Hold implements queue.Store.
+func (s *Store) Hold(ctx context.Context, room, sid, hid string, perSession int, until, now time.Time) (queue.Hold, error) {
 	r := s.room(room)
 	v, err := scriptHold.Run(ctx, s.client, r.keys, now.UnixMicro(), sid, hid, until.UnixMicro(), max(perSession, 1)).Slice()
 	if err != nil {
@@ -101,8 +101,8 @@ func (s *RedisStore) Hold(ctx context.Context, room, sid, hid string, perSession
 	return queue.Hold{}, fmt.Errorf("holding stock in room %s: unexpected reply %v", room, v)
 }
 
-// Confirm implements Store.
-func (s *RedisStore) Confirm(ctx context.Context, room, hid string, now time.Time) error {
+// Confirm implements queue.Store.
+func (s *Store) Confirm(ctx context.Context, room, hid string, now time.Time) error {
 	r := s.room(room)
 	sold, err := scriptConfirm.Run(ctx, s.client, r.keys, now.UnixMicro(), hid).Int64()
 	if err != nil {
@@ -114,8 +114,8 @@ func (s *RedisStore) Confirm(ctx context.Context, room, hid string, now time.Tim
 	return nil
 }
 
-// Release implements Store.
-func (s *RedisStore) Release(ctx context.Context, room, hid string, now time.Time) error {
+// Release implements queue.Store.
+func (s *Store) Release(ctx context.Context, room, hid string, now time.Time) error {
 	r := s.room(room)
 	if err := scriptRelease.Run(ctx, s.client, r.keys, now.UnixMicro(), hid).Err(); err != nil {
 		return fmt.Errorf("releasing a hold in room %s: %w", room, err)

@@ -23,8 +23,8 @@ func storeCommitKeepsTheFirst(t *testing.T, b Backend) {
 	errs := make([]error, len(nodes))
 	var wg sync.WaitGroup
 	for i, s := range nodes {
-		tried[i] = queue.Commitment{Seed: queue.NewSeed(), At: start.Add(time.Duration(i) * time.Millisecond)}
-		wg.Go(func() { got[i], errs[i] = s.Commit(ctx, rm, tried[i]) })
+		tried[i] = queue.Commitment{Seed: queue.NewSeed(), At: Start.Add(time.Duration(i) * time.Millisecond)}
+		wg.Go(func() { got[i], errs[i] = s.Commit(ctx, Room, tried[i]) })
 	}
 	wg.Wait()
 	won := -1
@@ -42,13 +42,13 @@ func storeCommitKeepsTheFirst(t *testing.T, b Backend) {
 		}
 	}
 	for i, s := range nodes {
-		again, err := s.Commit(ctx, rm, queue.Commitment{Seed: queue.NewSeed(), At: start.Add(time.Hour)})
+		again, err := s.Commit(ctx, Room, queue.Commitment{Seed: queue.NewSeed(), At: Start.Add(time.Hour)})
 		if err != nil || again.Seed != tried[won].Seed || !again.At.Equal(tried[won].At) {
 			t.Errorf("node %d commits again: got %+v, %v; want %+v", i, again, err, tried[won])
 		}
 	}
-	mine := queue.Commitment{Seed: queue.NewSeed(), At: start}
-	if other, err := nodes[1].Commit(ctx, rm+"2", mine); err != nil || other.Seed != mine.Seed {
+	mine := queue.Commitment{Seed: queue.NewSeed(), At: Start}
+	if other, err := nodes[1].Commit(ctx, Room+"2", mine); err != nil || other.Seed != mine.Seed {
 		t.Errorf("another room: got %+v, %v; want its own %+v", other, err, mine)
 	}
 }

@@ -44,23 +44,23 @@ var freshness = []struct {
 
 func storeFreshness(t *testing.T, b Backend) {
 	ctx := context.Background()
-	p := with(roomy, func(p *queue.Policy) { p.AbandonAfter = abandonAfter })
+	p := With(Roomy, func(p *queue.Policy) { p.AbandonAfter = abandonAfter })
 	for _, tc := range freshness {
 		t.Run(tc.name, func(t *testing.T) {
 			s := b.New(t)
-			joinN(t, s, 1, start) // the first poll: the seconds count from here
-			mustOpen(t, s, start)
+			JoinN(t, s, 1, Start) // the first poll: the seconds count from here
+			MustOpen(t, s, Start)
 			if tc.left {
-				if err := s.Leave(ctx, rm, 1); err != nil {
+				if err := s.Leave(ctx, Room, 1); err != nil {
 					t.Fatal(err)
 				}
 			}
 			if tc.poll > 0 {
-				if err := s.Seen(ctx, rm, []uint64{1}, start.Add(tc.poll)); err != nil {
+				if err := s.Seen(ctx, Room, []uint64{1}, Start.Add(tc.poll)); err != nil {
 					t.Fatal(err)
 				}
 			}
-			c := mustAdvance(t, s, p, start.Add(tc.now))
+			c := MustAdvance(t, s, p, Start.Add(tc.now))
 			if got := c.Called == 1; got != tc.fresh {
 				t.Errorf("polled at %v, looked at %v with a %v window: called %v, want %v",
 					tc.poll, tc.now, abandonAfter, got, tc.fresh)
@@ -91,15 +91,15 @@ var refill = []struct {
 func storeRefill(t *testing.T, b Backend) {
 	for _, tc := range refill {
 		t.Run(tc.name, func(t *testing.T) {
-			p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.PerMinute, p.Burst = 1e6, tc.perMinute, tc.burst })
+			p := With(Roomy, func(p *queue.Policy) { p.MaxActive, p.PerMinute, p.Burst = 1e6, tc.perMinute, tc.burst })
 			s := b.New(t)
-			joinN(t, s, 100, start)
-			mustOpen(t, s, start)
+			JoinN(t, s, 100, Start)
+			MustOpen(t, s, Start)
 			admitted := 0
 			for i, at := range tc.at {
-				mustAdvance(t, s, p, start.Add(at))
+				MustAdvance(t, s, p, Start.Add(at))
 				for _, n := range b.called(t, s) {
-					mustClaim(t, s, n, start.Add(at))
+					MustClaim(t, s, n, Start.Add(at))
 					admitted++
 				}
 				if admitted != tc.admitted[i] {
@@ -125,15 +125,15 @@ var expiry = []struct {
 }{
 	{"session", func(ttl time.Duration) time.Duration { return ttl + queue.SessionGrace },
 		func(t *testing.T, s queue.Store, p queue.Policy, now time.Time) bool {
-			s.Refresh(context.Background(), rm, []string{"a"}, start)
-			return mustAdvance(t, s, p, now).Active == 1
+			s.Refresh(context.Background(), Room, []string{"a"}, Start)
+			return MustAdvance(t, s, p, now).Active == 1
 		}},
 	{"ended session", func(ttl time.Duration) time.Duration { return ttl + queue.EndedSlack },
 		func(t *testing.T, s queue.Store, p queue.Policy, now time.Time) bool {
 			ctx := context.Background()
-			s.End(ctx, rm, "a", start)
-			mustAdvance(t, s, p, now)
-			es, err := s.EndedSince(ctx, rm, start)
+			s.End(ctx, Room, "a", Start)
+			MustAdvance(t, s, p, now)
+			es, err := s.EndedSince(ctx, Room, Start)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,23 +141,23 @@ var expiry = []struct {
 		}},
 	{"call", func(ttl time.Duration) time.Duration { return ttl },
 		func(t *testing.T, s queue.Store, p queue.Policy, now time.Time) bool {
-			joinN(t, s, 1, start)
-			mustAdvance(t, s, p, start)
-			return mustAdvance(t, s, p, now).Called == 1
+			JoinN(t, s, 1, Start)
+			MustAdvance(t, s, p, Start)
+			return MustAdvance(t, s, p, now).Called == 1
 		}},
-	{"hold", func(time.Duration) time.Duration { return holdFor - time.Microsecond },
+	{"hold", func(time.Duration) time.Duration { return HoldFor - time.Microsecond },
 		func(t *testing.T, s queue.Store, p queue.Policy, now time.Time) bool {
-			if _, err := s.SetStock(context.Background(), rm, 1, start); err != nil {
+			if _, err := s.SetStock(context.Background(), Room, 1, Start); err != nil {
 				t.Fatal(err)
 			}
-			mustHold(t, s, "a")
-			return stockAt(t, s, now).Held == 1
+			MustHold(t, s, "a")
+			return StockAt(t, s, now).Held == 1
 		}},
 }
 
 func storeExpiry(t *testing.T, b Backend) {
 	const ttl = 20 * time.Second
-	p := with(roomy, func(p *queue.Policy) { p.SessionTTL, p.ClaimWindow = ttl, ttl })
+	p := With(Roomy, func(p *queue.Policy) { p.SessionTTL, p.ClaimWindow = ttl, ttl })
 	for _, tc := range expiry {
 		life := tc.life(ttl)
 		for _, step := range []struct {
@@ -170,8 +170,8 @@ func storeExpiry(t *testing.T, b Backend) {
 		} {
 			t.Run(fmt.Sprintf("%s/%v", tc.what, step.after), func(t *testing.T) {
 				s := b.New(t)
-				mustOpen(t, s, start)
-				if got := tc.alive(t, s, p, start.Add(step.after)); got != step.alive {
+				MustOpen(t, s, Start)
+				if got := tc.alive(t, s, p, Start.Add(step.after)); got != step.alive {
 					t.Errorf("%s %v after it began (it lasts %v): there %v, want %v", tc.what, step.after, life, got, step.alive)
 				}
 			})

@@ -23,28 +23,28 @@ func storeStockInit(t *testing.T, b Backend) {
 		want  queue.Stock
 	}{
 		{"brand-new room", func(*testing.T, queue.Store) {}, queue.Stock{Set: true, Units: 10}},
-		{"a ticket was issued", func(t *testing.T, s queue.Store) { joinN(t, s, 1, start) }, queue.Stock{}},
-		{"opened", func(t *testing.T, s queue.Store) { mustOpen(t, s, start) }, queue.Stock{}},
-		{"a session lives", func(t *testing.T, s queue.Store) { s.Refresh(ctx, rm, []string{"a"}, start) }, queue.Stock{}},
-		{"set before", func(t *testing.T, s queue.Store) { mustInitStock(t, s, 3) }, queue.Stock{Set: true, Units: 3}},
-		{"set to zero before", func(t *testing.T, s queue.Store) { mustInitStock(t, s, 0) }, queue.Stock{Set: true}},
-		{"set by an operator", func(t *testing.T, s queue.Store) { s.SetStock(ctx, rm, 5, start) }, queue.Stock{Set: true, Units: 5}},
+		{"a ticket was issued", func(t *testing.T, s queue.Store) { JoinN(t, s, 1, Start) }, queue.Stock{}},
+		{"opened", func(t *testing.T, s queue.Store) { MustOpen(t, s, Start) }, queue.Stock{}},
+		{"a session lives", func(t *testing.T, s queue.Store) { s.Refresh(ctx, Room, []string{"a"}, Start) }, queue.Stock{}},
+		{"set before", func(t *testing.T, s queue.Store) { MustInitStock(t, s, 3) }, queue.Stock{Set: true, Units: 3}},
+		{"set to zero before", func(t *testing.T, s queue.Store) { MustInitStock(t, s, 0) }, queue.Stock{Set: true}},
+		{"set by an operator", func(t *testing.T, s queue.Store) { s.SetStock(ctx, Room, 5, Start) }, queue.Stock{Set: true, Units: 5}},
 		{"holds and sales", func(t *testing.T, s queue.Store) {
-			mustInitStock(t, s, 4)
-			mustHold(t, s, "a")
-			s.Confirm(ctx, rm, mustHold(t, s, "b").ID, start)
+			MustInitStock(t, s, 4)
+			MustHold(t, s, "a")
+			s.Confirm(ctx, Room, MustHold(t, s, "b").ID, Start)
 		}, queue.Stock{Set: true, Units: 4, Held: 1, Sold: 1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := b.New(t)
 			tc.setup(t, s)
-			if got := mustInitStock(t, s, 10); got != tc.want {
+			if got := MustInitStock(t, s, 10); got != tc.want {
 				t.Errorf("InitStock: got %+v, want %+v", got, tc.want)
 			}
-			wantStock(t, s, start, tc.want)
+			WantStock(t, s, Start, tc.want)
 			if !tc.want.Set {
-				if _, err := s.Hold(ctx, rm, "x", "h-x", 1, until, start); !errors.Is(err, queue.ErrNoStock) {
+				if _, err := s.Hold(ctx, Room, "x", "h-x", 1, Until, Start); !errors.Is(err, queue.ErrNoStock) {
 					t.Errorf("Hold without a figure: got %v, want ErrNoStock", err)
 				}
 			}
@@ -52,13 +52,13 @@ func storeStockInit(t *testing.T, b Backend) {
 	}
 	t.Run("negative units", func(t *testing.T) {
 		s := b.New(t)
-		if _, err := s.InitStock(ctx, rm, -1, start); err == nil {
+		if _, err := s.InitStock(ctx, Room, -1, Start); err == nil {
 			t.Errorf("InitStock(-1): got no error")
 		}
-		if _, err := s.SetStock(ctx, rm, -1, start); err == nil {
+		if _, err := s.SetStock(ctx, Room, -1, Start); err == nil {
 			t.Errorf("SetStock(-1): got no error")
 		}
-		wantStock(t, s, start, queue.Stock{})
+		WantStock(t, s, Start, queue.Stock{})
 	})
 }
 
@@ -68,9 +68,9 @@ func storeStockInit(t *testing.T, b Backend) {
 func storeStockSetKeepsHeldAndSold(t *testing.T, b Backend) {
 	s := b.New(t)
 	ctx := context.Background()
-	mustInitStock(t, s, 10)
-	h1, h2, h3 := mustHold(t, s, "a"), mustHold(t, s, "b"), mustHold(t, s, "c")
-	if err := s.Confirm(ctx, rm, h1.ID, start); err != nil {
+	MustInitStock(t, s, 10)
+	h1, h2, h3 := MustHold(t, s, "a"), MustHold(t, s, "b"), MustHold(t, s, "c")
+	if err := s.Confirm(ctx, Room, h1.ID, Start); err != nil {
 		t.Fatal(err)
 	}
 	steps := []struct {
@@ -78,29 +78,29 @@ func storeStockSetKeepsHeldAndSold(t *testing.T, b Backend) {
 		do   func() error
 		want queue.Stock
 	}{
-		{"raised", func() error { _, err := s.SetStock(ctx, rm, 20, start); return err }, queue.Stock{Set: true, Units: 20, Held: 2, Sold: 1}},
-		{"set again", func() error { _, err := s.SetStock(ctx, rm, 20, start); return err }, queue.Stock{Set: true, Units: 20, Held: 2, Sold: 1}},
-		{"below held and sold", func() error { _, err := s.SetStock(ctx, rm, 2, start); return err }, queue.Stock{Set: true, Units: 2, Held: 2, Sold: 1}},
-		{"a held unit still sells", func() error { return s.Confirm(ctx, rm, h2.ID, start) }, queue.Stock{Set: true, Units: 2, Held: 1, Sold: 2}},
-		{"a release", func() error { return s.Release(ctx, rm, h3.ID, start) }, queue.Stock{Set: true, Units: 2, Sold: 2}},
+		{"raised", func() error { _, err := s.SetStock(ctx, Room, 20, Start); return err }, queue.Stock{Set: true, Units: 20, Held: 2, Sold: 1}},
+		{"set again", func() error { _, err := s.SetStock(ctx, Room, 20, Start); return err }, queue.Stock{Set: true, Units: 20, Held: 2, Sold: 1}},
+		{"below held and sold", func() error { _, err := s.SetStock(ctx, Room, 2, Start); return err }, queue.Stock{Set: true, Units: 2, Held: 2, Sold: 1}},
+		{"a held unit still sells", func() error { return s.Confirm(ctx, Room, h2.ID, Start) }, queue.Stock{Set: true, Units: 2, Held: 1, Sold: 2}},
+		{"a release", func() error { return s.Release(ctx, Room, h3.ID, Start) }, queue.Stock{Set: true, Units: 2, Sold: 2}},
 	}
 	for i, st := range steps {
 		if err := st.do(); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
-		wantStock(t, s, start, st.want)
+		WantStock(t, s, Start, st.want)
 		probe := fmt.Sprint("probe", i)
-		_, err := s.Hold(ctx, rm, probe, probe, 1, until, start)
+		_, err := s.Hold(ctx, Room, probe, probe, 1, Until, Start)
 		if st.want.Left() > 0 {
 			if err != nil {
 				t.Errorf("%s: Hold with %d left: %v", st.name, st.want.Left(), err)
 			}
-			s.Release(ctx, rm, probe, start)
+			s.Release(ctx, Room, probe, Start)
 		} else if !errors.Is(err, queue.ErrSoldOut) {
 			t.Errorf("%s: Hold with %d left: got %v, want ErrSoldOut", st.name, st.want.Left(), err)
 		}
 	}
-	if !stockAt(t, s, start).SoldOut() {
+	if !StockAt(t, s, Start).SoldOut() {
 		t.Errorf("SoldOut: got false with nothing left")
 	}
 }
@@ -115,71 +115,71 @@ func storeStockHold(t *testing.T, b Backend) {
 		want  queue.Stock // at the end, at start
 	}{
 		{"one hold per session", 5, func(t *testing.T, s queue.Store) {
-			first := mustHold(t, s, "a")
-			again, err := s.Hold(ctx, rm, "a", "another", 1, until.Add(time.Minute), start.Add(time.Second))
-			if err != nil || again.ID != first.ID || !again.Expires.Equal(until) || again.Session != "a" {
+			first := MustHold(t, s, "a")
+			again, err := s.Hold(ctx, Room, "a", "another", 1, Until.Add(time.Minute), Start.Add(time.Second))
+			if err != nil || again.ID != first.ID || !again.Expires.Equal(Until) || again.Session != "a" {
 				t.Errorf("second Hold of the session: got %+v, %v, want the first %+v", again, err, first)
 			}
 		}, queue.Stock{Set: true, Units: 5, Held: 1}},
 		{"retried with the same ids", 5, func(t *testing.T, s queue.Store) {
-			first := mustHold(t, s, "a")
-			if again := mustHold(t, s, "a"); again != first {
+			first := MustHold(t, s, "a")
+			if again := MustHold(t, s, "a"); again != first {
 				t.Errorf("retried Hold: got %+v, want %+v", again, first)
 			}
-			if first.ID != "h-a" || first.Session != "a" || !first.Expires.Equal(until) {
-				t.Errorf("Hold: got %+v, want h-a for a until %v", first, until)
+			if first.ID != "h-a" || first.Session != "a" || !first.Expires.Equal(Until) {
+				t.Errorf("Hold: got %+v, want h-a for a until %v", first, Until)
 			}
 		}, queue.Stock{Set: true, Units: 5, Held: 1}},
 		{"sold out", 2, func(t *testing.T, s queue.Store) {
-			mustHold(t, s, "a")
-			mustHold(t, s, "b")
-			if _, err := s.Hold(ctx, rm, "c", "h-c", 1, until, start); !errors.Is(err, queue.ErrSoldOut) {
+			MustHold(t, s, "a")
+			MustHold(t, s, "b")
+			if _, err := s.Hold(ctx, Room, "c", "h-c", 1, Until, Start); !errors.Is(err, queue.ErrSoldOut) {
 				t.Errorf("third Hold of two units: got %v, want ErrSoldOut", err)
 			}
-			if !stockAt(t, s, start).SoldOut() {
+			if !StockAt(t, s, Start).SoldOut() {
 				t.Errorf("SoldOut: got false")
 			}
 		}, queue.Stock{Set: true, Units: 2, Held: 2}},
 		{"nothing for sale", 0, func(t *testing.T, s queue.Store) {
-			if _, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start); !errors.Is(err, queue.ErrSoldOut) {
+			if _, err := s.Hold(ctx, Room, "a", "h-a", 1, Until, Start); !errors.Is(err, queue.ErrSoldOut) {
 				t.Errorf("Hold of zero units: got %v, want ErrSoldOut", err)
 			}
 		}, queue.Stock{Set: true}},
 		{"again after a release", 1, func(t *testing.T, s queue.Store) {
-			mustHold(t, s, "a")
-			s.Release(ctx, rm, "h-a", start)
-			h, err := s.Hold(ctx, rm, "a", "second", 1, until, start)
+			MustHold(t, s, "a")
+			s.Release(ctx, Room, "h-a", Start)
+			h, err := s.Hold(ctx, Room, "a", "second", 1, Until, Start)
 			if err != nil || h.ID != "second" {
 				t.Errorf("Hold after a release: got %+v, %v, want a new hold", h, err)
 			}
 		}, queue.Stock{Set: true, Units: 1, Held: 1}},
 		{"again after expiry", 1, func(t *testing.T, s queue.Store) {
-			mustHold(t, s, "a")
-			h, err := s.Hold(ctx, rm, "a", "second", 1, until.Add(holdFor), until)
+			MustHold(t, s, "a")
+			h, err := s.Hold(ctx, Room, "a", "second", 1, Until.Add(HoldFor), Until)
 			if err != nil || h.ID != "second" {
 				t.Errorf("Hold after expiry: got %+v, %v, want a new hold", h, err)
 			}
 		}, queue.Stock{Set: true, Units: 1, Held: 1, Expired: 1}},
 		{"again after a sale, two per session", 2, func(t *testing.T, s queue.Store) {
-			s.Confirm(ctx, rm, mustHold(t, s, "a").ID, start)
-			h, err := s.Hold(ctx, rm, "a", "second", 2, until, start)
+			s.Confirm(ctx, Room, MustHold(t, s, "a").ID, Start)
+			h, err := s.Hold(ctx, Room, "a", "second", 2, Until, Start)
 			if err != nil || h.ID != "second" {
 				t.Errorf("Hold after a sale: got %+v, %v, want a new hold", h, err)
 			}
 		}, queue.Stock{Set: true, Units: 2, Held: 1, Sold: 1}},
 		{"an ended hold's id", 1, func(t *testing.T, s queue.Store) {
-			mustHold(t, s, "a")
-			s.Release(ctx, rm, "h-a", start)
-			if _, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start); !errors.Is(err, queue.ErrHoldGone) {
+			MustHold(t, s, "a")
+			s.Release(ctx, Room, "h-a", Start)
+			if _, err := s.Hold(ctx, Room, "a", "h-a", 1, Until, Start); !errors.Is(err, queue.ErrHoldGone) {
 				t.Errorf("Hold with the id of a released hold: got %v, want ErrHoldGone", err)
 			}
 		}, queue.Stock{Set: true, Units: 1}},
 		{"a held unit is not for others", 1, func(t *testing.T, s queue.Store) {
-			mustHold(t, s, "a")
-			if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until, until.Add(-time.Second)); !errors.Is(err, queue.ErrSoldOut) {
+			MustHold(t, s, "a")
+			if _, err := s.Hold(ctx, Room, "b", "h-b", 1, Until, Until.Add(-time.Second)); !errors.Is(err, queue.ErrSoldOut) {
 				t.Errorf("Hold a second before the hold expires: got %v, want ErrSoldOut", err)
 			}
-			if _, err := s.Hold(ctx, rm, "b", "h-b", 1, until.Add(holdFor), until); err != nil {
+			if _, err := s.Hold(ctx, Room, "b", "h-b", 1, Until.Add(HoldFor), Until); err != nil {
 				t.Errorf("Hold as the hold expires: got %v, want the unit", err)
 			}
 		}, queue.Stock{Set: true, Units: 1, Held: 1, Expired: 1}},
@@ -187,17 +187,17 @@ func storeStockHold(t *testing.T, b Backend) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := b.New(t)
-			mustInitStock(t, s, tc.units)
+			MustInitStock(t, s, tc.units)
 			tc.run(t, s)
-			wantStock(t, s, start, tc.want)
+			WantStock(t, s, Start, tc.want)
 		})
 	}
 	t.Run("no stock figure", func(t *testing.T) {
 		s := b.New(t)
-		if _, err := s.Hold(ctx, rm, "a", "h-a", 1, until, start); !errors.Is(err, queue.ErrNoStock) {
+		if _, err := s.Hold(ctx, Room, "a", "h-a", 1, Until, Start); !errors.Is(err, queue.ErrNoStock) {
 			t.Errorf("Hold in a room without a figure: got %v, want ErrNoStock", err)
 		}
-		wantStock(t, s, start, queue.Stock{})
+		WantStock(t, s, Start, queue.Stock{})
 	})
 }
 
@@ -206,31 +206,31 @@ func storeStockHold(t *testing.T, b Backend) {
 func storeStockExpiry(t *testing.T, b Backend) {
 	s := b.New(t)
 	ctx := context.Background()
-	mustInitStock(t, s, 4)
-	mustHold(t, s, "a")
-	mustHold(t, s, "b")
+	MustInitStock(t, s, 4)
+	MustHold(t, s, "a")
+	MustHold(t, s, "b")
 	// Released and sold holds are not returned again at their time.
-	if err := s.Release(ctx, rm, mustHold(t, s, "c").ID, start); err != nil {
+	if err := s.Release(ctx, Room, MustHold(t, s, "c").ID, Start); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Confirm(ctx, rm, mustHold(t, s, "d").ID, start); err != nil {
+	if err := s.Confirm(ctx, Room, MustHold(t, s, "d").ID, Start); err != nil {
 		t.Fatal(err)
 	}
 	steps := []struct {
 		at   time.Time
 		want queue.Stock
 	}{
-		{start, queue.Stock{Set: true, Units: 4, Held: 2, Sold: 1}},
-		{until.Add(-time.Second), queue.Stock{Set: true, Units: 4, Held: 2, Sold: 1}},
-		{until, queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}},
-		{until, queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}},
-		{after, queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}},
-		{start, queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}}, // an earlier clock does not bring it back
-		{until.Add(3 * queue.HoldKeep), queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}},
+		{Start, queue.Stock{Set: true, Units: 4, Held: 2, Sold: 1}},
+		{Until.Add(-time.Second), queue.Stock{Set: true, Units: 4, Held: 2, Sold: 1}},
+		{Until, queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}},
+		{Until, queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}},
+		{After, queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}},
+		{Start, queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}}, // an earlier clock does not bring it back
+		{Until.Add(3 * queue.HoldKeep), queue.Stock{Set: true, Units: 4, Sold: 1, Expired: 2}},
 	}
 	for i, st := range steps {
-		if got := stockAt(t, s, st.at); got != st.want {
-			t.Errorf("step %d, at %v: got %+v, want %+v", i, st.at.Sub(start), got, st.want)
+		if got := StockAt(t, s, st.at); got != st.want {
+			t.Errorf("step %d, at %v: got %+v, want %+v", i, st.at.Sub(Start), got, st.want)
 		}
 	}
 }
@@ -246,53 +246,53 @@ func storeStockConfirm(t *testing.T, b Backend) {
 		err   error
 		want  queue.Stock // after confirming twice
 	}{
-		{"live hold", 2, func(t *testing.T, s queue.Store) string { return mustHold(t, s, "a").ID },
-			start, nil, queue.Stock{Set: true, Units: 2, Sold: 1}},
-		{"expired, a unit left", 2, func(t *testing.T, s queue.Store) string { return mustHold(t, s, "a").ID },
-			after, nil, queue.Stock{Set: true, Units: 2, Sold: 1, Expired: 1}},
+		{"live hold", 2, func(t *testing.T, s queue.Store) string { return MustHold(t, s, "a").ID },
+			Start, nil, queue.Stock{Set: true, Units: 2, Sold: 1}},
+		{"expired, a unit left", 2, func(t *testing.T, s queue.Store) string { return MustHold(t, s, "a").ID },
+			After, nil, queue.Stock{Set: true, Units: 2, Sold: 1, Expired: 1}},
 		{"expired, none left", 1, func(t *testing.T, s queue.Store) string {
-			h := mustHold(t, s, "a")
-			if _, err := s.Hold(ctx, rm, "b", "h-b", 1, after.Add(holdFor), after); err != nil {
+			h := MustHold(t, s, "a")
+			if _, err := s.Hold(ctx, Room, "b", "h-b", 1, After.Add(HoldFor), After); err != nil {
 				t.Fatal(err)
 			}
 			return h.ID
-		}, after, queue.ErrHoldGone, queue.Stock{Set: true, Units: 1, Held: 1, Expired: 1}},
+		}, After, queue.ErrHoldGone, queue.Stock{Set: true, Units: 1, Held: 1, Expired: 1}},
 		{"released, a unit left", 2, func(t *testing.T, s queue.Store) string {
-			h := mustHold(t, s, "a")
-			s.Release(ctx, rm, h.ID, start)
+			h := MustHold(t, s, "a")
+			s.Release(ctx, Room, h.ID, Start)
 			return h.ID
-		}, start, nil, queue.Stock{Set: true, Units: 2, Sold: 1}},
+		}, Start, nil, queue.Stock{Set: true, Units: 2, Sold: 1}},
 		{"released, none left", 1, func(t *testing.T, s queue.Store) string {
-			h := mustHold(t, s, "a")
-			s.Release(ctx, rm, h.ID, start)
-			mustHold(t, s, "b")
+			h := MustHold(t, s, "a")
+			s.Release(ctx, Room, h.ID, Start)
+			MustHold(t, s, "b")
 			return h.ID
-		}, start, queue.ErrHoldGone, queue.Stock{Set: true, Units: 1, Held: 1}},
+		}, Start, queue.ErrHoldGone, queue.Stock{Set: true, Units: 1, Held: 1}},
 		{"unknown hold, a unit left", 1, func(*testing.T, queue.Store) string { return "never-held" },
-			start, nil, queue.Stock{Set: true, Units: 1, Sold: 1}},
+			Start, nil, queue.Stock{Set: true, Units: 1, Sold: 1}},
 		{"unknown hold, none left", 1, func(t *testing.T, s queue.Store) string {
-			mustHold(t, s, "a")
+			MustHold(t, s, "a")
 			return "never-held"
-		}, start, queue.ErrHoldGone, queue.Stock{Set: true, Units: 1, Held: 1}},
+		}, Start, queue.ErrHoldGone, queue.Stock{Set: true, Units: 1, Held: 1}},
 		{"no stock figure", -1, func(*testing.T, queue.Store) string { return "h-a" },
-			start, queue.ErrHoldGone, queue.Stock{}},
+			Start, queue.ErrHoldGone, queue.Stock{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := b.New(t)
 			if tc.units >= 0 {
-				mustInitStock(t, s, tc.units)
+				MustInitStock(t, s, tc.units)
 			}
 			hid := tc.setup(t, s)
 			for i := range 2 {
-				if err := s.Confirm(ctx, rm, hid, tc.at); !errors.Is(err, tc.err) {
+				if err := s.Confirm(ctx, Room, hid, tc.at); !errors.Is(err, tc.err) {
 					t.Errorf("Confirm #%d: got %v, want %v", i+1, err, tc.err)
 				}
 			}
-			wantStock(t, s, tc.at, tc.want)
+			WantStock(t, s, tc.at, tc.want)
 			// A release after the sale does not un-sell it.
-			s.Release(ctx, rm, hid, tc.at)
-			wantStock(t, s, tc.at, tc.want)
+			s.Release(ctx, Room, hid, tc.at)
+			WantStock(t, s, tc.at, tc.want)
 		})
 	}
 }
@@ -308,38 +308,38 @@ func storeStockRelease(t *testing.T, b Backend) {
 		at    time.Time
 		want  queue.Stock
 	}{
-		{"live hold", func(t *testing.T, s queue.Store) string { return mustHold(t, s, "a").ID },
-			start, queue.Stock{Set: true, Units: 1, Held: 1}},
-		{"expired hold", func(t *testing.T, s queue.Store) string { return mustHold(t, s, "a").ID },
-			after, queue.Stock{Set: true, Units: 1, Held: 1, Expired: 1}},
+		{"live hold", func(t *testing.T, s queue.Store) string { return MustHold(t, s, "a").ID },
+			Start, queue.Stock{Set: true, Units: 1, Held: 1}},
+		{"expired hold", func(t *testing.T, s queue.Store) string { return MustHold(t, s, "a").ID },
+			After, queue.Stock{Set: true, Units: 1, Held: 1, Expired: 1}},
 		{"sold hold", func(t *testing.T, s queue.Store) string {
-			h := mustHold(t, s, "a")
-			s.Confirm(ctx, rm, h.ID, start)
+			h := MustHold(t, s, "a")
+			s.Confirm(ctx, Room, h.ID, Start)
 			return h.ID
-		}, start, queue.Stock{Set: true, Units: 1, Sold: 1}},
+		}, Start, queue.Stock{Set: true, Units: 1, Sold: 1}},
 		{"unknown hold", func(*testing.T, queue.Store) string { return "never-held" },
-			start, queue.Stock{Set: true, Units: 1, Held: 1}},
+			Start, queue.Stock{Set: true, Units: 1, Held: 1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := b.New(t)
-			mustInitStock(t, s, 1)
+			MustInitStock(t, s, 1)
 			hid := tc.setup(t, s)
-			if err := s.Release(ctx, rm, hid, tc.at); err != nil {
+			if err := s.Release(ctx, Room, hid, tc.at); err != nil {
 				t.Fatalf("Release: %v", err)
 			}
-			s.Hold(ctx, rm, "b", "h-b", 1, tc.at.Add(2*holdFor), tc.at)
-			if err := s.Release(ctx, rm, hid, tc.at); err != nil {
+			s.Hold(ctx, Room, "b", "h-b", 1, tc.at.Add(2*HoldFor), tc.at)
+			if err := s.Release(ctx, Room, hid, tc.at); err != nil {
 				t.Fatalf("Release again: %v", err)
 			}
-			wantStock(t, s, tc.at, tc.want)
+			WantStock(t, s, tc.at, tc.want)
 			// Nor does the released hold's time coming give it back again.
-			wantStock(t, s, until.Add(time.Minute), tc.want)
+			WantStock(t, s, Until.Add(time.Minute), tc.want)
 		})
 	}
 	t.Run("unknown room", func(t *testing.T) {
 		s := b.New(t)
-		if err := s.Release(ctx, "nowhere", "h", start); err != nil {
+		if err := s.Release(ctx, "nowhere", "h", Start); err != nil {
 			t.Errorf("Release in an unknown room: %v", err)
 		}
 	})
@@ -351,33 +351,33 @@ func storeStockRelease(t *testing.T, b Backend) {
 func storeStockInCounters(t *testing.T, b Backend) {
 	s := b.New(t)
 	ctx := context.Background()
-	if c, _ := s.Counters(ctx, rm); c.Stock != (queue.Stock{}) {
+	if c, _ := s.Counters(ctx, Room); c.Stock != (queue.Stock{}) {
 		t.Errorf("Counters.Stock of an unknown room: got %+v", c.Stock)
 	}
-	if st := stockAt(t, s, start); st != (queue.Stock{}) {
+	if st := StockAt(t, s, Start); st != (queue.Stock{}) {
 		t.Errorf("Stock of an unknown room: got %+v", st)
 	}
-	mustInitStock(t, s, 5)
-	mustOpen(t, s, start)
-	mustHold(t, s, "a")
+	MustInitStock(t, s, 5)
+	MustOpen(t, s, Start)
+	MustHold(t, s, "a")
 	held := queue.Stock{Set: true, Units: 5, Held: 1}
-	if c := mustAdvance(t, s, roomy, start.Add(time.Second)); c.Stock != held {
+	if c := MustAdvance(t, s, Roomy, Start.Add(time.Second)); c.Stock != held {
 		t.Errorf("Advance: got Stock %+v, want %+v", c.Stock, held)
 	}
-	if c, _ := s.Counters(ctx, rm); c.Stock != held {
+	if c, _ := s.Counters(ctx, Room); c.Stock != held {
 		t.Errorf("Counters: got Stock %+v, want %+v", c.Stock, held)
 	}
-	joinN(t, s, 1, after) // the store hears of a time past the hold's
+	JoinN(t, s, 1, After) // the store hears of a time past the hold's
 	free := queue.Stock{Set: true, Units: 5, Expired: 1}
 	for range 2 {
-		if c, _ := s.Counters(ctx, rm); c.Stock != free {
+		if c, _ := s.Counters(ctx, Room); c.Stock != free {
 			t.Errorf("Counters after the hold's time: got Stock %+v, want %+v", c.Stock, free)
 		}
 	}
-	if c := mustAdvance(t, s, roomy, after); c.Stock != free {
+	if c := MustAdvance(t, s, Roomy, After); c.Stock != free {
 		t.Errorf("Advance after the hold's time: got Stock %+v, want %+v", c.Stock, free)
 	}
-	wantStock(t, s, after, free)
+	WantStock(t, s, After, free)
 }
 
 // storeStockConcurrentHolds: five thousand shoppers try to hold one of a
@@ -386,7 +386,7 @@ func storeStockConcurrentHolds(t *testing.T, b Backend) {
 	const shoppers, units = 5000, 100
 	s := b.New(t)
 	ctx := context.Background()
-	mustInitStock(t, s, units)
+	MustInitStock(t, s, units)
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
@@ -398,7 +398,7 @@ func storeStockConcurrentHolds(t *testing.T, b Backend) {
 		go func() {
 			defer wg.Done()
 			sid := fmt.Sprintf("s%d", i)
-			h, err := s.Hold(ctx, rm, sid, "h-"+sid, 1, until, start)
+			h, err := s.Hold(ctx, Room, sid, "h-"+sid, 1, Until, Start)
 			switch {
 			case err == nil:
 				mu.Lock()
@@ -415,18 +415,18 @@ func storeStockConcurrentHolds(t *testing.T, b Backend) {
 	if len(granted) != units || soldOut.Load() != shoppers-units {
 		t.Fatalf("got %d holds and %d sold out, want %d and %d", len(granted), soldOut.Load(), units, shoppers-units)
 	}
-	wantStock(t, s, start, queue.Stock{Set: true, Units: units, Held: units})
+	WantStock(t, s, Start, queue.Stock{Set: true, Units: units, Held: units})
 	for _, hid := range granted {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.Confirm(ctx, rm, hid, start); err != nil {
+			if err := s.Confirm(ctx, Room, hid, Start); err != nil {
 				t.Errorf("Confirm(%s): %v", hid, err)
 			}
 		}()
 	}
 	wg.Wait()
-	st := stockAt(t, s, after)
+	st := StockAt(t, s, After)
 	if st != (queue.Stock{Set: true, Units: units, Sold: units}) || st.Left() != 0 || !st.SoldOut() {
 		t.Errorf("after confirming every hold: got %+v (Left %d), want Sold %d and Left 0", st, st.Left(), units)
 	}
@@ -437,14 +437,14 @@ func storeStockConcurrentHolds(t *testing.T, b Backend) {
 func storeStockConcurrentHoldsOfOneSession(t *testing.T, b Backend) {
 	s := b.New(t)
 	ctx := context.Background()
-	mustInitStock(t, s, 10)
+	MustInitStock(t, s, 10)
 	ids := make([]string, 50)
 	var wg sync.WaitGroup
 	for i := range ids {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			h, err := s.Hold(ctx, rm, "one", fmt.Sprintf("h%d", i), 1, until, start)
+			h, err := s.Hold(ctx, Room, "one", fmt.Sprintf("h%d", i), 1, Until, Start)
 			if err != nil {
 				t.Errorf("Hold: %v", err)
 			}
@@ -457,7 +457,7 @@ func storeStockConcurrentHoldsOfOneSession(t *testing.T, b Backend) {
 			t.Fatalf("one session got holds %q and %q", ids[0], id)
 		}
 	}
-	wantStock(t, s, start, queue.Stock{Set: true, Units: 10, Held: 1})
+	WantStock(t, s, Start, queue.Stock{Set: true, Units: 10, Held: 1})
 }
 
 func storeStockExpiryRace(t *testing.T, b Backend) {
@@ -488,16 +488,16 @@ func stockExpiryRace(t *testing.T, seed uint64, nodes []queue.Store) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(seed, 7))
 	node := func() queue.Store { return nodes[rng.IntN(len(nodes))] }
-	mustInitStock(t, nodes[0], units)
+	MustInitStock(t, nodes[0], units)
 	for i := range units {
-		mustHold(t, node(), fmt.Sprint(i))
+		MustHold(t, node(), fmt.Sprint(i))
 	}
-	before := until.Add(-time.Second)
+	before := Until.Add(-time.Second)
 	when := func() time.Time {
 		if rng.IntN(2) == 0 {
 			return before
 		}
-		return after
+		return After
 	}
 	var (
 		wg       sync.WaitGroup
@@ -518,7 +518,7 @@ func stockExpiryRace(t *testing.T, seed uint64, nodes []queue.Store) {
 		t1, t2, t3 := when(), when(), when()
 		ops = append(ops,
 			func() {
-				if err := n1.Release(ctx, rm, hid, t1); err != nil {
+				if err := n1.Release(ctx, Room, hid, t1); err != nil {
 					t.Errorf("Release: %v", err)
 				}
 			},
@@ -527,7 +527,7 @@ func stockExpiryRace(t *testing.T, seed uint64, nodes []queue.Store) {
 					n  queue.Store
 					at time.Time
 				}{{n2, t2}, {n3, t3}} {
-					switch err := c.n.Confirm(ctx, rm, hid, c.at); {
+					switch err := c.n.Confirm(ctx, Room, hid, c.at); {
 					case err == nil:
 						sold[i].Store(true)
 					case !errors.Is(err, queue.ErrHoldGone):
@@ -540,7 +540,7 @@ func stockExpiryRace(t *testing.T, seed uint64, nodes []queue.Store) {
 		n := node()
 		ops = append(ops, func() {
 			sid := fmt.Sprintf("taker%d", i)
-			switch _, err := n.Hold(ctx, rm, sid, "h-"+sid, 1, after.Add(time.Hour), after); {
+			switch _, err := n.Hold(ctx, Room, sid, "h-"+sid, 1, After.Add(time.Hour), After); {
 			case err == nil:
 				granted.Add(1)
 			case !errors.Is(err, queue.ErrSoldOut):
@@ -551,7 +551,7 @@ func stockExpiryRace(t *testing.T, seed uint64, nodes []queue.Store) {
 	for range 2 {
 		n := node()
 		ops = append(ops, func() {
-			c := mustAdvance(t, n, roomy, after)
+			c := MustAdvance(t, n, Roomy, After)
 			check("Advance", c.Stock)
 		})
 	}
@@ -567,7 +567,7 @@ func stockExpiryRace(t *testing.T, seed uint64, nodes []queue.Store) {
 		go func() {
 			defer watchers.Done()
 			for watching.Load() {
-				st, err := n.Stock(ctx, rm, after)
+				st, err := n.Stock(ctx, Room, After)
 				if err != nil {
 					t.Errorf("Stock: %v", err)
 					return
@@ -585,7 +585,7 @@ func stockExpiryRace(t *testing.T, seed uint64, nodes []queue.Store) {
 			confirmed++
 		}
 	}
-	st := stockAt(t, nodes[0], after)
+	st := StockAt(t, nodes[0], After)
 	check("in the end", st)
 	if st.Held != int(granted.Load()) || st.Sold != confirmed {
 		t.Errorf("in the end: got %+v, want Held %d (the new shoppers' holds) and Sold %d (the holds confirmed)",

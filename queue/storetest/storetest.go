@@ -93,5 +93,5 @@ func Run(t *testing.T, b Backend) {
 // not yet claimed.
 func (b Backend) called(t testing.TB, s queue.Store) []uint64 {
 	t.Helper()
-	return b.Called(t, s, rm)
+	return b.Called(t, s, Room)
 }

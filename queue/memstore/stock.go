@@ -1,10 +1,12 @@
-package queue
+package memstore
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
 // Stock in memory. A hold is a record in memStock.Holds; the unit it takes
@@ -12,12 +14,6 @@ import (
 // confirmed. Every change of a record from live to anything else is made
 // under the store's lock and is the only thing that gives a held unit
 // back, so a hold returns to stock exactly once whatever races with it.
-
-// HoldKeep is how long a hold's record outlives the hold: long enough that
-// a confirm arriving late (a slow origin, a retry) still finds it sold and
-// does not sell a second unit, short enough that a busy sale's ended holds
-// do not pile up.
-const HoldKeep = time.Hour
 
 // holdState is what became of a hold.
 type holdState uint8
@@ -82,7 +78,7 @@ func (st *memStock) expire(now int64) {
 			st.end(d.ID, h, holdExpired, h.Until)
 			h = st.Holds[d.ID]
 		}
-		if forget := h.Ended + int64(HoldKeep); forget > now {
+		if forget := h.Ended + int64(queue.HoldKeep); forget > now {
 			st.push(forget, d.ID)
 		} else {
 			delete(st.Holds, d.ID)
@@ -148,9 +144,9 @@ func (st *memStock) left() int { return st.Units - st.Held - st.Sold }
 
 // report is the stock as of at: live holds due by then count as returned,
 // although nothing has expired them yet (Counters changes nothing).
-func (st *memStock) report(at int64) Stock {
+func (st *memStock) report(at int64) queue.Stock {
 	due := st.dueLive(at, 0)
-	return Stock{Set: st.Set, Units: st.Units, Held: st.Held - due, Sold: st.Sold, Expired: st.Expired + due}
+	return queue.Stock{Set: st.Set, Units: st.Units, Held: st.Held - due, Sold: st.Sold, Expired: st.Expired + due}
 }
 
 // dueLive counts the live holds due by at in the heap below entry i. Only
@@ -213,18 +209,10 @@ func (r *memRoom) lived() bool {
 		len(r.Sessions) > 0 || len(r.Ended) > 0 || len(r.Calls) > 0 || len(r.Claims) > 0
 }
 
-// CheckUnits refuses a stock figure no shop has.
-func CheckUnits(room string, units int) error {
-	if units < 0 {
-		return fmt.Errorf("setting stock of room %s: %d units", room, units)
-	}
-	return nil
-}
-
-// InitStock implements Store.
-func (s *MemoryStore) InitStock(_ context.Context, room string, units int, now time.Time) (Stock, error) {
-	if err := CheckUnits(room, units); err != nil {
-		return Stock{}, err
+// InitStock implements queue.Store.
+func (s *Store) InitStock(_ context.Context, room string, units int, now time.Time) (queue.Stock, error) {
+	if err := queue.CheckUnits(room, units); err != nil {
+		return queue.Stock{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -236,10 +224,10 @@ func (s *MemoryStore) InitStock(_ context.Context, room string, units int, now t
 	return r.Stock.report(r.Last), nil
 }
 
-// SetStock implements Store.
-func (s *MemoryStore) SetStock(_ context.Context, room string, units int, now time.Time) (Stock, error) {
-	if err := CheckUnits(room, units); err != nil {
-		return Stock{}, err
+// SetStock implements queue.Store.
+func (s *Store) SetStock(_ context.Context, room string, units int, now time.Time) (queue.Stock, error) {
+	if err := queue.CheckUnits(room, units); err != nil {
+		return queue.Stock{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -249,43 +237,43 @@ func (s *MemoryStore) SetStock(_ context.Context, room string, units int, now ti
 	return r.Stock.report(r.Last), nil
 }
 
-// Hold implements Store.
-func (s *MemoryStore) Hold(_ context.Context, room, sid, hid string, perSession int, until, now time.Time) (Hold, error) {
+// Hold implements queue.Store.
+func (s *Store) Hold(_ context.Context, room, sid, hid string, perSession int, until, now time.Time) (queue.Hold, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := &s.room(room, now).Stock
 	st.expire(now.UnixNano())
 	if h, ok := st.Holds[hid]; ok {
 		if h.State == holdLive || h.State == holdSold {
-			return Hold{ID: hid, Session: h.Session, Expires: time.Unix(0, h.Until).UTC()}, nil
+			return queue.Hold{ID: hid, Session: h.Session, Expires: time.Unix(0, h.Until).UTC()}, nil
 		}
-		return Hold{}, ErrHoldGone
+		return queue.Hold{}, queue.ErrHoldGone
 	}
 	if id, ok := st.BySession[sid]; ok {
-		return Hold{ID: id, Session: sid, Expires: time.Unix(0, st.Holds[id].Until).UTC()}, nil
+		return queue.Hold{ID: id, Session: sid, Expires: time.Unix(0, st.Holds[id].Until).UTC()}, nil
 	}
 	// With no live hold, the session's count is what was sold to it.
 	if st.Bought[sid] >= max(perSession, 1) {
-		return Hold{}, ErrSessionLimit
+		return queue.Hold{}, queue.ErrSessionLimit
 	}
 	if !st.Set {
-		return Hold{}, ErrNoStock
+		return queue.Hold{}, queue.ErrNoStock
 	}
 	if st.left() <= 0 {
-		return Hold{}, ErrSoldOut
+		return queue.Hold{}, queue.ErrSoldOut
 	}
 	u := until.UnixNano()
 	st.Holds[hid] = memHold{Session: sid, Until: u, State: holdLive}
 	st.BySession[sid] = hid
 	st.Held++
 	st.push(u, hid)
-	return Hold{ID: hid, Session: sid, Expires: time.Unix(0, u).UTC()}, nil
+	return queue.Hold{ID: hid, Session: sid, Expires: time.Unix(0, u).UTC()}, nil
 }
 
-// Confirm implements Store. A hold the store does not know (its record
+// Confirm implements queue.Store. A hold the store does not know (its record
 // was forgotten, or the store lost its data and an operator set the stock
 // again) is sold as an expired one is: only if a unit is left.
-func (s *MemoryStore) Confirm(_ context.Context, room, hid string, now time.Time) error {
+func (s *Store) Confirm(_ context.Context, room, hid string, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := &s.room(room, now).Stock
@@ -299,19 +287,19 @@ func (s *MemoryStore) Confirm(_ context.Context, room, hid string, now time.Time
 		st.end(hid, h, holdSold, ns)
 		return nil
 	case !st.Set || st.left() <= 0:
-		return ErrHoldGone
+		return queue.ErrHoldGone
 	}
 	st.sellTo(h.Session) // empty for a hold the store does not know
 	h.State, h.Ended = holdSold, ns
 	st.Holds[hid] = h
 	if !ok {
-		st.push(ns+int64(HoldKeep), hid)
+		st.push(ns+int64(queue.HoldKeep), hid)
 	}
 	return nil
 }
 
-// Release implements Store.
-func (s *MemoryStore) Release(_ context.Context, room, hid string, now time.Time) error {
+// Release implements queue.Store.
+func (s *Store) Release(_ context.Context, room, hid string, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := &s.room(room, now).Stock
@@ -323,12 +311,12 @@ func (s *MemoryStore) Release(_ context.Context, room, hid string, now time.Time
 	return nil
 }
 
-// Stock implements Store. A room the store does not know is not created.
-func (s *MemoryStore) Stock(_ context.Context, room string, now time.Time) (Stock, error) {
+// Stock implements queue.Store. A room the store does not know is not created.
+func (s *Store) Stock(_ context.Context, room string, now time.Time) (queue.Stock, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.rooms[room] == nil {
-		return Stock{}, nil
+		return queue.Stock{}, nil
 	}
 	r := s.room(room, now)
 	r.Stock.expire(now.UnixNano())

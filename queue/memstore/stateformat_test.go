@@ -1,4 +1,4 @@
-package queue
+package memstore
 
 import (
 	"bytes"
@@ -53,7 +53,7 @@ func TestLoadRefusesUnknownVersion(t *testing.T) {
 	}
 	for _, tc := range cases {
 		path := writeState(t, encodeState(t, tc.version, walkInStore(t).rooms))
-		_, err := LoadMemoryStore(path)
+		_, err := Load(path)
 		wantRefused(t, err, path, "", "Version")
 		if err != nil && !strings.HasSuffix(err.Error(), tc.want) {
 			t.Errorf("version %d: got %q, want it to end %q", tc.version, err, tc.want)
@@ -98,7 +98,7 @@ func TestLoadRefusesHostileFiles(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeState(t, tc.data)
-			_, err := LoadMemoryStore(path)
+			_, err := Load(path)
 			wantRefused(t, err, path, tc.room, "")
 			if err != nil && !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %q, want it to say %q", err, tc.want)

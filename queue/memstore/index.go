@@ -1,6 +1,10 @@
-package queue
+package memstore
 
-import "time"
+import (
+	"time"
+
+	"github.com/anteroom/anteroom/queue"
+)
 
 // A memory room's indexes: what the store derives from its saved fields to
 // find its work without walking them. Sessions, calls and claims are filed
@@ -86,9 +90,9 @@ func (r *memRoom) addClaim(n uint64, cl claim) {
 
 // expire ends sessions past their life and forgets what no longer
 // matters: the work is what falls due, whatever else the room holds.
-func (r *memRoom) expire(p Policy, now time.Time) {
+func (r *memRoom) expire(p queue.Policy, now time.Time) {
 	ns := now.UnixNano()
-	life := int64(p.SessionTTL + SessionGrace)
+	life := int64(p.SessionTTL + queue.SessionGrace)
 	r.ix.sessions.sweep(ns-life, func(sid string, filed int64) (int64, bool) {
 		at, ok := r.Sessions[sid]
 		switch {
@@ -101,7 +105,7 @@ func (r *memRoom) expire(p Policy, now time.Time) {
 		return at, true
 	})
 	// Ended sessions are kept while a token of theirs could verify.
-	r.ix.ends.expire(ns-int64(p.SessionTTL+EndedSlack), func(sid string, at int64) {
+	r.ix.ends.expire(ns-int64(p.SessionTTL+queue.EndedSlack), func(sid string, at int64) {
 		if r.Ended[sid] == at { // else ended again later, and logged then
 			if c := r.ix.saving; c != nil {
 				c.ended.note(r.Ended, sid)

@@ -1,4 +1,4 @@
-package queue_test
+package memstore
 
 import (
 	"testing"
@@ -7,15 +7,15 @@ import (
 	"github.com/anteroom/anteroom/queue/storetest"
 )
 
-func TestMemoryStoreConformance(t *testing.T) {
+func TestConformance(t *testing.T) {
 	storetest.Run(t, storetest.Backend{
-		New: func(*testing.T) queue.Store { return queue.NewMemoryStore() },
+		New: func(*testing.T) queue.Store { return New() },
 		Called: func(_ testing.TB, s queue.Store, room string) []uint64 {
-			return queue.CalledSet(s.(*queue.MemoryStore), room)
+			return calledSet(s.(*Store), room)
 		},
 		// One process: every gateway of it shares the one store.
 		Nodes: func(_ *testing.T, n int) []queue.Store {
-			s := queue.NewMemoryStore()
+			s := New()
 			nodes := make([]queue.Store, n)
 			for i := range nodes {
 				nodes[i] = s

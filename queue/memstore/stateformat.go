@@ -1,8 +1,10 @@
-package queue
+package memstore
 
 import (
 	"fmt"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
 // The memory store's save format: what a state file holds, field for field,
@@ -56,14 +58,14 @@ type savedRoom struct {
 	Waiting         int
 	WaitingAt, Last int64
 	Stock           savedStock
-	// Lottery is a random room's seed commitment (memory_lottery.go); a
+	// Lottery is a random room's seed commitment (lottery.go); a
 	// file written before it existed has none, and gob needs no new
 	// version for a field added.
 	Lottery savedLottery
 }
 
 type savedLottery struct {
-	Seed [SeedLen]byte
+	Seed [queue.SeedLen]byte
 	At   time.Time
 }
 
@@ -150,7 +152,7 @@ func (sr *savedRoom) room(version int) (*memRoom, *fieldError) {
 	r := &memRoom{
 		Issued: sr.Issued, Serving: sr.Serving, Admitted: sr.Admitted,
 		Forfeited: sr.Forfeited, Abandoned: sr.Abandoned, Left: sr.Left,
-		Opening: Opening{Opened: o.Opened, At: o.At, PrequeueEnd: o.PrequeueEnd, Random: o.Random, Seed: o.Seed},
+		Opening: queue.Opening{Opened: o.Opened, At: o.At, PrequeueEnd: o.PrequeueEnd, Random: o.Random, Seed: o.Seed},
 		Tokens:  sr.Tokens, TokensAt: sr.TokensAt,
 		Sessions: sr.Sessions, Ended: sr.Ended, Calls: sr.Calls,
 		Claims:  convertMap(sr.Claims, func(c savedClaim) claim { return claim(c) }),
@@ -158,7 +160,7 @@ func (sr *savedRoom) room(version int) (*memRoom, *fieldError) {
 		Base:    sr.Base,
 		Waiting: sr.Waiting, WaitingAt: sr.WaitingAt, Last: sr.Last,
 		Stock:   sr.Stock.stock(),
-		Lottery: Commitment{Seed: sr.Lottery.Seed, At: sr.Lottery.At},
+		Lottery: queue.Commitment{Seed: sr.Lottery.Seed, At: sr.Lottery.At},
 	}
 	if len(sr.Seen) > 0 {
 		if err := r.pollsFromSeen(sr.Seen, version); err != nil {

@@ -1,9 +1,11 @@
-package queue
+package memstore
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
 func TestSeenLog(t *testing.T) {
@@ -80,8 +82,8 @@ func TestSeenLog(t *testing.T) {
 func TestPollClockWraps(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	p := Policy{MaxActive: 1, PerMinute: 60, Burst: 1, SessionTTL: time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: 2 * time.Minute}
-	s := NewMemoryStore()
+	p := queue.Policy{MaxActive: 1, PerMinute: 60, Burst: 1, SessionTTL: time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: 2 * time.Minute}
+	s := New()
 	if _, err := s.Open(ctx, "r", false, 1, now); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +114,7 @@ func TestPollClockWraps(t *testing.T) {
 	if _, err := s.Claim(ctx, "r", polling, "p", now); err != nil {
 		t.Errorf("the ticket that kept polling: %v, want its turn", err)
 	}
-	if _, err := s.Claim(ctx, "r", quiet, "q", now); err != ErrForfeited && err != ErrNotCalled {
+	if _, err := s.Claim(ctx, "r", quiet, "q", now); err != queue.ErrForfeited && err != queue.ErrNotCalled {
 		t.Errorf("the quiet ticket: %v, want it skipped", err)
 	}
 }

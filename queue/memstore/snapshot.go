@@ -1,4 +1,4 @@
-package queue
+package memstore
 
 import (
 	"iter"
@@ -15,7 +15,7 @@ import (
 // before the store next writes it, seen.go) and the stock is cloned; then
 // the session, end, call and claim maps are copied copyBatch entries per
 // hold of the lock, while the store goes on. Before the store changes an
-// entry of a map being copied, it notes what the entry held (memory_index.go),
+// entry of a map being copied, it notes what the entry held (index.go),
 // and the copy puts that back at the end: whatever an entry held at the
 // instant the copy began is what the copy has, so the copy passes the
 // loader's checks as the store itself would.
@@ -177,7 +177,7 @@ func (st *memStock) clone() memStock {
 // copyState copies every room as of one instant, holding the lock for
 // copyBatch map entries at a time. The copy shares the rooms' poll
 // records until release is called, once it is no longer read.
-func (s *MemoryStore) copyState() (rooms map[string]*memRoom, release func()) {
+func (s *Store) copyState() (rooms map[string]*memRoom, release func()) {
 	t := s.lock()
 	copies := make(map[string]*roomCopy, len(s.rooms))
 	for name, r := range s.rooms {

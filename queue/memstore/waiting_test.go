@@ -1,9 +1,11 @@
-package queue
+package memstore
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
 // TestLongLineClockWraps runs a line longer than the clearing sweep takes
@@ -13,8 +15,8 @@ import (
 func TestLongLineClockWraps(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	p := Policy{MaxActive: 1, PerMinute: 60, Burst: 1, SessionTTL: time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: 2 * time.Minute}
-	s := NewMemoryStore()
+	p := queue.Policy{MaxActive: 1, PerMinute: 60, Burst: 1, SessionTTL: time.Minute, ClaimWindow: 30 * time.Second, AbandonAfter: 2 * time.Minute}
+	s := New()
 	s.Open(ctx, "r", false, 1, now)
 	if ok, _ := s.AdmitDirect(ctx, "r", "holder", p, now); !ok {
 		t.Fatal("first shopper not admitted")

@@ -1,4 +1,4 @@
-package queue
+package memstore
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // The lock-hold benchmarks measure how long the memory store's lock, which
@@ -26,12 +29,12 @@ const (
 
 // holdPolicy admits at 1200 a minute into a room of holdSessions, so that
 // the room stays full and a few sessions start and end at each tick.
-var holdPolicy = Policy{MaxActive: holdSessions, PerMinute: 1200, Burst: 200, SessionTTL: 5 * time.Minute,
+var holdPolicy = queue.Policy{MaxActive: holdSessions, PerMinute: 1200, Burst: 200, SessionTTL: 5 * time.Minute,
 	ClaimWindow: 30 * time.Second, AbandonAfter: 2 * time.Minute}
 
 // bigDrop is a store in the middle of a big drop, and the shoppers in it.
 type bigDrop struct {
-	s    *MemoryStore
+	s    *Store
 	sids []string
 	now  time.Time
 	tick int
@@ -43,26 +46,26 @@ type bigDrop struct {
 func newBigDrop(tb testing.TB) *bigDrop {
 	tb.Helper()
 	ctx := context.Background()
-	s := NewMemoryStore()
-	d := &bigDrop{s: s, now: start}
-	if _, err := s.Open(ctx, rm, false, 0, d.now); err != nil {
+	s := New()
+	d := &bigDrop{s: s, now: storetest.Start}
+	if _, err := s.Open(ctx, storetest.Room, false, 0, d.now); err != nil {
 		tb.Fatal(err)
 	}
 	d.sids = make([]string, holdSessions)
 	for i := range d.sids {
-		d.sids[i] = NewSessionID()
+		d.sids[i] = queue.NewSessionID()
 	}
 	const batches = 100
 	per := holdSessions / batches
 	for i := range batches {
 		at := d.now.Add(time.Duration(i) * holdPolicy.SessionTTL / batches)
-		if err := s.Refresh(ctx, rm, d.sids[i*per:(i+1)*per], at); err != nil {
+		if err := s.Refresh(ctx, storetest.Room, d.sids[i*per:(i+1)*per], at); err != nil {
 			tb.Fatal(err)
 		}
 	}
 	d.now = d.now.Add(holdPolicy.SessionTTL)
 	for range holdWaiting {
-		if _, err := s.Join(ctx, rm, d.now); err != nil {
+		if _, err := s.Join(ctx, storetest.Room, d.now); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -84,27 +87,27 @@ func (d *bigDrop) step(tb testing.TB, polls []uint64) (seen, refresh, advance, e
 		polls[i] = 1 + (first+uint64(i))%holdWaiting
 	}
 	t := time.Now()
-	if err := d.s.Seen(ctx, rm, polls, d.now); err != nil {
+	if err := d.s.Seen(ctx, storetest.Room, polls, d.now); err != nil {
 		tb.Fatal(err)
 	}
 	seen = time.Since(t)
 	busy := len(d.sids) / 25
 	from := (d.tick * busy) % len(d.sids)
 	t = time.Now()
-	if err := d.s.Refresh(ctx, rm, d.sids[from:from+busy], d.now); err != nil {
+	if err := d.s.Refresh(ctx, storetest.Room, d.sids[from:from+busy], d.now); err != nil {
 		tb.Fatal(err)
 	}
 	refresh = time.Since(t)
 	for i := range 4 {
-		d.s.End(ctx, rm, d.sids[(from+i*7)%len(d.sids)], d.now)
+		d.s.End(ctx, storetest.Room, d.sids[(from+i*7)%len(d.sids)], d.now)
 	}
 	t = time.Now()
-	if _, err := d.s.Advance(ctx, rm, holdPolicy, d.now); err != nil {
+	if _, err := d.s.Advance(ctx, storetest.Room, holdPolicy, d.now); err != nil {
 		tb.Fatal(err)
 	}
 	advance = time.Since(t)
 	t = time.Now()
-	if _, err := d.s.EndedSince(ctx, rm, d.now.Add(-5*time.Second)); err != nil {
+	if _, err := d.s.EndedSince(ctx, storetest.Room, d.now.Add(-5*time.Second)); err != nil {
 		tb.Fatal(err)
 	}
 	ended = time.Since(t)

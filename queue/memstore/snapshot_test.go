@@ -1,4 +1,4 @@
-package queue
+package memstore
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // TestMapCopyIsAsOfItsStart changes a map between the steps of its copy in
@@ -62,17 +65,17 @@ func TestMapCopyIsAsOfItsStart(t *testing.T) {
 // a copy mixing two instants can fail. Run with -race.
 func TestSaveWhileEverythingChanges(t *testing.T) {
 	ctx := context.Background()
-	p := with(roomy, func(p *Policy) { p.MaxActive, p.PerMinute, p.Burst = 50, 6000, 50 })
-	s := NewMemoryStore()
-	mustOpen(t, s, start)
-	s.SetStock(ctx, rm, 1000, start)
+	p := storetest.With(storetest.Roomy, func(p *queue.Policy) { p.MaxActive, p.PerMinute, p.Burst = 50, 6000, 50 })
+	s := New()
+	storetest.MustOpen(t, s, storetest.Start)
+	s.SetStock(ctx, storetest.Room, 1000, storetest.Start)
 	dir := t.TempDir()
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		now := start
+		now := storetest.Start
 		for i := 0; i < 20000; i++ { // a state well under the file's bound
 			select {
 			case <-stop:
@@ -80,18 +83,18 @@ func TestSaveWhileEverythingChanges(t *testing.T) {
 			default:
 			}
 			now = now.Add(10 * time.Millisecond)
-			n, _ := s.Join(ctx, rm, now)
-			s.Seen(ctx, rm, []uint64{n, n / 2}, now)
-			s.Advance(ctx, rm, p, now)
-			for _, c := range calledSet(s, rm) {
+			n, _ := s.Join(ctx, storetest.Room, now)
+			s.Seen(ctx, storetest.Room, []uint64{n, n / 2}, now)
+			s.Advance(ctx, storetest.Room, p, now)
+			for _, c := range calledSet(s, storetest.Room) {
 				sid := fmt.Sprint("s", c)
-				if _, err := s.Claim(ctx, rm, c, sid, now); err == nil && c%3 == 0 {
-					s.Hold(ctx, rm, sid, "h"+sid, 1, now.Add(time.Second), now)
+				if _, err := s.Claim(ctx, storetest.Room, c, sid, now); err == nil && c%3 == 0 {
+					s.Hold(ctx, storetest.Room, sid, "h"+sid, 1, now.Add(time.Second), now)
 				}
 			}
-			s.Refresh(ctx, rm, []string{fmt.Sprint("s", i/2)}, now)
-			s.End(ctx, rm, fmt.Sprint("s", i/3), now)
-			s.Confirm(ctx, rm, fmt.Sprint("hs", i/4), now)
+			s.Refresh(ctx, storetest.Room, []string{fmt.Sprint("s", i/2)}, now)
+			s.End(ctx, storetest.Room, fmt.Sprint("s", i/3), now)
+			s.Confirm(ctx, storetest.Room, fmt.Sprint("hs", i/4), now)
 		}
 	}()
 	for i := range 30 {
@@ -99,7 +102,7 @@ func TestSaveWhileEverythingChanges(t *testing.T) {
 		if err := s.Save(path); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := LoadMemoryStore(path); err != nil {
+		if _, err := Load(path); err != nil {
 			t.Fatalf("save %d: %v", i, err)
 		}
 	}
@@ -111,14 +114,14 @@ func TestSaveWhileEverythingChanges(t *testing.T) {
 // of its start, whatever the store writes after.
 func TestCopyKeepsPollsOfItsStart(t *testing.T) {
 	ctx := context.Background()
-	s := NewMemoryStore()
-	joinN(t, s, seenChunk+10, start)
-	r := s.rooms[rm]
+	s := New()
+	storetest.JoinN(t, s, seenChunk+10, storetest.Start)
+	r := s.rooms[storetest.Room]
 	want := []uint16{r.Polls.get(0), r.Polls.get(seenChunk + 5)}
 	c := r.startCopy()
-	later := start.Add(time.Minute)
-	s.Seen(ctx, rm, []uint64{1, seenChunk + 6}, later)
-	s.Leave(ctx, rm, 2)
+	later := storetest.Start.Add(time.Minute)
+	s.Seen(ctx, storetest.Room, []uint64{1, seenChunk + 6}, later)
+	s.Leave(ctx, storetest.Room, 2)
 	c.end()
 	got := c.result().Polls
 	defer r.Polls.unshare()

@@ -1,4 +1,4 @@
-package queue
+package memstore
 
 import (
 	"context"
@@ -8,16 +8,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // saveLoad saves s and loads it back, as a restart does.
-func saveLoad(t *testing.T, s *MemoryStore) *MemoryStore {
+func saveLoad(t *testing.T, s *Store) *Store {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "queue.state")
 	if err := s.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadMemoryStore(path)
+	got, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,26 +32,26 @@ func saveLoad(t *testing.T, s *MemoryStore) *MemoryStore {
 // before any sale (no counts at all) loads and sells.
 func TestPerSessionCountsSurviveARestart(t *testing.T) {
 	ctx := context.Background()
-	s := NewMemoryStore()
-	mustInitStock(t, s, 5)
-	buy(t, s, "a", "h-a", 1, start)
-	mustHold(t, s, "b")
+	s := New()
+	storetest.MustInitStock(t, s, 5)
+	storetest.Buy(t, s, "a", "h-a", 1, storetest.Start)
+	storetest.MustHold(t, s, "b")
 	s = saveLoad(t, s)
-	if h, err := s.Hold(ctx, rm, "a", "again", 1, until, start); !errors.Is(err, ErrSessionLimit) {
+	if h, err := s.Hold(ctx, storetest.Room, "a", "again", 1, storetest.Until, storetest.Start); !errors.Is(err, queue.ErrSessionLimit) {
 		t.Errorf("Hold of a session that bought, after a restart: got %+v, %v, want ErrSessionLimit", h, err)
 	}
-	if err := s.rooms[rm].Stock.checkPerSession(); err != nil {
+	if err := s.rooms[storetest.Room].Stock.checkPerSession(); err != nil {
 		t.Errorf("checkPerSession after a restart: %v", err)
 	}
 
-	fresh := NewMemoryStore()
-	mustInitStock(t, fresh, 5)
-	mustHold(t, fresh, "c")
+	fresh := New()
+	storetest.MustInitStock(t, fresh, 5)
+	storetest.MustHold(t, fresh, "c")
 	fresh = saveLoad(t, fresh)
-	if err := fresh.Confirm(ctx, rm, "h-c", start); err != nil {
+	if err := fresh.Confirm(ctx, storetest.Room, "h-c", storetest.Start); err != nil {
 		t.Fatalf("first sale after loading a state without counts: %v", err)
 	}
-	if _, err := fresh.Hold(ctx, rm, "c", "again", 1, until, start); !errors.Is(err, ErrSessionLimit) {
+	if _, err := fresh.Hold(ctx, storetest.Room, "c", "again", 1, storetest.Until, storetest.Start); !errors.Is(err, queue.ErrSessionLimit) {
 		t.Errorf("Hold after that sale: got %v, want ErrSessionLimit", err)
 	}
 }
@@ -59,18 +62,18 @@ func TestPerSessionCountsSurviveARestart(t *testing.T) {
 func TestCheckPerSession(t *testing.T) {
 	ctx := context.Background()
 	sale := func(t *testing.T) *memStock {
-		s := NewMemoryStore()
-		mustInitStock(t, s, 10)
-		buy(t, s, "a", "h-a1", 2, start)
-		buy(t, s, "a", "h-a2", 2, start)
-		buy(t, s, "b", "h-b", 2, start)
-		mustHold(t, s, "c")
-		s.Confirm(ctx, rm, "never-held", start) // sold, to nobody known
-		if _, err := s.Hold(ctx, rm, "d", "h-d", 1, until, start); err != nil {
+		s := New()
+		storetest.MustInitStock(t, s, 10)
+		storetest.Buy(t, s, "a", "h-a1", 2, storetest.Start)
+		storetest.Buy(t, s, "a", "h-a2", 2, storetest.Start)
+		storetest.Buy(t, s, "b", "h-b", 2, storetest.Start)
+		storetest.MustHold(t, s, "c")
+		s.Confirm(ctx, storetest.Room, "never-held", storetest.Start) // sold, to nobody known
+		if _, err := s.Hold(ctx, storetest.Room, "d", "h-d", 1, storetest.Until, storetest.Start); err != nil {
 			t.Fatal(err)
 		}
-		s.Confirm(ctx, rm, "h-d", after) // a late sale, still d's
-		return &s.rooms[rm].Stock
+		s.Confirm(ctx, storetest.Room, "h-d", storetest.After) // a late sale, still d's
+		return &s.rooms[storetest.Room].Stock
 	}
 	if err := sale(t).checkPerSession(); err != nil {
 		t.Fatalf("checkPerSession of a sale: %v", err)
@@ -107,22 +110,22 @@ func TestCheckPerSession(t *testing.T) {
 // still load: the loader refused it, and a restart lost the whole state.
 func TestLateSaleSavesAndLoads(t *testing.T) {
 	ctx := context.Background()
-	s := NewMemoryStore()
-	s.SetStock(ctx, rm, 5, start)
-	mustHold(t, s, "late")
-	past := until.Add(time.Second)
-	wantStock(t, s, past, Stock{Set: true, Units: 5, Expired: 1})
-	if err := s.Confirm(ctx, rm, "h-late", past.Add(time.Minute)); err != nil {
+	s := New()
+	s.SetStock(ctx, storetest.Room, 5, storetest.Start)
+	storetest.MustHold(t, s, "late")
+	past := storetest.Until.Add(time.Second)
+	storetest.WantStock(t, s, past, queue.Stock{Set: true, Units: 5, Expired: 1})
+	if err := s.Confirm(ctx, storetest.Room, "h-late", past.Add(time.Minute)); err != nil {
 		t.Fatalf("late Confirm: %v", err)
 	}
 	path := filepath.Join(t.TempDir(), "queue.state")
 	if err := s.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadMemoryStore(path)
+	got, err := Load(path)
 	if err != nil {
-		t.Fatalf("LoadMemoryStore after a late sale: %v", err)
+		t.Fatalf("Load after a late sale: %v", err)
 	}
 	// The expiry stays counted across the save, once, beside the sale.
-	wantStock(t, got, past.Add(time.Minute), Stock{Set: true, Units: 5, Sold: 1, Expired: 1})
+	storetest.WantStock(t, got, past.Add(time.Minute), queue.Stock{Set: true, Units: 5, Sold: 1, Expired: 1})
 }

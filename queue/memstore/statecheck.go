@@ -1,10 +1,12 @@
-package queue
+package memstore
 
 import (
 	"fmt"
 	"math"
 	"strings"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
 // The checks a loaded state file passes before the memory store runs on
@@ -14,11 +16,11 @@ import (
 // lock), fill its memory, or sell stock it does not have (held units that
 // no live hold accounts for come back to stock when nothing expires them).
 // Every field is held to what the store's own methods could have left in
-// it; see memory.go and stock_memory.go for why each holds.
+// it; see store.go and stock.go for why each holds.
 
 // StateError is a state file refused for what it holds.
 type StateError struct {
-	File    string // the file; set by LoadMemoryStore
+	File    string // the file; set by Load
 	Room    string // the room at fault; empty: the file as a whole
 	Field   string // the field at fault, as named in the file
 	Problem string
@@ -307,7 +309,7 @@ func (st *memStock) check(last int64) *fieldError {
 			return bad(f, "out of heap order")
 		case h.State == holdLive && d.At != h.Until:
 			return bad(f, "due at %d, but its live hold ends at %d", d.At, h.Until)
-		case h.State != holdLive && d.At != h.Until && d.At > h.Ended+int64(HoldKeep):
+		case h.State != holdLive && d.At != h.Until && d.At > h.Ended+int64(queue.HoldKeep):
 			// Earlier is what a late sale leaves: it moves Ended on, and
 			// expire files the record again when its entry falls due.
 			return bad(f, "due at %d, neither when its hold was to end nor by when its record is forgotten", d.At)

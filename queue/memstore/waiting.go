@@ -1,6 +1,10 @@
-package queue
+package memstore
 
-import "time"
+import (
+	"time"
+
+	"github.com/anteroom/anteroom/queue"
+)
 
 // The waiting count of the memory store. Every stamp in the poll record is
 // also counted by value (pollCount), so counting the line is a sum over
@@ -109,7 +113,7 @@ func (r *memRoom) countFrom() uint64 {
 // abandon window, then clears a stretch of the stale stamps. Entries
 // before countFrom hold no stamp counted (the serving counter zeroes them
 // as it passes), so every stamp counted is in line.
-func (r *memRoom) countWaiting(p Policy, now time.Time) {
+func (r *memRoom) countWaiting(p queue.Policy, now time.Time) {
 	cur := r.tick(now)
 	window := int(p.AbandonAfter / time.Second)
 	r.Waiting = r.ix.polls.total - r.ix.polls.stale(cur, window)

@@ -1,16 +1,18 @@
-package queue
+package memstore
 
 import (
 	"context"
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
-// MemoryStore keeps every room's state in this process: the default, for a
+// Store keeps every room's state in this process: the default, for a
 // single gateway node. It can save itself to a file so that a restart keeps
 // every ticket's place (see persist.go).
-type MemoryStore struct {
+type Store struct {
 	mu     sync.Mutex
 	rooms  map[string]*memRoom
 	saveMu sync.Mutex  // one Save at a time
@@ -21,11 +23,14 @@ type MemoryStore struct {
 	held func(time.Duration)
 }
 
-var _ Store = (*MemoryStore)(nil)
+var (
+	_ queue.Store     = (*Store)(nil)
+	_ queue.Unbounded = (*Store)(nil)
+)
 
-// NewMemoryStore returns an empty store.
-func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{rooms: make(map[string]*memRoom)}
+// New returns an empty store.
+func New() *Store {
+	return &Store{rooms: make(map[string]*memRoom)}
 }
 
 // memRoom is one room's state. Times are Unix nanoseconds so that the state
@@ -34,7 +39,7 @@ type memRoom struct {
 	Issued   uint64
 	Serving  uint64
 	Admitted uint64
-	Opening  Opening
+	Opening  queue.Opening
 
 	// Forfeited, Abandoned and Left count tickets whose turn came to
 	// nothing: called and not claimed in time, skipped for not polling,
@@ -75,14 +80,14 @@ type memRoom struct {
 	// the methods that are not given one.
 	Last int64
 
-	// Stock is the room's inventory and its holds (stock_memory.go).
+	// Stock is the room's inventory and its holds (stock.go).
 	Stock memStock
 
-	// Lottery is the seed a random room committed to (memory_lottery.go).
-	Lottery Commitment
+	// Lottery is the seed a random room committed to (lottery.go).
+	Lottery queue.Commitment
 
 	// ix is what the store derives from the fields above to find its work
-	// without walking them; not saved, rebuilt on load (memory_index.go).
+	// without walking them; not saved, rebuilt on load (index.go).
 	ix roomIndex
 }
 
@@ -103,7 +108,7 @@ func newMemRoom() *memRoom {
 
 // room returns the named room, creating it, and notes now as the latest
 // time heard; the caller holds mu.
-func (s *MemoryStore) room(name string, now time.Time) *memRoom {
+func (s *Store) room(name string, now time.Time) *memRoom {
 	r := s.rooms[name]
 	if r == nil {
 		r = newMemRoom()
@@ -188,7 +193,7 @@ func (r *memRoom) see(n uint64, now time.Time) {
 }
 
 // refill tops up the admission bucket.
-func (r *memRoom) refill(p Policy, now time.Time) {
+func (r *memRoom) refill(p queue.Policy, now time.Time) {
 	ns := now.UnixNano()
 	if r.TokensAt == 0 {
 		r.Tokens, r.TokensAt = float64(p.Burst), ns
@@ -208,12 +213,12 @@ func (r *memRoom) spare() float64 {
 	return r.Tokens - float64(len(r.Calls))
 }
 
-func (r *memRoom) free(p Policy) int {
+func (r *memRoom) free(p queue.Policy) int {
 	return p.MaxActive - len(r.Sessions) - len(r.Calls)
 }
 
-func (r *memRoom) counters() Counters {
-	return Counters{
+func (r *memRoom) counters() queue.Counters {
+	return queue.Counters{
 		Issued:   r.Issued,
 		Serving:  r.Serving,
 		Active:   len(r.Sessions),
@@ -222,12 +227,12 @@ func (r *memRoom) counters() Counters {
 		Admitted: r.Admitted,
 		Opening:  r.Opening,
 		Stock:    r.Stock.report(r.Last),
-		Outcomes: Outcomes{Forfeited: r.Forfeited, Abandoned: r.Abandoned, Left: r.Left},
+		Outcomes: queue.Outcomes{Forfeited: r.Forfeited, Abandoned: r.Abandoned, Left: r.Left},
 	}
 }
 
-// Join implements Store.
-func (s *MemoryStore) Join(_ context.Context, room string, now time.Time) (uint64, error) {
+// Join implements queue.Store.
+func (s *Store) Join(_ context.Context, room string, now time.Time) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.room(room, now)
@@ -237,19 +242,19 @@ func (s *MemoryStore) Join(_ context.Context, room string, now time.Time) (uint6
 	return n, nil
 }
 
-// Open implements Store.
-func (s *MemoryStore) Open(_ context.Context, room string, random bool, seed uint64, now time.Time) (Opening, error) {
+// Open implements queue.Store.
+func (s *Store) Open(_ context.Context, room string, random bool, seed uint64, now time.Time) (queue.Opening, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.room(room, now)
 	if !r.Opening.Opened {
-		r.Opening = Opening{Opened: true, At: now, PrequeueEnd: r.Issued, Random: random, Seed: seed}
+		r.Opening = queue.Opening{Opened: true, At: now, PrequeueEnd: r.Issued, Random: random, Seed: seed}
 	}
 	return r.Opening, nil
 }
 
-// Advance implements Store.
-func (s *MemoryStore) Advance(_ context.Context, room string, p Policy, now time.Time) (Counters, error) {
+// Advance implements queue.Store.
+func (s *Store) Advance(_ context.Context, room string, p queue.Policy, now time.Time) (queue.Counters, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.room(room, now)
@@ -281,8 +286,8 @@ func (s *MemoryStore) Advance(_ context.Context, room string, p Policy, now time
 	return r.counters(), nil
 }
 
-// Claim implements Store.
-func (s *MemoryStore) Claim(_ context.Context, room string, n uint64, sid string, now time.Time) (string, error) {
+// Claim implements queue.Store.
+func (s *Store) Claim(_ context.Context, room string, n uint64, sid string, now time.Time) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.room(room, now)
@@ -290,7 +295,7 @@ func (s *MemoryStore) Claim(_ context.Context, room string, n uint64, sid string
 		if _, alive := r.Sessions[c.SID]; alive {
 			return c.SID, nil
 		}
-		return "", ErrForfeited // its session has ended since
+		return "", queue.ErrForfeited // its session has ended since
 	}
 	if _, ok := r.Calls[n]; ok {
 		r.uncall(n)
@@ -301,13 +306,13 @@ func (s *MemoryStore) Claim(_ context.Context, room string, n uint64, sid string
 		return sid, nil
 	}
 	if !r.Opening.Opened || r.Opening.Position(n) > r.Serving {
-		return "", ErrNotCalled
+		return "", queue.ErrNotCalled
 	}
-	return "", ErrForfeited
+	return "", queue.ErrForfeited
 }
 
-// AdmitDirect implements Store.
-func (s *MemoryStore) AdmitDirect(_ context.Context, room, sid string, p Policy, now time.Time) (bool, error) {
+// AdmitDirect implements queue.Store.
+func (s *Store) AdmitDirect(_ context.Context, room, sid string, p queue.Policy, now time.Time) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.room(room, now)
@@ -331,10 +336,10 @@ func (s *MemoryStore) AdmitDirect(_ context.Context, room, sid string, p Policy,
 	return true, nil
 }
 
-// Refresh implements Store. A session the store does not know (it lost its
+// Refresh implements queue.Store. A session the store does not know (it lost its
 // data) but that was not ended is counted again: its token is still valid,
 // so its shopper is really there.
-func (s *MemoryStore) Refresh(_ context.Context, room string, sids []string, now time.Time) error {
+func (s *Store) Refresh(_ context.Context, room string, sids []string, now time.Time) error {
 	inBatches(s, room, now, sids, func(r *memRoom, sid string) {
 		if _, ended := r.Ended[sid]; !ended {
 			r.stampSession(sid, now.UnixNano())
@@ -353,7 +358,7 @@ const lockBatch = 1024
 // inBatches applies fn to each item under the lock, lockBatch at a time.
 // The room is looked up (and created) even for no items, as one call
 // would.
-func inBatches[T any](s *MemoryStore, room string, now time.Time, items []T, fn func(*memRoom, T)) {
+func inBatches[T any](s *Store, room string, now time.Time, items []T, fn func(*memRoom, T)) {
 	for i := 0; i == 0 || i < len(items); i += lockBatch {
 		if i > 0 {
 			runtime.Gosched() // let requests waiting on the lock have it
@@ -369,7 +374,7 @@ func inBatches[T any](s *MemoryStore, room string, now time.Time, items []T, fn 
 
 // lock and unlock bracket a slice of a long piece of work, timed when
 // held is set.
-func (s *MemoryStore) lock() time.Time {
+func (s *Store) lock() time.Time {
 	s.mu.Lock()
 	if s.held != nil {
 		return time.Now()
@@ -377,15 +382,15 @@ func (s *MemoryStore) lock() time.Time {
 	return time.Time{}
 }
 
-func (s *MemoryStore) unlock(t time.Time) {
+func (s *Store) unlock(t time.Time) {
 	if s.held != nil {
 		s.held(time.Since(t))
 	}
 	s.mu.Unlock()
 }
 
-// End implements Store.
-func (s *MemoryStore) End(_ context.Context, room, sid string, now time.Time) error {
+// End implements queue.Store.
+func (s *Store) End(_ context.Context, room, sid string, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.room(room, now)
@@ -394,31 +399,31 @@ func (s *MemoryStore) End(_ context.Context, room, sid string, now time.Time) er
 	return nil
 }
 
-// EndedSince implements Store.
-func (s *MemoryStore) EndedSince(_ context.Context, room string, since time.Time) ([]Ended, error) {
+// EndedSince implements queue.Store.
+func (s *Store) EndedSince(_ context.Context, room string, since time.Time) ([]queue.Ended, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.rooms[room]
 	if r == nil {
 		return nil, nil
 	}
-	var out []Ended
+	var out []queue.Ended
 	for _, e := range r.ix.ends.since(since.UnixNano()) {
 		if r.Ended[e.key] == e.at { // else ended again since: listed later
-			out = append(out, Ended{ID: e.key, At: time.Unix(0, e.at)})
+			out = append(out, queue.Ended{ID: e.key, At: time.Unix(0, e.at)})
 		}
 	}
 	return out, nil
 }
 
-// Seen implements Store.
-func (s *MemoryStore) Seen(_ context.Context, room string, numbers []uint64, now time.Time) error {
+// Seen implements queue.Store.
+func (s *Store) Seen(_ context.Context, room string, numbers []uint64, now time.Time) error {
 	inBatches(s, room, now, numbers, func(r *memRoom, n uint64) { r.see(n, now) })
 	return nil
 }
 
-// Leave implements Store.
-func (s *MemoryStore) Leave(_ context.Context, room string, n uint64) error {
+// Leave implements queue.Store.
+func (s *Store) Leave(_ context.Context, room string, n uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.rooms[room]
@@ -439,19 +444,23 @@ func (s *MemoryStore) Leave(_ context.Context, room string, n uint64) error {
 	return nil
 }
 
-// Counters implements Store.
-func (s *MemoryStore) Counters(_ context.Context, room string) (Counters, error) {
+// Counters implements queue.Store.
+func (s *Store) Counters(_ context.Context, room string) (queue.Counters, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.rooms[room]
 	if r == nil {
-		return Counters{}, nil
+		return queue.Counters{}, nil
 	}
 	return r.counters(), nil
 }
 
-// Ping implements Store; memory is always there.
-func (s *MemoryStore) Ping(context.Context) error { return nil }
+// Ping implements queue.Store; memory is always there.
+func (s *Store) Ping(context.Context) error { return nil }
 
-// Close implements Store.
-func (s *MemoryStore) Close() error { return nil }
+// Unbounded implements queue.Unbounded: memory never waits on I/O, so
+// queue.Bounded leaves the store as it is.
+func (s *Store) Unbounded() queue.Store { return s }
+
+// Close implements queue.Store.
+func (s *Store) Close() error { return nil }

@@ -1,4 +1,4 @@
-package queue
+package memstore
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/anteroom/anteroom/queue"
 )
 
 // The memory store is one process's memory; saving it to a file on
@@ -23,7 +25,7 @@ import (
 // (snapshot.go), then encoded and written without it, so shoppers wait on
 // neither the encoder nor the disk; saves themselves run one at a time, so
 // an older state never replaces a newer one.
-func (s *MemoryStore) Save(path string) error {
+func (s *Store) Save(path string) error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	var buf bytes.Buffer
@@ -79,15 +81,15 @@ const maxStateSize = 8 << 20
 // now or in the past, with room to spare.
 const maxStateRooms = 10_000
 
-// LoadMemoryStore reads a store saved by Save. A missing file is a fresh
+// Load reads a store saved by Save. A missing file is a fresh
 // start, not an error. A file that is not a state Save could have written
 // — damaged, or crafted to make the gateway panic, hang, fill its memory or
 // sell stock it does not have — is refused with a *StateError naming the
 // file, the room and the field.
-func LoadMemoryStore(path string) (*MemoryStore, error) {
+func Load(path string) (*Store, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return NewMemoryStore(), nil
+		return New(), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("loading queue state: %w", err) // names the path
@@ -109,7 +111,7 @@ func LoadMemoryStore(path string) (*MemoryStore, error) {
 // the lengths the file claims, so a map said to hold billions of entries
 // fails there for want of them instead of being made that large; then for
 // real, now that every length is backed by the bytes it claims.
-func loadState(data []byte) (*MemoryStore, error) {
+func loadState(data []byte) (*Store, error) {
 	if len(data) > maxStateSize {
 		return nil, &StateError{Problem: fmt.Sprintf("larger than %d bytes", maxStateSize)}
 	}
@@ -130,7 +132,7 @@ func loadState(data []byte) (*MemoryStore, error) {
 		return nil, &StateError{Field: "Rooms", Problem: fmt.Sprintf("%d rooms, more than %d", len(shape.Rooms), maxStateRooms)}
 	}
 	for _, name := range slices.Sorted(maps.Keys(shape.Rooms)) {
-		if !ValidRoomName(name) {
+		if !queue.ValidRoomName(name) {
 			return nil, &StateError{Room: name, Problem: "not a room name"}
 		}
 	}
@@ -138,7 +140,7 @@ func loadState(data []byte) (*MemoryStore, error) {
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
 		return nil, &StateError{Problem: "not a queue state", Err: err}
 	}
-	s := NewMemoryStore()
+	s := New()
 	for _, name := range slices.Sorted(maps.Keys(st.Rooms)) {
 		saved := st.Rooms[name]
 		if saved == nil {

@@ -1,4 +1,4 @@
-package queue
+package memstore
 
 import (
 	"context"
@@ -10,37 +10,40 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // busyStore is a store in the middle of a sale: sessions, calls, claims,
 // ended sessions, polls and an opened pre-queue, in two rooms.
-func busyStore(t *testing.T) *MemoryStore {
+func busyStore(t *testing.T) *Store {
 	t.Helper()
 	ctx := context.Background()
-	p := with(roomy, func(p *Policy) { p.MaxActive, p.PerMinute, p.Burst = 4, 60, 3 })
-	s := NewMemoryStore()
-	joinN(t, s, 6, start)
-	if _, err := s.Open(ctx, rm, true, 1234, start.Add(time.Second)); err != nil {
+	p := storetest.With(storetest.Roomy, func(p *queue.Policy) { p.MaxActive, p.PerMinute, p.Burst = 4, 60, 3 })
+	s := New()
+	storetest.JoinN(t, s, 6, storetest.Start)
+	if _, err := s.Open(ctx, storetest.Room, true, 1234, storetest.Start.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	joinN(t, s, 4, start.Add(2*time.Second))
-	mustAdvance(t, s, p, start.Add(3*time.Second))
-	called := calledSet(s, rm)
-	mustClaim(t, s, called[0], start.Add(4*time.Second))
-	s.Refresh(ctx, rm, []string{"restored"}, start.Add(5*time.Second))
-	s.End(ctx, rm, "gone", start.Add(5*time.Second))
-	s.Seen(ctx, rm, []uint64{7, 9}, start.Add(6*time.Second))
-	s.Leave(ctx, rm, 8)
-	s.AdmitDirect(ctx, "quiet", "walk-in", p, start)
+	storetest.JoinN(t, s, 4, storetest.Start.Add(2*time.Second))
+	storetest.MustAdvance(t, s, p, storetest.Start.Add(3*time.Second))
+	called := calledSet(s, storetest.Room)
+	storetest.MustClaim(t, s, called[0], storetest.Start.Add(4*time.Second))
+	s.Refresh(ctx, storetest.Room, []string{"restored"}, storetest.Start.Add(5*time.Second))
+	s.End(ctx, storetest.Room, "gone", storetest.Start.Add(5*time.Second))
+	s.Seen(ctx, storetest.Room, []uint64{7, 9}, storetest.Start.Add(6*time.Second))
+	s.Leave(ctx, storetest.Room, 8)
+	s.AdmitDirect(ctx, "quiet", "walk-in", p, storetest.Start)
 	// Stock: a hold live, one sold, one released.
-	s.SetStock(ctx, rm, 5, start)
+	s.SetStock(ctx, storetest.Room, 5, storetest.Start)
 	for _, sid := range []string{"held", "sold", "released"} {
-		if _, err := s.Hold(ctx, rm, sid, "h-"+sid, 1, start.Add(time.Minute), start); err != nil {
+		if _, err := s.Hold(ctx, storetest.Room, sid, "h-"+sid, 1, storetest.Start.Add(time.Minute), storetest.Start); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s.Confirm(ctx, rm, "h-sold", start)
-	s.Release(ctx, rm, "h-released", start)
+	s.Confirm(ctx, storetest.Room, "h-sold", storetest.Start)
+	s.Release(ctx, storetest.Room, "h-released", storetest.Start)
 	return s
 }
 
@@ -59,9 +62,9 @@ func TestSaveLoadRestoresEverything(t *testing.T) {
 	if err := s.Save(path); err != nil {
 		t.Fatalf("Save: %v", err)
 	}
-	got, err := LoadMemoryStore(path)
+	got, err := Load(path)
 	if err != nil {
-		t.Fatalf("LoadMemoryStore: %v", err)
+		t.Fatalf("Load: %v", err)
 	}
 	if len(got.rooms) != len(s.rooms) {
 		t.Fatalf("rooms: got %d, want %d", len(got.rooms), len(s.rooms))
@@ -77,15 +80,15 @@ func TestSaveLoadRestoresEverything(t *testing.T) {
 	}
 	// The restored store behaves as the saved one.
 	ctx := context.Background()
-	for _, n := range calledSet(s, rm) {
-		a, errA := s.Claim(ctx, rm, n, "x", start.Add(10*time.Second))
-		b, errB := got.Claim(ctx, rm, n, "x", start.Add(10*time.Second))
+	for _, n := range calledSet(s, storetest.Room) {
+		a, errA := s.Claim(ctx, storetest.Room, n, "x", storetest.Start.Add(10*time.Second))
+		b, errB := got.Claim(ctx, storetest.Room, n, "x", storetest.Start.Add(10*time.Second))
 		if a != b || (errA == nil) != (errB == nil) {
 			t.Errorf("Claim(%d): saved store %q, %v; restored %q, %v", n, a, errA, b, errB)
 		}
 	}
-	ca, _ := s.Counters(ctx, rm)
-	cb, _ := got.Counters(ctx, rm)
+	ca, _ := s.Counters(ctx, storetest.Room)
+	cb, _ := got.Counters(ctx, storetest.Room)
 	if ca != cb {
 		t.Errorf("Counters: restored %+v, want %+v", cb, ca)
 	}
@@ -93,22 +96,22 @@ func TestSaveLoadRestoresEverything(t *testing.T) {
 
 func TestSaveLoadEmptyStore(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "queue.state")
-	if err := NewMemoryStore().Save(path); err != nil {
+	if err := New().Save(path); err != nil {
 		t.Fatal(err)
 	}
-	s, err := LoadMemoryStore(path)
+	s, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := joinN(t, s, 1, start); n[0] != 1 {
+	if n := storetest.JoinN(t, s, 1, storetest.Start); n[0] != 1 {
 		t.Errorf("first ticket of a loaded empty store: got %d, want 1", n[0])
 	}
 }
 
 func TestLoadMissingFileIsFresh(t *testing.T) {
-	s, err := LoadMemoryStore(filepath.Join(t.TempDir(), "never-saved"))
+	s, err := Load(filepath.Join(t.TempDir(), "never-saved"))
 	if err != nil {
-		t.Fatalf("LoadMemoryStore: %v", err)
+		t.Fatalf("Load: %v", err)
 	}
 	if len(s.rooms) != 0 {
 		t.Errorf("rooms: got %d, want 0", len(s.rooms))
@@ -146,16 +149,16 @@ func TestLoadBadFileNamesThePath(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			s, err := LoadMemoryStore(tc.path)
+			s, err := Load(tc.path)
 			if err == nil {
-				t.Fatalf("LoadMemoryStore: got a store with %d rooms, want an error", len(s.rooms))
+				t.Fatalf("Load: got a store with %d rooms, want an error", len(s.rooms))
 			}
 			if !strings.Contains(err.Error(), tc.path) {
 				t.Errorf("error %q does not name %s", err, tc.path)
 			}
 		})
 	}
-	if _, err := LoadMemoryStore(dir); err == nil || !strings.Contains(err.Error(), dir) {
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), dir) {
 		t.Errorf("loading a directory: got %v, want an error naming it", err)
 	}
 }
@@ -168,7 +171,7 @@ func TestSaveIsAtomic(t *testing.T) {
 		if err := s.Save(path); err != nil {
 			t.Fatalf("Save: %v", err)
 		}
-		joinN(t, s, 1, start)
+		storetest.JoinN(t, s, 1, storetest.Start)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -213,7 +216,7 @@ func TestSaveWhileBusy(t *testing.T) {
 	go func() {
 		defer close(done)
 		for i := range 200 {
-			s.Join(context.Background(), rm, start.Add(time.Duration(i)*time.Millisecond))
+			s.Join(context.Background(), storetest.Room, storetest.Start.Add(time.Duration(i)*time.Millisecond))
 		}
 	}()
 	for range 20 {
@@ -225,11 +228,11 @@ func TestSaveWhileBusy(t *testing.T) {
 	if err := s.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadMemoryStore(path)
+	got, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c, _ := got.Counters(context.Background(), rm); c.Issued != 210 {
+	if c, _ := got.Counters(context.Background(), storetest.Room); c.Issued != 210 {
 		t.Errorf("Issued after the last Save: got %d, want 210", c.Issued)
 	}
 }
@@ -241,32 +244,32 @@ func TestSaveLoadKeepsStock(t *testing.T) {
 	if err := busyStore(t).Save(path); err != nil {
 		t.Fatal(err)
 	}
-	s, err := LoadMemoryStore(path)
+	s, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	wantStock(t, s, start, Stock{Set: true, Units: 5, Held: 1, Sold: 1})
-	if h, err := s.Hold(ctx, rm, "held", "another", 1, until, start); err != nil || h.ID != "h-held" {
+	storetest.WantStock(t, s, storetest.Start, queue.Stock{Set: true, Units: 5, Held: 1, Sold: 1})
+	if h, err := s.Hold(ctx, storetest.Room, "held", "another", 1, storetest.Until, storetest.Start); err != nil || h.ID != "h-held" {
 		t.Errorf("Hold of the session holding a unit: got %+v, %v, want h-held", h, err)
 	}
-	if err := s.Confirm(ctx, rm, "h-sold", start); err != nil {
+	if err := s.Confirm(ctx, storetest.Room, "h-sold", storetest.Start); err != nil {
 		t.Errorf("Confirm of the sold hold: %v", err)
 	}
-	if _, err := s.Hold(ctx, rm, "released", "h-released", 1, until, start); !errors.Is(err, ErrHoldGone) {
+	if _, err := s.Hold(ctx, storetest.Room, "released", "h-released", 1, storetest.Until, storetest.Start); !errors.Is(err, queue.ErrHoldGone) {
 		t.Errorf("Hold with the released hold's id: got %v, want ErrHoldGone", err)
 	}
-	wantStock(t, s, start, Stock{Set: true, Units: 5, Held: 1, Sold: 1})
-	wantStock(t, s, start.Add(time.Minute), Stock{Set: true, Units: 5, Sold: 1, Expired: 1})
+	storetest.WantStock(t, s, storetest.Start, queue.Stock{Set: true, Units: 5, Held: 1, Sold: 1})
+	storetest.WantStock(t, s, storetest.Start.Add(time.Minute), queue.Stock{Set: true, Units: 5, Sold: 1, Expired: 1})
 }
 
 // TestLoadVersion1: a file saved before the stock was kept loads, with
 // every place kept and no stock figure: the room lived, so only an
 // operator sets one.
 func TestLoadVersion1(t *testing.T) {
-	old := NewMemoryStore()
-	joinN(t, old, 3, start)
-	old.rooms[rm].Stock = memStock{} // as version 1 had none
+	old := New()
+	storetest.JoinN(t, old, 3, storetest.Start)
+	old.rooms[storetest.Room].Stock = memStock{} // as version 1 had none
 	path := filepath.Join(t.TempDir(), "queue.state")
 	f, err := os.Create(path)
 	if err != nil {
@@ -276,20 +279,20 @@ func TestLoadVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	s, err := LoadMemoryStore(path)
+	s, err := Load(path)
 	if err != nil {
-		t.Fatalf("LoadMemoryStore of version 1: %v", err)
+		t.Fatalf("Load of version 1: %v", err)
 	}
 	ctx := context.Background()
-	if c, _ := s.Counters(ctx, rm); c.Issued != 3 || c.Stock != (Stock{}) {
+	if c, _ := s.Counters(ctx, storetest.Room); c.Issued != 3 || c.Stock != (queue.Stock{}) {
 		t.Errorf("Counters: got Issued %d Stock %+v, want 3 and no figure", c.Issued, c.Stock)
 	}
-	if st := mustInitStock(t, s, 10); st.Set {
+	if st := storetest.MustInitStock(t, s, 10); st.Set {
 		t.Errorf("InitStock of a room with tickets: got %+v, want no figure", st)
 	}
-	if _, err := s.SetStock(ctx, rm, 10, start); err != nil {
+	if _, err := s.SetStock(ctx, storetest.Room, 10, storetest.Start); err != nil {
 		t.Fatal(err)
 	}
-	mustHold(t, s, "a")
-	wantStock(t, s, start, Stock{Set: true, Units: 10, Held: 1})
+	storetest.MustHold(t, s, "a")
+	storetest.WantStock(t, s, storetest.Start, queue.Stock{Set: true, Units: 10, Held: 1})
 }

@@ -1,4 +1,4 @@
-package queue
+package memstore
 
 import (
 	"context"
@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // The growth benchmarks run each hot operation of the memory store at 1k,
@@ -18,7 +21,7 @@ var growSizes = []int{1_000, 10_000, 100_000, 1_000_000}
 
 // growPolicy never gets in the way: sessions and tickets live for hours,
 // the room and the bucket are as large as any benchmark needs.
-var growPolicy = Policy{MaxActive: 1 << 30, PerMinute: 1 << 30, Burst: 1 << 30, SessionTTL: 10000 * time.Hour,
+var growPolicy = queue.Policy{MaxActive: 1 << 30, PerMinute: 1 << 30, Burst: 1 << 30, SessionTTL: 10000 * time.Hour,
 	ClaimWindow: 10000 * time.Hour, AbandonAfter: 8 * time.Hour}
 
 func forSizes(b *testing.B, run func(b *testing.B, n int)) {
@@ -57,31 +60,31 @@ func perEntry(b *testing.B, n int, fill func()) {
 func sids(n int) []string {
 	out := make([]string, n)
 	for i := range out {
-		out[i] = NewSessionID()
+		out[i] = queue.NewSessionID()
 	}
 	return out
 }
 
 // waitingStore is an open room with n tickets waiting.
-func waitingStore(b *testing.B, n int) *MemoryStore {
-	s := NewMemoryStore()
+func waitingStore(b *testing.B, n int) *Store {
+	s := New()
 	ctx := context.Background()
-	s.Open(ctx, rm, false, 0, start)
+	s.Open(ctx, storetest.Room, false, 0, storetest.Start)
 	perEntry(b, n, func() {
 		for range n {
-			s.Join(ctx, rm, start)
+			s.Join(ctx, storetest.Room, storetest.Start)
 		}
 	})
 	return s
 }
 
 // sessionStore is an open room with n sessions alive, nobody waiting.
-func sessionStore(b *testing.B, n int) (*MemoryStore, []string) {
-	s := NewMemoryStore()
+func sessionStore(b *testing.B, n int) (*Store, []string) {
+	s := New()
 	ctx := context.Background()
-	s.Open(ctx, rm, false, 0, start)
+	s.Open(ctx, storetest.Room, false, 0, storetest.Start)
 	ids := sids(n)
-	perEntry(b, n, func() { s.Refresh(ctx, rm, ids, start) })
+	perEntry(b, n, func() { s.Refresh(ctx, storetest.Room, ids, storetest.Start) })
 	return s, ids
 }
 
@@ -92,7 +95,7 @@ func BenchmarkGrowJoin(b *testing.B) {
 		s := waitingStore(b, n)
 		ctx := context.Background()
 		for b.Loop() {
-			s.Join(ctx, rm, start)
+			s.Join(ctx, storetest.Room, storetest.Start)
 		}
 	})
 }
@@ -103,13 +106,13 @@ func BenchmarkGrowSeen(b *testing.B) {
 		s := waitingStore(b, n)
 		ctx := context.Background()
 		batch := make([]uint64, 1000)
-		now := start
+		now := storetest.Start
 		for i := 0; b.Loop(); i++ {
 			for j := range batch {
 				batch[j] = 1 + uint64((i*len(batch)+j)*7919%n)
 			}
 			now = now.Add(time.Millisecond)
-			s.Seen(ctx, rm, batch, now)
+			s.Seen(ctx, storetest.Room, batch, now)
 		}
 	})
 }
@@ -119,10 +122,10 @@ func BenchmarkGrowSeen(b *testing.B) {
 func BenchmarkGrowCountWaiting(b *testing.B) {
 	forSizes(b, func(b *testing.B, n int) {
 		s := waitingStore(b, n)
-		r := s.rooms[rm]
+		r := s.rooms[storetest.Room]
 		for i := 0; b.Loop(); i++ {
 			// Round the first hour, so that every ticket stays in line.
-			r.countWaiting(growPolicy, start.Add(time.Duration(1+i%3600)*time.Second))
+			r.countWaiting(growPolicy, storetest.Start.Add(time.Duration(1+i%3600)*time.Second))
 		}
 		if r.Waiting != n {
 			b.Fatalf("Waiting %d, want %d", r.Waiting, n)
@@ -141,17 +144,17 @@ func BenchmarkGrowClaim(b *testing.B) {
 			b.StopTimer()
 			defer b.StartTimer()
 			for range 10000 {
-				n, _ := s.Join(ctx, rm, start)
+				n, _ := s.Join(ctx, storetest.Room, storetest.Start)
 				called = append(called, n)
 			}
-			s.Advance(ctx, rm, growPolicy, start)
+			s.Advance(ctx, storetest.Room, growPolicy, storetest.Start)
 		}
 		ids := sids(10000)
 		for i := 0; b.Loop(); i++ {
 			if len(called) == 0 {
 				call()
 			}
-			if _, err := s.Claim(ctx, rm, called[0], ids[i%len(ids)]+strconv.Itoa(i), start); err != nil {
+			if _, err := s.Claim(ctx, storetest.Room, called[0], ids[i%len(ids)]+strconv.Itoa(i), storetest.Start); err != nil {
 				b.Fatal(err)
 			}
 			called = called[1:]
@@ -167,7 +170,7 @@ func BenchmarkGrowAdmitDirect(b *testing.B) {
 		ctx := context.Background()
 		ids := sids(10000)
 		for i := 0; b.Loop(); i++ {
-			if ok, _ := s.AdmitDirect(ctx, rm, ids[i%len(ids)]+strconv.Itoa(i), growPolicy, start); !ok {
+			if ok, _ := s.AdmitDirect(ctx, storetest.Room, ids[i%len(ids)]+strconv.Itoa(i), growPolicy, storetest.Start); !ok {
 				b.Fatal("not admitted")
 			}
 		}
@@ -179,11 +182,11 @@ func BenchmarkGrowRefresh(b *testing.B) {
 	forSizes(b, func(b *testing.B, n int) {
 		s, ids := sessionStore(b, n)
 		ctx := context.Background()
-		now := start
+		now := storetest.Start
 		for i := 0; b.Loop(); i++ {
 			from := i * 1000 % n
 			now = now.Add(time.Millisecond)
-			s.Refresh(ctx, rm, ids[from:min(from+1000, n)], now)
+			s.Refresh(ctx, storetest.Room, ids[from:min(from+1000, n)], now)
 		}
 	})
 }
@@ -195,35 +198,35 @@ func BenchmarkGrowEnd(b *testing.B) {
 		s, ids := sessionStore(b, n)
 		ctx := context.Background()
 		gone := sids(n)
-		now := start
+		now := storetest.Start
 		perEntry(b, n, func() {
 			for _, id := range gone {
 				now = now.Add(time.Microsecond)
-				s.End(ctx, rm, id, now)
+				s.End(ctx, storetest.Room, id, now)
 			}
 		})
 		for i := 0; b.Loop(); i++ {
 			now = now.Add(time.Microsecond)
-			s.End(ctx, rm, ids[i%n], now)
+			s.End(ctx, storetest.Room, ids[i%n], now)
 		}
 	})
 }
 
 // fullRoom is a room in a long sale, each part of size n: n sessions
 // alive filling it, n ended, n tickets waiting.
-func fullRoom(b *testing.B, n int) (*MemoryStore, Policy, time.Time) {
+func fullRoom(b *testing.B, n int) (*Store, queue.Policy, time.Time) {
 	ctx := context.Background()
-	p := with(growPolicy, func(p *Policy) { p.MaxActive = n })
+	p := storetest.With(growPolicy, func(p *queue.Policy) { p.MaxActive = n })
 	s, _ := sessionStore(b, n)
-	now := start
+	now := storetest.Start
 	for _, id := range sids(n) {
 		now = now.Add(time.Microsecond)
-		s.End(ctx, rm, id, now)
+		s.End(ctx, storetest.Room, id, now)
 	}
 	for range n {
-		s.Join(ctx, rm, now)
+		s.Join(ctx, storetest.Room, now)
 	}
-	s.Advance(ctx, rm, p, now)
+	s.Advance(ctx, storetest.Room, p, now)
 	return s, p, now
 }
 
@@ -242,10 +245,10 @@ func BenchmarkGrowAdvanceIdle(b *testing.B) {
 				for j := uint64(len(all)); j < uint64(n); j++ {
 					all = append(all, j+1)
 				}
-				s.Seen(ctx, rm, all, now)
+				s.Seen(ctx, storetest.Room, all, now)
 				b.StartTimer()
 			}
-			c, err := s.Advance(ctx, rm, p, now)
+			c, err := s.Advance(ctx, storetest.Room, p, now)
 			if err != nil || c.Waiting != n || c.Active != n {
 				b.Fatalf("Advance: %+v, %v", c, err)
 			}
@@ -259,22 +262,22 @@ func BenchmarkGrowAdvanceIdle(b *testing.B) {
 func BenchmarkGrowAdvanceExpiring(b *testing.B) {
 	forSizes(b, func(b *testing.B, n int) {
 		ctx := context.Background()
-		p := with(growPolicy, func(p *Policy) { p.SessionTTL = time.Minute })
-		s := NewMemoryStore()
-		s.Open(ctx, rm, false, 0, start)
-		s.Refresh(ctx, rm, sids(n), start.Add(1000*time.Hour))
-		life := p.SessionTTL + SessionGrace
-		now := start
+		p := storetest.With(growPolicy, func(p *queue.Policy) { p.SessionTTL = time.Minute })
+		s := New()
+		s.Open(ctx, storetest.Room, false, 0, storetest.Start)
+		s.Refresh(ctx, storetest.Room, sids(n), storetest.Start.Add(1000*time.Hour))
+		life := p.SessionTTL + queue.SessionGrace
+		now := storetest.Start
 		for t := now.Add(-life); t.Before(now); t = t.Add(200 * time.Millisecond) {
-			s.Refresh(ctx, rm, sids(4), t)
+			s.Refresh(ctx, storetest.Room, sids(4), t)
 		}
-		s.Advance(ctx, rm, p, now)
+		s.Advance(ctx, storetest.Room, p, now)
 		fresh := sids(4 << 12)
 		for i := 0; b.Loop(); i++ {
 			now = now.Add(200 * time.Millisecond)
 			j := 4 * (i % (1 << 12))
-			s.Refresh(ctx, rm, fresh[j:j+4], now)
-			c, err := s.Advance(ctx, rm, p, now)
+			s.Refresh(ctx, storetest.Room, fresh[j:j+4], now)
+			c, err := s.Advance(ctx, storetest.Room, p, now)
 			if err != nil || c.Active < n {
 				b.Fatalf("Advance: %+v, %v", c, err)
 			}
@@ -288,7 +291,7 @@ func BenchmarkGrowCounters(b *testing.B) {
 		s, _, _ := fullRoom(b, n)
 		ctx := context.Background()
 		for b.Loop() {
-			s.Counters(ctx, rm)
+			s.Counters(ctx, storetest.Room)
 		}
 	})
 }
@@ -298,18 +301,18 @@ func BenchmarkGrowCounters(b *testing.B) {
 func BenchmarkGrowEndedSince(b *testing.B) {
 	forSizes(b, func(b *testing.B, n int) {
 		ctx := context.Background()
-		s := NewMemoryStore()
-		now := start
+		s := New()
+		now := storetest.Start
 		for _, id := range sids(n) {
 			now = now.Add(time.Millisecond)
-			s.End(ctx, rm, id, now)
+			s.End(ctx, storetest.Room, id, now)
 		}
 		for _, id := range sids(25) {
 			now = now.Add(200 * time.Millisecond)
-			s.End(ctx, rm, id, now)
+			s.End(ctx, storetest.Room, id, now)
 		}
 		for b.Loop() {
-			es, _ := s.EndedSince(ctx, rm, now.Add(-4900*time.Millisecond))
+			es, _ := s.EndedSince(ctx, storetest.Room, now.Add(-4900*time.Millisecond))
 			if len(es) != 25 {
 				b.Fatalf("%d ended, want 25", len(es))
 			}
@@ -319,15 +322,15 @@ func BenchmarkGrowEndedSince(b *testing.B) {
 
 // stockStore has n live holds on a stock too large to run out (B/entry: a
 // live hold).
-func stockStore(b *testing.B, n int) *MemoryStore {
+func stockStore(b *testing.B, n int) *Store {
 	ctx := context.Background()
-	s := NewMemoryStore()
-	s.InitStock(ctx, rm, 1<<40, start)
+	s := New()
+	s.InitStock(ctx, storetest.Room, 1<<40, storetest.Start)
 	ids := sids(n)
-	until := start.Add(time.Hour)
+	until := storetest.Start.Add(time.Hour)
 	perEntry(b, n, func() {
 		for i, id := range ids {
-			if _, err := s.Hold(ctx, rm, id, "h"+id, 1, until.Add(time.Duration(i)), start); err != nil {
+			if _, err := s.Hold(ctx, storetest.Room, id, "h"+id, 1, until.Add(time.Duration(i)), storetest.Start); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -340,10 +343,10 @@ func BenchmarkGrowHold(b *testing.B) {
 	forSizes(b, func(b *testing.B, n int) {
 		s := stockStore(b, n)
 		ctx := context.Background()
-		until := start.Add(2 * time.Hour)
+		until := storetest.Start.Add(2 * time.Hour)
 		for i := 0; b.Loop(); i++ {
 			id := strconv.Itoa(i)
-			if _, err := s.Hold(ctx, rm, "new"+id, "hn"+id, 1, until, start); err != nil {
+			if _, err := s.Hold(ctx, storetest.Room, "new"+id, "hn"+id, 1, until, storetest.Start); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -359,15 +362,15 @@ func benchEndHold(b *testing.B, confirm bool) {
 	forSizes(b, func(b *testing.B, n int) {
 		s := stockStore(b, n)
 		ctx := context.Background()
-		until := start.Add(2 * time.Hour)
+		until := storetest.Start.Add(2 * time.Hour)
 		for i := 0; b.Loop(); i++ {
 			id := strconv.Itoa(i)
-			s.Hold(ctx, rm, "new"+id, "hn"+id, 1, until, start)
+			s.Hold(ctx, storetest.Room, "new"+id, "hn"+id, 1, until, storetest.Start)
 			var err error
 			if confirm {
-				err = s.Confirm(ctx, rm, "hn"+id, start)
+				err = s.Confirm(ctx, storetest.Room, "hn"+id, storetest.Start)
 			} else {
-				err = s.Release(ctx, rm, "hn"+id, start)
+				err = s.Release(ctx, storetest.Room, "hn"+id, storetest.Start)
 			}
 			if err != nil {
 				b.Fatal(err)

@@ -1,4 +1,4 @@
-package queue
+package memstore
 
 import (
 	"bytes"
@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // encodeState is what Save writes for rooms, as bytes.
@@ -54,9 +57,9 @@ func writeState(t testing.TB, data []byte) string {
 // that says it holds a trillion entries and holds none, so the first
 // count of the line indexes past its end.
 func hugePollCount(t testing.TB) []byte {
-	s := NewMemoryStore()
-	joinN(t, s, 3, start)
-	s.rooms[rm].Polls = seenLog{N: 1 << 40}
+	s := New()
+	storetest.JoinN(t, s, 3, storetest.Start)
+	s.rooms[storetest.Room].Polls = seenLog{N: 1 << 40}
 	return encodeState(t, stateVersion, s.rooms)
 }
 
@@ -64,34 +67,34 @@ func hugePollCount(t testing.TB) []byte {
 // so Advance walks the serving counter towards it under the store's lock,
 // for ever.
 func issuedMax(t testing.TB) []byte {
-	s := NewMemoryStore()
-	mustOpen(t, s, start)
-	s.rooms[rm].Issued = math.MaxUint64
+	s := New()
+	storetest.MustOpen(t, s, storetest.Start)
+	s.rooms[storetest.Room].Issued = math.MaxUint64
 	return encodeState(t, stateVersion, s.rooms)
 }
 
 // walkInStore is a small valid state — no ticket, so no 64 KiB poll
 // chunk for the fuzzer to drag along — with everything else: sessions
 // admitted at once, an ended one, and live, sold and released holds.
-func walkInStore(t testing.TB) *MemoryStore {
+func walkInStore(t testing.TB) *Store {
 	t.Helper()
 	ctx := context.Background()
-	s := NewMemoryStore()
-	mustOpen(t, s, start)
+	s := New()
+	storetest.MustOpen(t, s, storetest.Start)
 	for _, sid := range []string{"held", "sold", "released", "gone"} {
-		if ok, err := s.AdmitDirect(ctx, rm, sid, roomy, start); !ok || err != nil {
+		if ok, err := s.AdmitDirect(ctx, storetest.Room, sid, storetest.Roomy, storetest.Start); !ok || err != nil {
 			t.Fatalf("AdmitDirect: %v, %v", ok, err)
 		}
 	}
-	s.End(ctx, rm, "gone", start)
-	s.SetStock(ctx, rm, 5, start)
+	s.End(ctx, storetest.Room, "gone", storetest.Start)
+	s.SetStock(ctx, storetest.Room, 5, storetest.Start)
 	for _, sid := range []string{"held", "sold", "released"} {
-		if _, err := s.Hold(ctx, rm, sid, "h-"+sid, 1, start.Add(time.Minute), start); err != nil {
+		if _, err := s.Hold(ctx, storetest.Room, sid, "h-"+sid, 1, storetest.Start.Add(time.Minute), storetest.Start); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s.Confirm(ctx, rm, "h-sold", start)
-	s.Release(ctx, rm, "h-released", start)
+	s.Confirm(ctx, storetest.Room, "h-sold", storetest.Start)
+	s.Release(ctx, storetest.Room, "h-released", storetest.Start)
 	return s
 }
 
@@ -99,8 +102,8 @@ func walkInStore(t testing.TB) *MemoryStore {
 // would make a map that large before finding out, and the runtime would
 // give up for want of memory (a fatal error, not a panic).
 func unbackedMap(t testing.TB) []byte {
-	s := NewMemoryStore()
-	s.Refresh(context.Background(), rm, []string{"only-session"}, start)
+	s := New()
+	s.Refresh(context.Background(), storetest.Room, []string{"only-session"}, storetest.Start)
 	data := encodeState(t, stateVersion, s.rooms)
 	key := []byte("\x0conly-session")
 	i := bytes.Index(data, key)
@@ -159,7 +162,7 @@ func appendGobUint(b []byte, x uint64) []byte {
 // against its length and the tickets issued before anything indexes it.
 func TestLoadRefusesHugePollCount(t *testing.T) {
 	path := writeState(t, hugePollCount(t))
-	s, err := LoadMemoryStore(path)
+	s, err := Load(path)
 	if err == nil {
 		// What the check prevents: the first count of the line panics.
 		defer func() {
@@ -167,10 +170,10 @@ func TestLoadRefusesHugePollCount(t *testing.T) {
 				t.Errorf("the loaded store panicked: %v", p)
 			}
 		}()
-		s.Advance(context.Background(), rm, roomy, start.Add(2*time.Second))
+		s.Advance(context.Background(), storetest.Room, storetest.Roomy, storetest.Start.Add(2*time.Second))
 		t.Fatal("the file was loaded")
 	}
-	wantRefused(t, err, path, rm, "Polls.N")
+	wantRefused(t, err, path, storetest.Room, "Polls.N")
 }
 
 // TestLoadRefusesIssuedMax: a file whose last ticket is 2^64-1 is refused
@@ -179,16 +182,16 @@ func TestLoadRefusesIssuedMax(t *testing.T) {
 	path := writeState(t, issuedMax(t))
 	done := make(chan error, 1)
 	go func() {
-		s, err := LoadMemoryStore(path)
+		s, err := Load(path)
 		if err == nil {
-			_, err = s.Advance(context.Background(), rm, roomy, start.Add(time.Second))
+			_, err = s.Advance(context.Background(), storetest.Room, storetest.Roomy, storetest.Start.Add(time.Second))
 			err = errors.Join(errors.New("loaded"), err)
 		}
 		done <- err
 	}()
 	select {
 	case err := <-done:
-		wantRefused(t, err, path, rm, "Polls.N")
+		wantRefused(t, err, path, storetest.Room, "Polls.N")
 	case <-time.After(5 * time.Second):
 		t.Fatal("loading a state with Issued 2^64-1 and advancing it did not finish in 5s")
 	}
@@ -198,7 +201,7 @@ func TestLoadRefusesIssuedMax(t *testing.T) {
 // entries in the file is refused before anything is made that large.
 func TestLoadRefusesUnbackedMapLength(t *testing.T) {
 	path := writeState(t, unbackedMap(t))
-	_, err := LoadMemoryStore(path)
+	_, err := Load(path)
 	wantRefused(t, err, path, "", "")
 }
 
@@ -281,10 +284,10 @@ func TestLoadRefusesWhatNoStoreSaves(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.field, func(t *testing.T) {
 			rooms := saveRooms(busyStore(t).rooms)
-			tc.spoil(rooms[rm])
+			tc.spoil(rooms[storetest.Room])
 			path := writeState(t, encodeSaved(t, stateVersion, rooms))
-			_, err := LoadMemoryStore(path)
-			wantRefused(t, err, path, rm, tc.field)
+			_, err := Load(path)
+			wantRefused(t, err, path, storetest.Room, tc.field)
 		})
 	}
 }
@@ -309,7 +312,7 @@ func TestLoadRefusesBadRooms(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeState(t, tc.data)
-			_, err := LoadMemoryStore(path)
+			_, err := Load(path)
 			wantRefused(t, err, path, tc.room, tc.field)
 		})
 	}
@@ -333,7 +336,7 @@ func FuzzLoadState(f *testing.F) {
 			return
 		}
 		ctx := context.Background()
-		p := with(roomy, func(p *Policy) { p.MaxActive, p.SessionTTL = 5, time.Minute })
+		p := storetest.With(storetest.Roomy, func(p *queue.Policy) { p.MaxActive, p.SessionTTL = 5, time.Minute })
 		for name, r := range s.rooms {
 			now := time.Unix(0, max(r.Last, minStateTime)).Add(time.Second)
 			n, _ := s.Join(ctx, name, now)

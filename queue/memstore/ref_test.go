@@ -1,4 +1,4 @@
-package queue
+package memstore
 
 import (
 	"errors"
@@ -7,6 +7,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/anteroom/anteroom/queue"
+	"github.com/anteroom/anteroom/queue/storetest"
 )
 
 // refRoom is the memory store's room as it was before its work was made
@@ -15,7 +18,7 @@ import (
 // indexed store is held to.
 type refRoom struct {
 	issued, serving, admitted uint64
-	opening                   Opening
+	opening                   queue.Opening
 	tokens                    float64
 	tokensAt                  int64
 	sessions, ended, calls    map[string]int64
@@ -25,7 +28,7 @@ type refRoom struct {
 	base                      int64
 	waiting                   int
 	waitingAt, last           int64
-	outcomes                  Outcomes
+	outcomes                  queue.Outcomes
 }
 
 func newRefRoom() *refRoom {
@@ -61,7 +64,7 @@ func (r *refRoom) see(n uint64, now time.Time) {
 	r.polls[n-1] = cur
 }
 
-func (r *refRoom) refill(p Policy, ns int64) {
+func (r *refRoom) refill(p queue.Policy, ns int64) {
 	if r.tokensAt == 0 {
 		r.tokens, r.tokensAt = float64(p.Burst), ns
 	}
@@ -72,15 +75,15 @@ func (r *refRoom) refill(p Policy, ns int64) {
 	r.tokens = min(r.tokens, float64(p.Burst))
 }
 
-func (r *refRoom) expire(p Policy, ns int64) {
-	life := int64(p.SessionTTL + SessionGrace)
+func (r *refRoom) expire(p queue.Policy, ns int64) {
+	life := int64(p.SessionTTL + queue.SessionGrace)
 	for sid, at := range r.sessions {
 		if ns-at > life {
 			delete(r.sessions, sid)
 		}
 	}
 	for sid, at := range r.ended {
-		if ns-at > int64(p.SessionTTL+EndedSlack) {
+		if ns-at > int64(p.SessionTTL+queue.EndedSlack) {
 			delete(r.ended, sid)
 		}
 	}
@@ -97,14 +100,14 @@ func (r *refRoom) expire(p Policy, ns int64) {
 	}
 }
 
-func (r *refRoom) free(p Policy) int { return p.MaxActive - len(r.sessions) - len(r.callAt) }
+func (r *refRoom) free(p queue.Policy) int { return p.MaxActive - len(r.sessions) - len(r.callAt) }
 
-func (r *refRoom) counters() Counters {
-	return Counters{Issued: r.issued, Serving: r.serving, Active: len(r.sessions), Called: len(r.callAt),
+func (r *refRoom) counters() queue.Counters {
+	return queue.Counters{Issued: r.issued, Serving: r.serving, Active: len(r.sessions), Called: len(r.callAt),
 		Waiting: r.waiting, Admitted: r.admitted, Opening: r.opening, Outcomes: r.outcomes}
 }
 
-func (r *refRoom) advance(p Policy, now time.Time) Counters {
+func (r *refRoom) advance(p queue.Policy, now time.Time) queue.Counters {
 	r.note(now)
 	ns := now.UnixNano()
 	r.expire(p, ns)
@@ -152,7 +155,7 @@ func (r *refRoom) claim(n uint64, sid string, now time.Time) (string, error) {
 		if _, alive := r.sessions[c.SID]; alive {
 			return c.SID, nil
 		}
-		return "", ErrForfeited
+		return "", queue.ErrForfeited
 	}
 	if _, ok := r.callAt[n]; ok {
 		delete(r.callAt, n)
@@ -163,12 +166,12 @@ func (r *refRoom) claim(n uint64, sid string, now time.Time) (string, error) {
 		return sid, nil
 	}
 	if !r.opening.Opened || r.opening.Position(n) > r.serving {
-		return "", ErrNotCalled
+		return "", queue.ErrNotCalled
 	}
-	return "", ErrForfeited
+	return "", queue.ErrForfeited
 }
 
-func (r *refRoom) admitDirect(sid string, p Policy, now time.Time) bool {
+func (r *refRoom) admitDirect(sid string, p queue.Policy, now time.Time) bool {
 	r.note(now)
 	if _, ok := r.sessions[sid]; ok {
 		return true
@@ -187,10 +190,10 @@ func (r *refRoom) admitDirect(sid string, p Policy, now time.Time) bool {
 	return true
 }
 
-// TestMemoryStoreMatchesReference drives the memory store and refRoom with
+// TestMatchesReference drives the memory store and refRoom with
 // the same random calls, clocks a little out of step included, and holds
 // every answer to be the same.
-func TestMemoryStoreMatchesReference(t *testing.T) {
+func TestMatchesReference(t *testing.T) {
 	for seed := range uint64(60) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { matchReference(t, seed) })
 	}
@@ -199,11 +202,11 @@ func TestMemoryStoreMatchesReference(t *testing.T) {
 func matchReference(t *testing.T, seed uint64) {
 	ctx := t.Context()
 	rnd := rand.New(rand.NewPCG(seed, 99))
-	p := Policy{MaxActive: 1 + rnd.IntN(30), PerMinute: 60 + rnd.IntN(600), Burst: 1 + rnd.IntN(20),
+	p := queue.Policy{MaxActive: 1 + rnd.IntN(30), PerMinute: 60 + rnd.IntN(600), Burst: 1 + rnd.IntN(20),
 		SessionTTL: time.Duration(1+rnd.IntN(60)) * time.Second, ClaimWindow: time.Duration(1+rnd.IntN(20)) * time.Second,
 		AbandonAfter: time.Duration(2+rnd.IntN(60)) * time.Second}
-	s, ref := NewMemoryStore(), newRefRoom()
-	now := start
+	s, ref := New(), newRefRoom()
+	now := storetest.Start
 	var sids []string
 	sid := func() string {
 		if len(sids) == 0 || rnd.IntN(4) == 0 {
@@ -220,10 +223,10 @@ func matchReference(t *testing.T, seed uint64) {
 			d = d.Truncate(100 * time.Millisecond)
 		}
 		now = now.Add(d)
-		at := func(what string) string { return fmt.Sprintf("step %d (%s, %v)", step, what, now.Sub(start)) }
+		at := func(what string) string { return fmt.Sprintf("step %d (%s, %v)", step, what, now.Sub(storetest.Start)) }
 		switch op := rnd.IntN(100); {
 		case op < 15:
-			n, _ := s.Join(ctx, rm, now)
+			n, _ := s.Join(ctx, storetest.Room, now)
 			ref.note(now)
 			ref.see(ref.issued+1, now)
 			ref.waiting++
@@ -232,17 +235,17 @@ func matchReference(t *testing.T, seed uint64) {
 			}
 		case op < 17:
 			random := rnd.IntN(2) == 0
-			o, _ := s.Open(ctx, rm, random, 7, now)
+			o, _ := s.Open(ctx, storetest.Room, random, 7, now)
 			ref.note(now)
 			if !ref.opening.Opened {
-				ref.opening = Opening{Opened: true, At: now, PrequeueEnd: ref.issued, Random: random, Seed: 7}
+				ref.opening = queue.Opening{Opened: true, At: now, PrequeueEnd: ref.issued, Random: random, Seed: 7}
 			}
 			if o != ref.opening {
 				t.Fatalf("%s: %+v, want %+v", at("Open"), o, ref.opening)
 			}
 		case op < 40:
-			got, _ := s.Advance(ctx, rm, p, now)
-			got.Stock = Stock{}
+			got, _ := s.Advance(ctx, storetest.Room, p, now)
+			got.Stock = queue.Stock{}
 			if want := ref.advance(p, now); got != want {
 				t.Fatalf("%s: %+v, want %+v", at("Advance"), got, want)
 			}
@@ -251,7 +254,7 @@ func matchReference(t *testing.T, seed uint64) {
 			for range rnd.IntN(8) {
 				ns = append(ns, uint64(rnd.IntN(int(ref.issued)+3)))
 			}
-			s.Seen(ctx, rm, ns, now)
+			s.Seen(ctx, storetest.Room, ns, now)
 			ref.note(now)
 			for _, n := range ns {
 				ref.see(n, now)
@@ -259,14 +262,14 @@ func matchReference(t *testing.T, seed uint64) {
 		case op < 65:
 			n := uint64(rnd.IntN(int(ref.issued) + 2))
 			id := sid()
-			got, err := s.Claim(ctx, rm, n, id, now)
+			got, err := s.Claim(ctx, storetest.Room, n, id, now)
 			want, werr := ref.claim(n, id, now)
 			if got != want || !errors.Is(err, werr) {
 				t.Fatalf("%s of %d: %q, %v; want %q, %v", at("Claim"), n, got, err, want, werr)
 			}
 		case op < 72:
 			id := sid()
-			got, _ := s.AdmitDirect(ctx, rm, id, p, now)
+			got, _ := s.AdmitDirect(ctx, storetest.Room, id, p, now)
 			if want := ref.admitDirect(id, p, now); got != want {
 				t.Fatalf("%s of %s: %v, want %v", at("AdmitDirect"), id, got, want)
 			}
@@ -275,7 +278,7 @@ func matchReference(t *testing.T, seed uint64) {
 			for range rnd.IntN(5) {
 				batch = append(batch, sid())
 			}
-			s.Refresh(ctx, rm, batch, now)
+			s.Refresh(ctx, storetest.Room, batch, now)
 			ref.note(now)
 			for _, id := range batch {
 				if _, ended := ref.ended[id]; !ended {
@@ -284,13 +287,13 @@ func matchReference(t *testing.T, seed uint64) {
 			}
 		case op < 90:
 			id := sid()
-			s.End(ctx, rm, id, now)
+			s.End(ctx, storetest.Room, id, now)
 			ref.note(now)
 			delete(ref.sessions, id)
 			ref.ended[id] = max(ref.last, ref.ended[id])
 		case op < 95:
 			n := uint64(rnd.IntN(int(ref.issued) + 2))
-			s.Leave(ctx, rm, n)
+			s.Leave(ctx, storetest.Room, n)
 			_, called := ref.callAt[n]
 			inLine := !ref.opening.Opened || ref.opening.Position(n) > ref.serving
 			if n >= 1 && n <= uint64(len(ref.polls)) {
@@ -304,21 +307,21 @@ func matchReference(t *testing.T, seed uint64) {
 			delete(ref.callAt, n)
 		default:
 			since := now.Add(-time.Duration(rnd.IntN(120)) * time.Second)
-			got, _ := s.EndedSince(ctx, rm, since)
-			var want []Ended
+			got, _ := s.EndedSince(ctx, storetest.Room, since)
+			var want []queue.Ended
 			for id, e := range ref.ended {
 				if e >= since.UnixNano() {
-					want = append(want, Ended{ID: id, At: time.Unix(0, e)})
+					want = append(want, queue.Ended{ID: id, At: time.Unix(0, e)})
 				}
 			}
-			byID := func(a, b Ended) int { return cmpString(a.ID, b.ID) }
+			byID := func(a, b queue.Ended) int { return cmpString(a.ID, b.ID) }
 			slices.SortFunc(got, byID)
 			slices.SortFunc(want, byID)
-			if !slices.EqualFunc(got, want, func(a, b Ended) bool { return a.ID == b.ID && a.At.Equal(b.At) }) {
+			if !slices.EqualFunc(got, want, func(a, b queue.Ended) bool { return a.ID == b.ID && a.At.Equal(b.At) }) {
 				t.Fatalf("%s: %v, want %v", at("EndedSince"), got, want)
 			}
 		}
-		if got, _ := s.Counters(ctx, rm); got.Issued != ref.issued || got.Active != len(ref.sessions) || got.Called != len(ref.callAt) || got.Waiting != ref.waiting {
+		if got, _ := s.Counters(ctx, storetest.Room); got.Issued != ref.issued || got.Active != len(ref.sessions) || got.Called != len(ref.callAt) || got.Waiting != ref.waiting {
 			t.Fatalf("step %d: counters %+v, want %+v", step, got, ref.counters())
 		}
 	}
