@@ -255,8 +255,9 @@ type Page struct {
 	Language string `yaml:"language"`
 	// Strings overrides the page's texts per language: language → key →
 	// text, e.g. {de: {waiting_h: "Du bist dabei"}}. Keys are those of
-	// static/lang/en.json; a text with a count is set per plural category
-	// ("eta_min.one", "eta_min.other"). Default empty.
+	// static/lang/en.json, the err_ keys of the error pages the gateway
+	// answers on the room's paths included; a text with a count is set per
+	// plural category ("eta_min.one", "eta_min.other"). Default empty.
 	Strings map[string]map[string]string `yaml:"strings"`
 	// LogoFile is a PNG or SVG file of at most 16 KB, inlined into the page.
 	// An SVG must be inert: no scripts, event handlers or references
