@@ -133,6 +133,24 @@ type etaView struct {
 	// low and high scale the estimate into the range shown, once learnt.
 	low, high float64
 	learnt    bool
+
+	// c holds the counters estimates count places from (Issued, Serving,
+	// Active, Called and Waiting only), read at at, in etaEvery slot
+	// slot: with them in the view, an estimate is a function of the view,
+	// the ticket and the time, the same on every node that reads the
+	// view (eta_shared.go).
+	c    Counters
+	at   time.Time
+	slot int64
+	// shared is set on a view read from the store (eta_shared.go).
+	shared bool
+}
+
+// counted returns v estimating from the counters c read at at.
+func (v etaView) counted(c Counters, at time.Time) etaView {
+	v.c = Counters{Issued: c.Issued, Serving: c.Serving, Active: c.Active, Called: c.Called, Waiting: c.Waiting}
+	v.at = at
+	return v
 }
 
 // sample updates the model with the counters c read at now, at most once
@@ -173,7 +191,9 @@ func (m *etaModel) sample(now time.Time, c Counters, p Policy, paused bool) (eta
 	}
 	m.learn(s)
 	m.last, m.ready = s, true
-	return m.view(p), true
+	v := m.view(p).counted(c, now)
+	v.slot = slot
+	return v, true
 }
 
 // learn checks the probes the serving counter has passed.

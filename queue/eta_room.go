@@ -3,26 +3,52 @@ package queue
 import "time"
 
 // estimate fills in people ahead, the ETA range and the progress from the
-// cached counters and the ETA model (eta.go). Tickets that stopped polling
-// are not counted ahead: the share of tickets past the serving counter
-// that still poll scales the distance.
+// ETA view in force (eta.go, eta_shared.go): a function of the view, the
+// ticket and now, so that every node reading the same view says the same.
+// Tickets that stopped polling are not counted ahead: the share of tickets
+// past the serving counter that still poll scales the distance.
 func (r *Room) estimate(st *Status, snap *snapshot, t Ticket, now time.Time) {
 	pos := st.Position
 	if pos <= snap.Serving {
 		return
 	}
-	places := pos - snap.Serving - 1
-	share := liveShare(snap.Counters)
+	v := snap.eta.at(now)
+	var places uint64
+	if pos > v.c.Serving {
+		places = pos - v.c.Serving - 1
+	}
+	share := liveShare(v.c)
 	st.Ahead = uint64(float64(places) * share)
-	st.Progress = progress(snap.Serving, pos, t.Line)
-	mid, capacity := snap.eta.wait(snap.Counters, *r.policy.Load(), places, share)
+	st.Progress = progress(v.c.Serving, pos, t.Line)
+	p := *r.policy.Load()
+	mid, capacity := v.wait(v.c, p, places, share)
 	st.PollAfterMS = r.pollAfter(st.Ahead)
 	if mid > 0 {
-		st.ETALow, st.ETAHigh = snap.eta.etaRange(mid, capacity)
+		if !r.paused.Load() {
+			next, _ := v.wait(v.c, p, 0, share)
+			mid = v.since(mid, next, now)
+		}
+		st.ETALow, st.ETAHigh = v.etaRange(mid, capacity)
 		if mid < 2*time.Duration(r.poll.Load()).Seconds() {
 			st.PollAfterMS = r.pollAfter(1)
 		}
 	}
+}
+
+// since turns mid, a wait estimated from v's counters, into the wait left
+// at now, for a shared view: less the time passed since it came into force
+// at its slot's end (nothing moves in a pause, so the caller keeps mid
+// then), and never below next, the wait of the next in line, since the
+// ticket still waits. Aged from the slot's end rather than from the read,
+// the estimate starts each slot where a node reading the counters then
+// would have: ranges learnt from fresh counters run late by a few seconds
+// in a room bound by sessions ending (TestETANodes). A node's own view is
+// renewed at every tick and left as it is.
+func (v etaView) since(mid, next float64, now time.Time) float64 {
+	if !v.shared {
+		return mid
+	}
+	return max(mid-max(now.Sub(slotEnd(v.slot)).Seconds(), 0), next)
 }
 
 // liveShare is the share of the tickets past the serving counter that
@@ -63,20 +89,26 @@ func (r *Room) probe(c Counters, p Policy, v etaView, now time.Time) {
 // would be shown; ok is false when nobody waits (a newcomer may be let in
 // at once) or the room cannot tell.
 func (r *Room) NewcomerETA() (low, high int, ok bool) {
-	mid, capacity, ok := r.newcomerWait(r.snap.Load())
+	snap, now := r.snap.Load(), r.now()
+	mid, capacity, ok := r.newcomerWait(snap, now)
 	if !ok {
 		return 0, 0, false
 	}
-	low, high = r.snap.Load().eta.etaRange(mid, capacity)
+	low, high = snap.eta.at(now).etaRange(mid, capacity)
 	return low, high, true
 }
 
 // newcomerWait is the estimated wait of a shopper joining the line now,
-// behind everyone in it.
-func (r *Room) newcomerWait(snap *snapshot) (mid float64, capacity, ok bool) {
+// behind everyone in it, from the view in force.
+func (r *Room) newcomerWait(snap *snapshot, now time.Time) (mid float64, capacity, ok bool) {
 	if !snap.Opening.Opened || snap.Serving >= snap.Issued || snap.err != nil {
 		return 0, false, false
 	}
-	mid, capacity = snap.eta.wait(snap.Counters, *r.policy.Load(), snap.Issued-snap.Serving, liveShare(snap.Counters))
+	v := snap.eta.at(now)
+	var places uint64
+	if v.c.Issued > v.c.Serving {
+		places = v.c.Issued - v.c.Serving
+	}
+	mid, capacity = v.wait(v.c, *r.policy.Load(), places, liveShare(v.c))
 	return mid, capacity, mid > 0
 }

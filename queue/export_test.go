@@ -16,4 +16,5 @@ var (
 
 	RunLotteryThreeNodes        = testLotteryThreeNodes
 	RunLotterySeedBackAfterLoss = testLotterySeedBackAfterDataLoss
+	RunETANodes                 = testETANodes
 )

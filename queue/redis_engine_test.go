@@ -102,3 +102,10 @@ func TestRedisPutsTheSeedBackAfterDataLoss(t *testing.T) {
 	}
 	queue.RunLotterySeedBackAfterLoss(t, func() queue.Store { return newRedisStore(t, addr, "loss") }, flush)
 }
+
+// TestRedisETANodesAgree: three nodes on one Redis give every shopper the
+// same ETA at the same moment, from the room's one model.
+func TestRedisETANodesAgree(t *testing.T) {
+	addr := redistest.Start(t).Addr
+	queue.RunETANodes(t, func(prefix string) queue.Store { return newRedisStore(t, addr, prefix) })
+}

@@ -646,7 +646,7 @@ func TestEstimate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newRig(t, tc.policy, Schedule{})
 			st := Status{Position: tc.pos}
-			g.room.estimate(&st, &snapshot{Counters: tc.c, eta: tc.view}, Ticket{Number: tc.pos, Line: tc.line}, start)
+			g.room.estimate(&st, &snapshot{Counters: tc.c, eta: etaViews{cur: tc.view.counted(tc.c, start)}}, Ticket{Number: tc.pos, Line: tc.line}, start)
 			if st.Ahead != tc.ahead || st.ETALow != tc.lo || st.ETAHigh != tc.hi || st.Progress != tc.percent {
 				t.Errorf("got ahead %d, ETA %d..%d, progress %d; want %d, %d..%d, %d",
 					st.Ahead, st.ETALow, st.ETAHigh, st.Progress, tc.ahead, tc.lo, tc.hi, tc.percent)

@@ -438,7 +438,9 @@ if r.opened == 1 and now >= num(redis.call('HGET', C, 'recover_until')) then
 end
 if abandoned > 0 then redis.call('HINCRBY', C, 'abandoned', abandoned) end
 tflush(r)
-if code == 'ok' and now - r.waiting_at >= 1000000 then
+-- Before the first ticket (base unset) nobody waits, and a count would
+-- move wfloor to a tick counted from 1970, past every stamp to come.
+if code == 'ok' and r.base ~= 0 and now - r.waiting_at >= 1000000 then
   r.waiting, r.waiting_at = count_line(r, tick(r, now), abandon), now
 end
 save(r, 'serving', 'tokens', 'tokens_at', 'last', 'waiting', 'waiting_at', 'wfloor', 'wsum')
