@@ -1,0 +1,268 @@
+package queue
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// etaShelf is a Store that keeps a shared ETA model as the Redis one does
+// (the first view offered for a slot wins), or answers with reply when set.
+type etaShelf struct {
+	Store
+	mu    sync.Mutex
+	slots map[int64][]byte
+	calls int
+	reply func(slot int64, view []byte) ([]byte, error)
+}
+
+func (s *etaShelf) PublishETA(_ context.Context, _ string, slot int64, view []byte) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	if s.reply != nil {
+		return s.reply(slot, view)
+	}
+	if s.slots == nil {
+		s.slots = make(map[int64][]byte)
+	}
+	if got, ok := s.slots[slot]; ok {
+		return got, nil
+	}
+	s.slots[slot] = bytes.Clone(view)
+	return view, nil
+}
+
+// goodView is a view as a node writes it, for slot etaSlot.
+func goodView() etaView {
+	v := etaView{life: 71.5, admitRate: 0.9, perPos: 0.8, low: 0.7, high: 1.4, learnt: true, slot: etaSlot}
+	return v.counted(Counters{Issued: 120, Serving: 40, Active: 30, Called: 2, Waiting: 70}, start.Add(1200*time.Millisecond))
+}
+
+var etaSlot = start.UnixNano() / int64(etaEvery)
+
+// TestETAWireRoundTrip: a view read back is the view written, floats to
+// the last bit, and marked shared.
+func TestETAWireRoundTrip(t *testing.T) {
+	v := goodView()
+	v.admitRate = 1.0 / 3
+	b, err := encodeETA(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeETA(b, etaSlot)
+	if err != nil {
+		t.Fatalf("decodeETA(%s): %v", b, err)
+	}
+	want := v
+	want.shared = true
+	if !got.at.Equal(want.at) {
+		t.Errorf("read at %v, want %v", got.at, want.at)
+	}
+	want.at = got.at
+	if got != want {
+		t.Errorf("read back %+v, want %+v", got, want)
+	}
+}
+
+// TestETAWireRefusesHostile: whatever else the store hands back is
+// refused, not estimated from.
+func TestETAWireRefusesHostile(t *testing.T) {
+	good, err := encodeETA(goodView())
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(from, to string) string {
+		if !strings.Contains(string(good), from) {
+			t.Fatalf("%s holds no %s", good, from)
+		}
+		return strings.Replace(string(good), from, to, 1)
+	}
+	at := start.Add(1200 * time.Millisecond).UnixNano()
+	for name, b := range map[string]string{
+		"empty":               "",
+		"garbage":             "\x00\xffnot json",
+		"an array":            "[1,2,3]",
+		"truncated":           string(good[:len(good)/2]),
+		"trailing data":       string(good) + `{"v":1}`,
+		"unknown field":       edit(`{"v":1,`, `{"v":1,"boost":9,`),
+		"version 2":           edit(`"v":1`, `"v":2`),
+		"version 0":           edit(`"v":1`, `"v":0`),
+		"another slot":        edit(fmt.Sprintf(`"slot":%d`, etaSlot), fmt.Sprintf(`"slot":%d`, etaSlot-1)),
+		"a future slot":       edit(fmt.Sprintf(`"slot":%d`, etaSlot), fmt.Sprintf(`"slot":%d`, etaSlot+1000)),
+		"read in the future":  edit(fmt.Sprint(at), fmt.Sprint(at+int64(time.Hour))),
+		"read before":         edit(fmt.Sprint(at), fmt.Sprint(at-int64(2*time.Second))),
+		"NaN":                 edit(`"life":71.5`, `"life":NaN`),
+		"Infinity":            edit(`"life":71.5`, `"life":1e400`),
+		"a life of ages":      edit(`"life":71.5`, `"life":1e300`),
+		"negative rate":       edit(`"rate":0.9`, `"rate":-0.9`),
+		"share above 1":       edit(`"per_pos":0.8`, `"per_pos":1.5`),
+		"serving past issued": edit(`"serving":40`, `"serving":400`),
+		"negative active":     edit(`"active":30`, `"active":-30`),
+		"absurd issued":       edit(`"issued":120`, `"issued":18446744073709551615`),
+		"issued overflow":     edit(`"issued":120`, `"issued":18446744073709551616`),
+		"waiting past issued": edit(`"waiting":70`, `"waiting":700`),
+		"spread of zero":      edit(`"low":0.7`, `"low":0`),
+		"spread inverted":     edit(`"high":1.4`, `"high":0.5`),
+		"spread unlearnt":     edit(`"learnt":true`, `"learnt":false`),
+		"a string count":      edit(`"issued":120`, `"issued":"120"`),
+		"too long":            string(good) + strings.Repeat(" ", maxETAWire),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if v, err := decodeETA([]byte(b), etaSlot); err == nil {
+				t.Errorf("decodeETA(%q) = %+v, want it refused", b, v)
+			}
+		})
+	}
+}
+
+// etaNode is a Room on the shelf, ticking on its own clock.
+func etaNode(t *testing.T, shelf *etaShelf, log *slog.Logger) (*Room, *fakeClock) {
+	t.Helper()
+	clk := newClock()
+	// One a second, from a bucket of one: arrivals after the first wait.
+	p := with(shop, func(p *Policy) { p.PerMinute, p.Burst, p.MaxActive = 60, 1, 1000 })
+	return NewRoom("shop", shelf, Options{Policy: p, PollInterval: 5 * time.Second, Now: clk.Now, Log: log}), clk
+}
+
+// lineUp brings n arrivals to room r and returns the last one's ticket.
+func lineUp(t *testing.T, r *Room, n int) Ticket {
+	t.Helper()
+	var last Ticket
+	for range n {
+		ar, err := r.Arrive(context.Background())
+		if err != nil {
+			t.Fatalf("Arrive: %v", err)
+		}
+		if ar.Number != 0 {
+			last = Ticket{Number: ar.Number, IssuedAt: start}
+		}
+	}
+	if last.Number < uint64(n)/2 {
+		t.Fatalf("%d arrivals, last ticket %d: want a line", n, last.Number)
+	}
+	return last
+}
+
+// TestSharedETAOneView: two nodes that read the counters at different
+// moments estimate from the first one's view once it is in force, and
+// give the same answer; before that, each its own.
+func TestSharedETAOneView(t *testing.T) {
+	ctx := context.Background()
+	shelf := &etaShelf{Store: NewMemoryStore()}
+	a, clkA := etaNode(t, shelf, quiet)
+	b, clkB := etaNode(t, shelf, quiet)
+	far := lineUp(t, a, 40)
+	// Slot of start: a ticks at once, b 3 s later, after admissions.
+	clkA.Set(start.Add(100 * time.Millisecond))
+	a.Tick(ctx)
+	clkB.Set(start.Add(3 * time.Second))
+	b.Tick(ctx)
+	if shelf.calls != 2 || len(shelf.slots) != 1 {
+		t.Fatalf("%d calls, %d slots stored; want 2 calls for 1 slot", shelf.calls, len(shelf.slots))
+	}
+	// Asked at one instant in the slot, each answers from its own counters.
+	at := start.Add(4 * time.Second)
+	clkA.Set(at)
+	clkB.Set(at)
+	stA, _ := a.Status(ctx, far)
+	stB, _ := b.Status(ctx, far)
+	if stA.Ahead == stB.Ahead {
+		t.Fatalf("before the shared view is in force: %d ahead on both; the test wants the nodes' counters apart", stA.Ahead)
+	}
+	// From the slot's end, a's view is b's too.
+	for _, d := range []time.Duration{5 * time.Second, 7 * time.Second, 9900 * time.Millisecond} {
+		clkA.Set(start.Add(d))
+		clkB.Set(start.Add(d))
+		stA, _ = a.Status(ctx, far)
+		stB, _ = b.Status(ctx, far)
+		if stA.Ahead != stB.Ahead || stA.ETALow != stB.ETALow || stA.ETAHigh != stB.ETAHigh || stA.Progress != stB.Progress || stA.ETAHigh == 0 {
+			t.Errorf("at %v: %d ahead, %d–%d s, %d %% on a; %d ahead, %d–%d s, %d %% on b",
+				d, stA.Ahead, stA.ETALow, stA.ETAHigh, stA.Progress, stB.Ahead, stB.ETALow, stB.ETAHigh, stB.Progress)
+		}
+	}
+	// The range shrinks as the slot goes by, on both.
+	clkA.Set(start.Add(5 * time.Second))
+	early, _ := a.Status(ctx, far)
+	clkA.Set(start.Add(9 * time.Second))
+	late, _ := a.Status(ctx, far)
+	if late.ETAHigh >= early.ETAHigh {
+		t.Errorf("range %d–%d s at 5 s, %d–%d s at 9 s: want it shorter as time passes", early.ETALow, early.ETAHigh, late.ETALow, late.ETAHigh)
+	}
+}
+
+// TestSharedETAFallsBack: a store that fails, or hands back a view no node
+// wrote, leaves the node estimating from its own model, logged once, and
+// the page still shows a range.
+func TestSharedETAFallsBack(t *testing.T) {
+	ctx := context.Background()
+	for name, reply := range map[string]func(int64, []byte) ([]byte, error){
+		"store down": func(int64, []byte) ([]byte, error) { return nil, errDown },
+		"garbage":    func(int64, []byte) ([]byte, error) { return []byte("OK"), nil },
+		"future slot": func(slot int64, v []byte) ([]byte, error) {
+			return bytes.Replace(v, []byte(fmt.Sprint(slot)), []byte(fmt.Sprint(slot+1)), 1), nil
+		},
+		"NaN": func(_ int64, v []byte) ([]byte, error) {
+			return bytes.Replace(v, []byte(`"rate":`), []byte(`"rate":NaN,"x":`), 1), nil
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var logged strings.Builder
+			log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			shelf := &etaShelf{Store: NewMemoryStore(), reply: reply}
+			r, clk := etaNode(t, shelf, log)
+			last := lineUp(t, r, 30)
+			for i := range 4 {
+				clk.Set(start.Add(time.Duration(i)*etaEvery + 100*time.Millisecond))
+				r.Tick(ctx)
+			}
+			if shelf.calls != 4 {
+				t.Errorf("%d calls to the store, want one a slot: 4", shelf.calls)
+			}
+			snap := r.snap.Load()
+			if v := snap.eta.at(clk.Now()); v.shared || v.slot != etaSlot+3 || !snap.eta.nextFrom.IsZero() {
+				t.Errorf("view in force: slot %d, shared %v, next from %v; want this node's own, of slot %d", v.slot, v.shared, snap.eta.nextFrom, etaSlot+3)
+			}
+			st, err := r.Status(ctx, last)
+			if err != nil || st.ETAHigh == 0 || st.Message != "" {
+				t.Errorf("Status: %+v, %v; want a range and no message", st, err)
+			}
+			if n := strings.Count(logged.String(), "ETA model not shared"); n != 1 {
+				t.Errorf("logged %d times, want once:\n%s", n, logged.String())
+			}
+			// The store mends: the next slot's view is the shelf's.
+			shelf.mu.Lock()
+			shelf.reply = nil
+			shelf.mu.Unlock()
+			clk.Set(start.Add(4*etaEvery + 100*time.Millisecond))
+			r.Tick(ctx)
+			if v := r.snap.Load().eta.at(start.Add(5 * etaEvery)); !v.shared || v.slot != etaSlot+4 {
+				t.Errorf("after the store mended: view of slot %d, shared %v; want the shared one of slot %d", v.slot, v.shared, etaSlot+4)
+			}
+		})
+	}
+}
+
+// TestSharedETANotOnMemory: the memory store keeps no shared model, and a
+// wrapper over it says so: the room keeps its own, renewed at each tick.
+func TestSharedETANotOnMemory(t *testing.T) {
+	b := &bounded{Store: NewMemoryStore(), timeout: time.Second}
+	if _, err := b.PublishETA(context.Background(), "shop", 1, []byte("{}")); err != ErrNoSharedETA {
+		t.Fatalf("bounded memory store: %v, want ErrNoSharedETA", err)
+	}
+	g := newRig(t, shop, Schedule{})
+	if g.room.etaStore != nil {
+		t.Fatal("a room on the memory store shares its ETA model")
+	}
+	r := NewRoom("shop", b, g.opts)
+	r.Tick(context.Background())
+	if r.etaStore != nil || r.snap.Load().eta.cur.shared || math.IsNaN(r.snap.Load().eta.cur.admitRate) {
+		t.Errorf("over a wrapper of the memory store: still sharing, or a shared view in force")
+	}
+}
