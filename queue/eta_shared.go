@@ -97,11 +97,6 @@ func (r *Room) shareETA(ctx context.Context, c Counters, p Policy, now time.Time
 		return
 	}
 	r.views = r.views.promoted(now)
-	if r.views.cur.at.IsZero() {
-		// Nothing shared in force yet (the node just started): its own
-		// until the first shared view is.
-		r.views.cur = v
-	}
 	r.mu.Unlock()
 	if !sampled {
 		return
@@ -126,6 +121,11 @@ func (r *Room) shareETA(ctx context.Context, c Counters, p Policy, now time.Time
 		if r.etaAlone {
 			r.log.Info("ETA model shared again")
 			r.etaAlone = false
+		}
+		if r.views.cur.at.IsZero() {
+			// The node just started: the room's view at once, rather
+			// than its own and then an older read of the counters.
+			r.views.cur = shared
 		}
 		r.views.next, r.views.nextFrom = shared, slotEnd(v.slot)
 	}

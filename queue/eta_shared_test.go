@@ -126,8 +126,9 @@ func TestETAWireRefusesHostile(t *testing.T) {
 func etaNode(t *testing.T, shelf *etaShelf, log *slog.Logger) (*Room, *fakeClock) {
 	t.Helper()
 	clk := newClock()
-	// One a second, from a bucket of one: arrivals after the first wait.
-	p := with(shop, func(p *Policy) { p.PerMinute, p.Burst, p.MaxActive = 60, 1, 1000 })
+	// One a second, from a bucket of ten: the first ten arrivals are let
+	// in, the others wait.
+	p := with(shop, func(p *Policy) { p.PerMinute, p.Burst, p.MaxActive = 60, 10, 1000 })
 	return NewRoom("shop", shelf, Options{Policy: p, PollInterval: 5 * time.Second, Now: clk.Now, Log: log}), clk
 }
 
@@ -151,49 +152,54 @@ func lineUp(t *testing.T, r *Room, n int) Ticket {
 }
 
 // TestSharedETAOneView: two nodes that read the counters at different
-// moments estimate from the first one's view once it is in force, and
-// give the same answer; before that, each its own.
+// moments estimate from the view offered first for each slot, from the
+// slot's end on, and give the same answer at every instant.
 func TestSharedETAOneView(t *testing.T) {
 	ctx := context.Background()
 	shelf := &etaShelf{Store: NewMemoryStore()}
 	a, clkA := etaNode(t, shelf, quiet)
 	b, clkB := etaNode(t, shelf, quiet)
 	far := lineUp(t, a, 40)
-	// Slot of start: a ticks at once, b 3 s later, after admissions.
-	clkA.Set(start.Add(100 * time.Millisecond))
-	a.Tick(ctx)
-	clkB.Set(start.Add(3 * time.Second))
-	b.Tick(ctx)
-	if shelf.calls != 2 || len(shelf.slots) != 1 {
-		t.Fatalf("%d calls, %d slots stored; want 2 calls for 1 slot", shelf.calls, len(shelf.slots))
+	tick := func(r *Room, clk *fakeClock, d time.Duration) {
+		clk.Set(start.Add(d))
+		r.Tick(ctx)
 	}
-	// Asked at one instant in the slot, each answers from its own counters.
-	at := start.Add(4 * time.Second)
-	clkA.Set(at)
-	clkB.Set(at)
-	stA, _ := a.Status(ctx, far)
-	stB, _ := b.Status(ctx, far)
-	if stA.Ahead == stB.Ahead {
-		t.Fatalf("before the shared view is in force: %d ahead on both; the test wants the nodes' counters apart", stA.Ahead)
-	}
-	// From the slot's end, a's view is b's too.
-	for _, d := range []time.Duration{5 * time.Second, 7 * time.Second, 9900 * time.Millisecond} {
+	ask := func(d time.Duration) (Status, Status) {
+		t.Helper()
 		clkA.Set(start.Add(d))
 		clkB.Set(start.Add(d))
-		stA, _ = a.Status(ctx, far)
-		stB, _ = b.Status(ctx, far)
-		if stA.Ahead != stB.Ahead || stA.ETALow != stB.ETALow || stA.ETAHigh != stB.ETAHigh || stA.Progress != stB.Progress || stA.ETAHigh == 0 {
+		stA, errA := a.Status(ctx, far)
+		stB, errB := b.Status(ctx, far)
+		if errA != nil || errB != nil || stA.ETAHigh == 0 {
+			t.Fatalf("at %v: %+v, %v; %+v, %v", d, stA, errA, stB, errB)
+		}
+		if stA.Ahead != stB.Ahead || stA.ETALow != stB.ETALow || stA.ETAHigh != stB.ETAHigh || stA.Progress != stB.Progress {
 			t.Errorf("at %v: %d ahead, %d–%d s, %d %% on a; %d ahead, %d–%d s, %d %% on b",
 				d, stA.Ahead, stA.ETALow, stA.ETAHigh, stA.Progress, stB.Ahead, stB.ETALow, stB.ETAHigh, stB.Progress)
 		}
+		return stA, stB
 	}
-	// The range shrinks as the slot goes by, on both.
-	clkA.Set(start.Add(5 * time.Second))
-	early, _ := a.Status(ctx, far)
-	clkA.Set(start.Add(9 * time.Second))
-	late, _ := a.Status(ctx, far)
+	// First slot: both tick at 1 s. Second: a at 5.1 s, b at 8 s, when
+	// three more were called.
+	tick(a, clkA, time.Second)
+	tick(b, clkB, time.Second)
+	tick(a, clkA, 5100*time.Millisecond)
+	tick(b, clkB, 8*time.Second)
+	if shelf.calls != 4 || len(shelf.slots) != 2 {
+		t.Fatalf("%d calls, %d slots stored; want 4 calls for 2 slots", shelf.calls, len(shelf.slots))
+	}
+	if sa, sb := a.snap.Load().Serving, b.snap.Load().Serving; sa == sb {
+		t.Fatalf("serving %d on both nodes: the test wants their counters apart", sa)
+	}
+	before, _ := ask(9 * time.Second)
+	early, _ := ask(10 * time.Second)
+	ask(12 * time.Second)
+	late, _ := ask(14900 * time.Millisecond)
+	if early.Ahead >= before.Ahead {
+		t.Errorf("%d ahead at 9 s, %d at 10 s: want the second slot's view in force at its end", before.Ahead, early.Ahead)
+	}
 	if late.ETAHigh >= early.ETAHigh {
-		t.Errorf("range %d–%d s at 5 s, %d–%d s at 9 s: want it shorter as time passes", early.ETALow, early.ETAHigh, late.ETALow, late.ETAHigh)
+		t.Errorf("range %d–%d s at 10 s, %d–%d s at 14.9 s: want it shorter as time passes", early.ETALow, early.ETAHigh, late.ETALow, late.ETAHigh)
 	}
 }
 
