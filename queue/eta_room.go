@@ -13,26 +13,39 @@ func (r *Room) estimate(st *Status, snap *snapshot, t Ticket, now time.Time) {
 		return
 	}
 	v := snap.eta.at(now)
-	var places uint64
-	if pos > v.c.Serving {
-		places = pos - v.c.Serving - 1
-	}
-	share := liveShare(v.c)
-	st.Ahead = uint64(float64(places) * share)
-	st.Progress = progress(v.c.Serving, pos, t.Line)
 	p := *r.policy.Load()
-	mid, capacity := v.wait(v.c, p, places, share)
-	st.PollAfterMS = r.pollAfter(st.Ahead)
+	var mid float64
+	var capacity bool
+	st.Ahead, mid, capacity = v.ahead(v.c, p, pos)
+	st.Progress = progress(v.c.Serving, pos, t.Line)
 	if mid > 0 {
 		if !r.paused.Load() {
-			next, _ := v.wait(v.c, p, 0, share)
+			_, next, _ := v.ahead(v.c, p, v.c.Serving+1)
 			mid = v.since(mid, next, now)
 		}
 		st.ETALow, st.ETAHigh = v.etaRange(mid, capacity)
-		if mid < 2*time.Duration(r.poll.Load()).Seconds() {
-			st.PollAfterMS = r.pollAfter(1)
-		}
 	}
+	// When to poll again is no part of what the page shows: it goes by
+	// this node's latest counters too, fresher than a shared view's, so
+	// that a shopper whose turn is near polls every second and claims it
+	// at once.
+	near, nearMid, _ := v.ahead(snap.Counters, p, pos)
+	st.PollAfterMS = r.pollAfter(min(st.Ahead, near))
+	if soon := 2 * time.Duration(r.poll.Load()).Seconds(); (mid > 0 && mid < soon) || (nearMid > 0 && nearMid < soon) {
+		st.PollAfterMS = r.pollAfter(1)
+	}
+}
+
+// ahead is the people ahead of place pos and the estimated wait, in
+// seconds, by the counters c and the model v.
+func (v etaView) ahead(c Counters, p Policy, pos uint64) (ahead uint64, mid float64, capacity bool) {
+	var places uint64
+	if pos > c.Serving {
+		places = pos - c.Serving - 1
+	}
+	share := liveShare(c)
+	mid, capacity = v.wait(c, p, places, share)
+	return uint64(float64(places) * share), mid, capacity
 }
 
 // since turns mid, a wait estimated from v's counters, into the wait left
