@@ -12,12 +12,13 @@ import (
 // node gets, a retry included; another slot is another key; the key
 // expires, so a dead room leaves nothing behind.
 func TestRedisPublishETA(t *testing.T) {
-	a := newRedisStore(t, startRedis(t), "eta", false)
-	b, err := NewRedisStore(context.Background(), RedisOptions{Addrs: []string{a.addrs}, KeyPrefix: "eta"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	t.Run("one", func(t *testing.T) { testPublishETA(t, startRedis(t), false) })
+	t.Run("cluster", func(t *testing.T) { testPublishETA(t, startRedisCluster(t), true) })
+}
+
+func testPublishETA(t *testing.T, addr string, cluster bool) {
+	a := newRedisStore(t, addr, "eta", cluster)
+	b := newRedisStore(t, addr, "eta", cluster)
 	ctx := context.Background()
 	publish := func(s *RedisStore, slot int64, view string) string {
 		t.Helper()
