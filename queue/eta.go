@@ -142,8 +142,6 @@ type etaView struct {
 	c    Counters
 	at   time.Time
 	slot int64
-	// shared is set on a view read from the store (eta_shared.go).
-	shared bool
 }
 
 // counted returns v estimating from the counters c read at at.

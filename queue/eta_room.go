@@ -3,8 +3,8 @@ package queue
 import "time"
 
 // estimate fills in people ahead, the ETA range and the progress from the
-// ETA view in force (eta.go, eta_shared.go): a function of the view, the
-// ticket and now, so that every node reading the same view says the same.
+// ETA view in force at now (eta.go, eta_shared.go): a function of the view
+// and the ticket, so that every node reading the same view says the same.
 // Tickets that stopped polling are not counted ahead: the share of tickets
 // past the serving counter that still poll scales the distance.
 func (r *Room) estimate(st *Status, snap *snapshot, t Ticket, now time.Time) {
@@ -19,10 +19,6 @@ func (r *Room) estimate(st *Status, snap *snapshot, t Ticket, now time.Time) {
 	st.Ahead, mid, capacity = v.ahead(v.c, p, pos)
 	st.Progress = progress(v.c.Serving, pos, t.Line)
 	if mid > 0 {
-		if !r.paused.Load() {
-			_, next, _ := v.ahead(v.c, p, v.c.Serving+1)
-			mid = v.since(mid, next, now)
-		}
 		st.ETALow, st.ETAHigh = v.etaRange(mid, capacity)
 	}
 	// When to poll again is no part of what the page shows: it goes by
@@ -46,22 +42,6 @@ func (v etaView) ahead(c Counters, p Policy, pos uint64) (ahead uint64, mid floa
 	share := liveShare(c)
 	mid, capacity = v.wait(c, p, places, share)
 	return uint64(float64(places) * share), mid, capacity
-}
-
-// since turns mid, a wait estimated from v's counters, into the wait left
-// at now, for a shared view: less the time passed since it came into force
-// at its slot's end (nothing moves in a pause, so the caller keeps mid
-// then), and never below next, the wait of the next in line, since the
-// ticket still waits. Aged from the slot's end rather than from the read,
-// the estimate starts each slot where a node reading the counters then
-// would have: ranges learnt from fresh counters run late by a few seconds
-// in a room bound by sessions ending (TestETANodes). A node's own view is
-// renewed at every tick and left as it is.
-func (v etaView) since(mid, next float64, now time.Time) float64 {
-	if !v.shared {
-		return mid
-	}
-	return max(mid-max(now.Sub(slotEnd(v.slot)).Seconds(), 0), next)
 }
 
 // liveShare is the share of the tickets past the serving counter that

@@ -10,9 +10,11 @@ import (
 // samples its own model at every etaEvery slot (eta.go) and offers the
 // view to the store; the first offer for a slot is kept, and every node
 // estimates from that one, counters and learnt spread included. A view
-// comes into force at the end of its slot, the same instant on every
+// comes into force etaSettle into its slot, the same instant on every
 // node, although each node hears of it at its own tick: two nodes asked at
-// once then read the same view and give the same range.
+// once then read the same view and give the same range. The view is up to
+// a slot and etaSettle old; TestETANodes finds the ranges hold as well as
+// each node's own, fresher, did.
 //
 // A store that keeps no shared model (the memory store: one node) leaves
 // each node with its own model, in force as soon as sampled. A store
@@ -70,9 +72,21 @@ func (e etaViews) promoted(now time.Time) etaViews {
 	return e
 }
 
-// slotEnd is when the view of slot comes into force.
+// slotEnd is when slot ends.
 func slotEnd(slot int64) time.Time {
 	return time.Unix(0, (slot+1)*int64(etaEvery))
+}
+
+// etaSettle is how long after its slot began a shared view comes into
+// force: by then every node has heard of it, ticking several times a
+// second (the gateway's rooms tick every 200 ms). A node that ticks less
+// often, or whose store call is slow, answers from the slot before for a
+// moment.
+const etaSettle = time.Second
+
+// inForce is when the view of slot comes into force.
+func inForce(slot int64) time.Time {
+	return time.Unix(0, slot*int64(etaEvery)).Add(etaSettle)
 }
 
 // shareETA samples the ETA model from the counters c read at now and sets
@@ -127,7 +141,7 @@ func (r *Room) shareETA(ctx context.Context, c Counters, p Policy, now time.Time
 			// than its own and then an older read of the counters.
 			r.views.cur = shared
 		}
-		r.views.next, r.views.nextFrom = shared, slotEnd(v.slot)
+		r.views.next, r.views.nextFrom = shared, inForce(v.slot)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -48,7 +47,7 @@ func goodView() etaView {
 var etaSlot = start.UnixNano() / int64(etaEvery)
 
 // TestETAWireRoundTrip: a view read back is the view written, floats to
-// the last bit, and marked shared.
+// the last bit.
 func TestETAWireRoundTrip(t *testing.T) {
 	v := goodView()
 	v.admitRate = 1.0 / 3
@@ -61,7 +60,6 @@ func TestETAWireRoundTrip(t *testing.T) {
 		t.Fatalf("decodeETA(%s): %v", b, err)
 	}
 	want := v
-	want.shared = true
 	if !got.at.Equal(want.at) {
 		t.Errorf("read at %v, want %v", got.at, want.at)
 	}
@@ -152,8 +150,9 @@ func lineUp(t *testing.T, r *Room, n int) Ticket {
 }
 
 // TestSharedETAOneView: two nodes that read the counters at different
-// moments estimate from the view offered first for each slot, from the
-// slot's end on, and give the same answer at every instant.
+// moments estimate from the view offered first for each slot, from a
+// second into the slot on, and give the same answer at every instant,
+// whether or not they heard of the next view yet.
 func TestSharedETAOneView(t *testing.T) {
 	ctx := context.Background()
 	shelf := &etaShelf{Store: NewMemoryStore()}
@@ -179,27 +178,28 @@ func TestSharedETAOneView(t *testing.T) {
 		}
 		return stA, stB
 	}
-	// First slot: both tick at 1 s. Second: a at 5.1 s, b at 8 s, when
-	// three more were called.
+	// First slot: both tick at 1 s; its view is in force from 1 s.
 	tick(a, clkA, time.Second)
 	tick(b, clkB, time.Second)
+	// Second slot: a ticks at 5.1 s, and has heard of the slot's view
+	// (its own) before it is in force; b has not.
 	tick(a, clkA, 5100*time.Millisecond)
-	tick(b, clkB, 8*time.Second)
-	if shelf.calls != 4 || len(shelf.slots) != 2 {
-		t.Fatalf("%d calls, %d slots stored; want 4 calls for 2 slots", shelf.calls, len(shelf.slots))
-	}
 	if sa, sb := a.snap.Load().Serving, b.snap.Load().Serving; sa == sb {
 		t.Fatalf("serving %d on both nodes: the test wants their counters apart", sa)
 	}
-	before, _ := ask(9 * time.Second)
-	early, _ := ask(10 * time.Second)
-	ask(12 * time.Second)
-	late, _ := ask(14900 * time.Millisecond)
-	if early.Ahead >= before.Ahead {
-		t.Errorf("%d ahead at 9 s, %d at 10 s: want the second slot's view in force at its end", before.Ahead, early.Ahead)
+	before, _ := ask(5500 * time.Millisecond)
+	tick(b, clkB, 5900*time.Millisecond)
+	if shelf.calls != 4 || len(shelf.slots) != 2 {
+		t.Fatalf("%d calls, %d slots stored; want 4 calls for 2 slots", shelf.calls, len(shelf.slots))
 	}
-	if late.ETAHigh >= early.ETAHigh {
-		t.Errorf("range %d–%d s at 10 s, %d–%d s at 14.9 s: want it shorter as time passes", early.ETALow, early.ETAHigh, late.ETALow, late.ETAHigh)
+	after, _ := ask(6 * time.Second)
+	if after.Ahead >= before.Ahead {
+		t.Errorf("%d ahead at 5.5 s, %d at 6 s: want the second slot's view in force 1 s into it", before.Ahead, after.Ahead)
+	}
+	for _, d := range []time.Duration{8 * time.Second, 10900 * time.Millisecond} {
+		if st, _ := ask(d); st != after {
+			t.Errorf("at %v: %+v; want what the view said at 6 s, %+v", d, st, after)
+		}
 	}
 }
 
@@ -232,8 +232,8 @@ func TestSharedETAFallsBack(t *testing.T) {
 				t.Errorf("%d calls to the store, want one a slot: 4", shelf.calls)
 			}
 			snap := r.snap.Load()
-			if v := snap.eta.at(clk.Now()); v.shared || v.slot != etaSlot+3 || !snap.eta.nextFrom.IsZero() {
-				t.Errorf("view in force: slot %d, shared %v, next from %v; want this node's own, of slot %d", v.slot, v.shared, snap.eta.nextFrom, etaSlot+3)
+			if v := snap.eta.at(clk.Now()); v.slot != etaSlot+3 || !v.at.Equal(clk.Now()) || !snap.eta.nextFrom.IsZero() {
+				t.Errorf("view in force: slot %d read at %v, next from %v; want this node's own, of slot %d, read now", v.slot, v.at, snap.eta.nextFrom, etaSlot+3)
 			}
 			st, err := r.Status(ctx, last)
 			if err != nil || st.ETAHigh == 0 || st.Message != "" {
@@ -248,8 +248,9 @@ func TestSharedETAFallsBack(t *testing.T) {
 			shelf.mu.Unlock()
 			clk.Set(start.Add(4*etaEvery + 100*time.Millisecond))
 			r.Tick(ctx)
-			if v := r.snap.Load().eta.at(start.Add(5 * etaEvery)); !v.shared || v.slot != etaSlot+4 {
-				t.Errorf("after the store mended: view of slot %d, shared %v; want the shared one of slot %d", v.slot, v.shared, etaSlot+4)
+			views := r.snap.Load().eta
+			if want, _ := decodeETA(shelf.slots[etaSlot+4], etaSlot+4); views.next != want || !views.nextFrom.Equal(inForce(etaSlot+4)) {
+				t.Errorf("after the store mended: next view %+v from %v; want the stored one of slot %d", views.next, views.nextFrom, etaSlot+4)
 			}
 		})
 	}
@@ -268,7 +269,7 @@ func TestSharedETANotOnMemory(t *testing.T) {
 	}
 	r := NewRoom("shop", b, g.opts)
 	r.Tick(context.Background())
-	if r.etaStore != nil || r.snap.Load().eta.cur.shared || math.IsNaN(r.snap.Load().eta.cur.admitRate) {
-		t.Errorf("over a wrapper of the memory store: still sharing, or a shared view in force")
+	if views := r.snap.Load().eta; r.etaStore != nil || !views.nextFrom.IsZero() || !views.cur.at.Equal(start) {
+		t.Errorf("over a wrapper of the memory store: still sharing (%v), or a view other than its own in force (%+v)", r.etaStore != nil, views)
 	}
 }
