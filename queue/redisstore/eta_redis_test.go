@@ -3,9 +3,6 @@ package redisstore
 import (
 	"context"
 	"testing"
-	"time"
-
-	"github.com/anteroom/anteroom/queue"
 )
 
 // TestRedisPublishETA: the first view offered for a slot is the one every
@@ -43,26 +40,5 @@ func testPublishETA(t *testing.T, addr string, cluster bool) {
 	ttl, err := a.client.TTL(ctx, key).Result()
 	if err != nil || ttl <= 0 || ttl > etaKeep {
 		t.Errorf("TTL of %s: %v, %v; want at most %v", key, ttl, err, etaKeep)
-	}
-}
-
-// TestRedisWaitingAfterEarlyAdvance: a room that ticked before its first
-// ticket (every open room does, on every node) still counts its line.
-// Advance used to count the line from a tick numbered from 1970, which
-// left every later poll out of the window for good: Waiting stayed 0 and
-// every ETA was one admission long.
-func TestRedisWaitingAfterEarlyAdvance(t *testing.T) {
-	s := newRedisStore(t, startRedis(t), "early", false)
-	p := with(roomy, func(p *queue.Policy) { p.MaxActive, p.AbandonAfter = 0, 10*time.Second })
-	mustOpen(t, s, start)
-	for i := range 3 {
-		if c := mustAdvance(t, s, p, start.Add(time.Duration(i)*time.Second)); c.Waiting != 0 {
-			t.Fatalf("empty room: Waiting %d", c.Waiting)
-		}
-	}
-	now := start.Add(5 * time.Second)
-	joinN(t, s, 4, now)
-	if c := mustAdvance(t, s, p, now.Add(2*time.Second)); c.Waiting != 4 {
-		t.Errorf("4 in line: Waiting %d, want 4", c.Waiting)
 	}
 }

@@ -168,6 +168,12 @@ end
 -- time without a count, as many as TICKS holds.
 local function count_line(r, cur, abandon)
   local floor = cur - abandon
+  if r.wfloor > cur then
+    -- A floor past the clock: an Advance before the first ticket counted
+    -- from 1970 (releases before this one did). Counted again from here,
+    -- the tally mends as the tickets in line poll.
+    r.wfloor = 0
+  end
   if floor > r.wfloor then
     local gone = {}
     if floor - r.wfloor <= 64 then
