@@ -25,7 +25,10 @@ func (r *Room) estimate(st *Status, snap *snapshot, t Ticket, now time.Time) {
 	// this node's latest counters too, fresher than a shared view's, so
 	// that a shopper whose turn is near polls every second and claims it
 	// at once.
-	near, nearMid, _ := v.ahead(snap.Counters, p, pos)
+	near, nearMid := st.Ahead, mid
+	if n := countsOf(&snap.Counters); n != v.c {
+		near, nearMid, _ = v.ahead(n, p, pos)
+	}
 	st.PollAfterMS = r.pollAfter(min(st.Ahead, near))
 	if soon := 2 * time.Duration(r.poll.Load()).Seconds(); (mid > 0 && mid < soon) || (nearMid > 0 && nearMid < soon) {
 		st.PollAfterMS = r.pollAfter(1)
@@ -34,7 +37,7 @@ func (r *Room) estimate(st *Status, snap *snapshot, t Ticket, now time.Time) {
 
 // ahead is the people ahead of place pos and the estimated wait, in
 // seconds, by the counters c and the model v.
-func (v etaView) ahead(c Counters, p Policy, pos uint64) (ahead uint64, mid float64, capacity bool) {
+func (v *etaView) ahead(c etaCounts, p Policy, pos uint64) (ahead uint64, mid float64, capacity bool) {
 	var places uint64
 	if pos > c.Serving {
 		places = pos - c.Serving - 1
@@ -46,7 +49,7 @@ func (v etaView) ahead(c Counters, p Policy, pos uint64) (ahead uint64, mid floa
 
 // liveShare is the share of the tickets past the serving counter that
 // still poll.
-func liveShare(c Counters) float64 {
+func liveShare(c etaCounts) float64 {
 	behind := c.Issued - c.Serving
 	if c.Serving >= c.Issued || uint64(c.Waiting) >= behind {
 		return 1
@@ -71,9 +74,10 @@ func (r *Room) probe(c Counters, p Policy, v etaView, now time.Time) {
 	if !c.Opening.Opened || c.Serving >= c.Issued || r.paused.Load() {
 		return
 	}
-	share := liveShare(c)
+	n := countsOf(&c)
+	share := liveShare(n)
 	for _, pos := range []uint64{c.Issued, c.Serving + (c.Issued-c.Serving+1)/2} {
-		mid, _ := v.wait(c, p, pos-c.Serving-1, share)
+		mid, _ := v.wait(n, p, pos-c.Serving-1, share)
 		r.eta.note(pos, now, mid)
 	}
 }

@@ -56,12 +56,13 @@ type etaViews struct {
 	nextFrom  time.Time // zero: no next view
 }
 
-// at is the view in force at now.
-func (e etaViews) at(now time.Time) etaView {
+// at is the view in force at now; estimates read it in place, on every
+// status poll.
+func (e *etaViews) at(now time.Time) *etaView {
 	if !e.nextFrom.IsZero() && !now.Before(e.nextFrom) {
-		return e.next
+		return &e.next
 	}
-	return e.cur
+	return &e.cur
 }
 
 // promoted drops what is out of force at now.

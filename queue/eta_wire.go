@@ -98,8 +98,8 @@ func decodeETA(b []byte, slot int64) (etaView, error) {
 	case !w.Learnt && (w.Low != 0 || w.High != 0):
 		return bad("a spread %v–%v not learnt", w.Low, w.High)
 	}
-	v := etaView{life: w.Life, admitRate: w.Rate, perPos: w.PerPos, low: w.Low, high: w.High, learnt: w.Learnt, slot: w.Slot}
-	return v.counted(Counters{Issued: w.Issued, Serving: w.Serving, Active: w.Active, Called: w.Called, Waiting: w.Waiting}, at), nil
+	return etaView{life: w.Life, admitRate: w.Rate, perPos: w.PerPos, low: w.Low, high: w.High, learnt: w.Learnt, slot: w.Slot,
+		c: etaCounts{Issued: w.Issued, Serving: w.Serving, Active: w.Active, Called: w.Called, Waiting: w.Waiting}, at: at}, nil
 }
 
 func plausibleCount(n int) bool { return n >= 0 && n < maxWireTickets }
