@@ -134,11 +134,10 @@ type etaView struct {
 	low, high float64
 	learnt    bool
 
-	// c holds the counters estimates count places from (Issued, Serving,
-	// Active, Called and Waiting only), read at at, in etaEvery slot
-	// slot: with them in the view, an estimate is a function of the view,
-	// the ticket and the time, the same on every node that reads the
-	// view (eta_shared.go).
+	// c holds the counters estimates count places from, read at at, in
+	// etaEvery slot slot: with them in the view, an estimate is a
+	// function of the view and the ticket, the same on every node that
+	// reads the view (eta_shared.go).
 	c    etaCounts
 	at   time.Time
 	slot int64
