@@ -44,12 +44,13 @@ const (
 	opOverrides
 	opSetOverrides
 	opDropOverride
+	opPublishETA
 	numStoreOps
 )
 
 var storeOpNames = [numStoreOps]string{"join", "open", "advance", "claim", "admit_direct", "refresh", "end",
 	"seen", "leave", "ended_since", "init_stock", "set_stock", "hold", "confirm", "release", "stock", "counters", "ping",
-	"overrides", "set_overrides", "drop_override"}
+	"overrides", "set_overrides", "drop_override", "publish_eta"}
 
 var _ queue.Store = (*meteredStore)(nil)
 

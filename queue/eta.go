@@ -133,6 +133,31 @@ type etaView struct {
 	// low and high scale the estimate into the range shown, once learnt.
 	low, high float64
 	learnt    bool
+
+	// c holds the counters estimates count places from, read at at, in
+	// etaEvery slot slot: with them in the view, an estimate is a
+	// function of the view and the ticket, the same on every node that
+	// reads the view (eta_shared.go).
+	c    etaCounts
+	at   time.Time
+	slot int64
+}
+
+// etaCounts are the counters an estimate reads: a fifth of Counters, since
+// every status poll reads them.
+type etaCounts struct {
+	Issued, Serving         uint64
+	Active, Called, Waiting int
+}
+
+func countsOf(c *Counters) etaCounts {
+	return etaCounts{Issued: c.Issued, Serving: c.Serving, Active: c.Active, Called: c.Called, Waiting: c.Waiting}
+}
+
+// counted returns v estimating from the counters c read at at.
+func (v etaView) counted(c Counters, at time.Time) etaView {
+	v.c, v.at = countsOf(&c), at
+	return v
 }
 
 // sample updates the model with the counters c read at now, at most once
@@ -173,7 +198,9 @@ func (m *etaModel) sample(now time.Time, c Counters, p Policy, paused bool) (eta
 	}
 	m.learn(s)
 	m.last, m.ready = s, true
-	return m.view(p), true
+	v := m.view(p).counted(c, now)
+	v.slot = slot
+	return v, true
 }
 
 // learn checks the probes the serving counter has passed.
@@ -240,7 +267,7 @@ func quantile(xs []float64, q float64) float64 {
 
 // wait is the estimated wait in seconds of the shopper with places ahead
 // in line (live and not) and liveShare the share of them still polling.
-func (v etaView) wait(c Counters, p Policy, places uint64, liveShare float64) (secs float64, capacity bool) {
+func (v *etaView) wait(c etaCounts, p Policy, places uint64, liveShare float64) (secs float64, capacity bool) {
 	share := liveShare
 	if v.perPos > 0 {
 		share = min(share, v.perPos)
@@ -269,7 +296,7 @@ func (v etaView) wait(c Counters, p Policy, places uint64, liveShare float64) (s
 
 // etaRange turns an estimate into the range shown: scaled by the spread
 // seen, with a few seconds for the polls' rounding at either end.
-func (v etaView) etaRange(mid float64, capacity bool) (lo, hi int) {
+func (v *etaView) etaRange(mid float64, capacity bool) (lo, hi int) {
 	low, high := v.low, v.high
 	if !v.learnt {
 		low, high = etaRateLow, etaRateHigh

@@ -3,31 +3,53 @@ package queue
 import "time"
 
 // estimate fills in people ahead, the ETA range and the progress from the
-// cached counters and the ETA model (eta.go). Tickets that stopped polling
-// are not counted ahead: the share of tickets past the serving counter
-// that still poll scales the distance.
+// ETA view in force at now (eta.go, eta_shared.go): a function of the view
+// and the ticket, so that every node reading the same view says the same.
+// Tickets that stopped polling are not counted ahead: the share of tickets
+// past the serving counter that still poll scales the distance.
 func (r *Room) estimate(st *Status, snap *snapshot, t Ticket, now time.Time) {
 	pos := st.Position
 	if pos <= snap.Serving {
 		return
 	}
-	places := pos - snap.Serving - 1
-	share := liveShare(snap.Counters)
-	st.Ahead = uint64(float64(places) * share)
-	st.Progress = progress(snap.Serving, pos, t.Line)
-	mid, capacity := snap.eta.wait(snap.Counters, *r.policy.Load(), places, share)
-	st.PollAfterMS = r.pollAfter(st.Ahead)
+	v := snap.eta.at(now)
+	p := *r.policy.Load()
+	var mid float64
+	var capacity bool
+	st.Ahead, mid, capacity = v.ahead(v.c, p, pos)
+	st.Progress = progress(v.c.Serving, pos, t.Line)
 	if mid > 0 {
-		st.ETALow, st.ETAHigh = snap.eta.etaRange(mid, capacity)
-		if mid < 2*time.Duration(r.poll.Load()).Seconds() {
-			st.PollAfterMS = r.pollAfter(1)
-		}
+		st.ETALow, st.ETAHigh = v.etaRange(mid, capacity)
 	}
+	// When to poll again is no part of what the page shows: it goes by
+	// this node's latest counters too, fresher than a shared view's, so
+	// that a shopper whose turn is near polls every second and claims it
+	// at once.
+	near, nearMid := st.Ahead, mid
+	if n := countsOf(&snap.Counters); n != v.c {
+		near, nearMid, _ = v.ahead(n, p, pos)
+	}
+	st.PollAfterMS = r.pollAfter(min(st.Ahead, near))
+	if soon := 2 * time.Duration(r.poll.Load()).Seconds(); (mid > 0 && mid < soon) || (nearMid > 0 && nearMid < soon) {
+		st.PollAfterMS = r.pollAfter(1)
+	}
+}
+
+// ahead is the people ahead of place pos and the estimated wait, in
+// seconds, by the counters c and the model v.
+func (v *etaView) ahead(c etaCounts, p Policy, pos uint64) (ahead uint64, mid float64, capacity bool) {
+	var places uint64
+	if pos > c.Serving {
+		places = pos - c.Serving - 1
+	}
+	share := liveShare(c)
+	mid, capacity = v.wait(c, p, places, share)
+	return uint64(float64(places) * share), mid, capacity
 }
 
 // liveShare is the share of the tickets past the serving counter that
 // still poll.
-func liveShare(c Counters) float64 {
+func liveShare(c etaCounts) float64 {
 	behind := c.Issued - c.Serving
 	if c.Serving >= c.Issued || uint64(c.Waiting) >= behind {
 		return 1
@@ -52,9 +74,10 @@ func (r *Room) probe(c Counters, p Policy, v etaView, now time.Time) {
 	if !c.Opening.Opened || c.Serving >= c.Issued || r.paused.Load() {
 		return
 	}
-	share := liveShare(c)
+	n := countsOf(&c)
+	share := liveShare(n)
 	for _, pos := range []uint64{c.Issued, c.Serving + (c.Issued-c.Serving+1)/2} {
-		mid, _ := v.wait(c, p, pos-c.Serving-1, share)
+		mid, _ := v.wait(n, p, pos-c.Serving-1, share)
 		r.eta.note(pos, now, mid)
 	}
 }
@@ -63,20 +86,26 @@ func (r *Room) probe(c Counters, p Policy, v etaView, now time.Time) {
 // would be shown; ok is false when nobody waits (a newcomer may be let in
 // at once) or the room cannot tell.
 func (r *Room) NewcomerETA() (low, high int, ok bool) {
-	mid, capacity, ok := r.newcomerWait(r.snap.Load())
+	snap, now := r.snap.Load(), r.now()
+	mid, capacity, ok := r.newcomerWait(snap, now)
 	if !ok {
 		return 0, 0, false
 	}
-	low, high = r.snap.Load().eta.etaRange(mid, capacity)
+	low, high = snap.eta.at(now).etaRange(mid, capacity)
 	return low, high, true
 }
 
 // newcomerWait is the estimated wait of a shopper joining the line now,
-// behind everyone in it.
-func (r *Room) newcomerWait(snap *snapshot) (mid float64, capacity, ok bool) {
+// behind everyone in it, from the view in force.
+func (r *Room) newcomerWait(snap *snapshot, now time.Time) (mid float64, capacity, ok bool) {
 	if !snap.Opening.Opened || snap.Serving >= snap.Issued || snap.err != nil {
 		return 0, false, false
 	}
-	mid, capacity = snap.eta.wait(snap.Counters, *r.policy.Load(), snap.Issued-snap.Serving, liveShare(snap.Counters))
+	v := snap.eta.at(now)
+	var places uint64
+	if v.c.Issued > v.c.Serving {
+		places = v.c.Issued - v.c.Serving
+	}
+	mid, capacity = v.wait(v.c, *r.policy.Load(), places, liveShare(v.c))
 	return mid, capacity, mid > 0
 }

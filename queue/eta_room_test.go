@@ -38,7 +38,7 @@ func TestEstimate(t *testing.T) {
 			// No store: an estimate is worked out from the snapshot alone.
 			r := NewRoom("shop", nil, Options{Policy: tc.policy, PollInterval: 5 * time.Second, Now: newClock().Now, Log: quiet})
 			st := Status{Position: tc.pos}
-			r.estimate(&st, &snapshot{Counters: tc.c, eta: tc.view}, Ticket{Number: tc.pos, Line: tc.line}, start)
+			r.estimate(&st, &snapshot{Counters: tc.c, eta: etaViews{cur: tc.view.counted(tc.c, start)}}, Ticket{Number: tc.pos, Line: tc.line}, start)
 			if st.Ahead != tc.ahead || st.ETALow != tc.lo || st.ETAHigh != tc.hi || st.Progress != tc.percent {
 				t.Errorf("got ahead %d, ETA %d..%d, progress %d; want %d, %d..%d, %d",
 					st.Ahead, st.ETALow, st.ETAHigh, st.Progress, tc.ahead, tc.lo, tc.hi, tc.percent)

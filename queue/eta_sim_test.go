@@ -149,6 +149,12 @@ type etaResult struct {
 	checks int
 	// ratios are the high/low of every range judged.
 	ratios []float64
+	// With every node asked at each poll (playETAOn): asked counts the
+	// polls every node answered waiting, agreed those where all told the
+	// shopper exactly the same, and elsewhere those where another node,
+	// its counters read later, already let the shopper in.
+	asked, agreed, elsewhere int
+	differ                   []string
 }
 
 func (r etaResult) share() float64 {
@@ -163,20 +169,32 @@ func (r etaResult) String() string {
 		r.waited, r.held, r.judged, 100*r.share(), r.unknown, r.ratio, len(r.jumps), len(r.backwards), len(r.disagree))
 }
 
-// playETA plays crowd c with the given seed and judges what the waiting
-// shoppers were shown.
+// playETA plays crowd c with the given seed on one memory store and
+// judges what the waiting shoppers were shown.
 func playETA(t *testing.T, c etaCrowd, seed uint64) etaResult {
+	return playETAOn(t, c, seed, nil, false)
+}
+
+// playETAOn plays crowd c with node i on stores[i] (all on one memory
+// store when stores is nil); with everyNode, every poll is asked of every
+// node at the same instant, and their answers compared.
+func playETAOn(t *testing.T, c etaCrowd, seed uint64, stores []queue.Store, everyNode bool) etaResult {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 12))
 	clk := queue.NewClock()
-	store := memstore.New()
+	if stores == nil {
+		mem := memstore.New()
+		for range c.nodes {
+			stores = append(stores, mem)
+		}
+	}
 	var sched queue.Schedule
 	if c.opensAfter > 0 {
 		sched = queue.Schedule{OpensAt: storetest.Start.Add(c.opensAfter), Random: true}
 	}
-	nodes := make([]*queue.Room, c.nodes)
+	nodes := make([]*queue.Room, len(stores))
 	for i := range nodes {
-		nodes[i] = queue.NewRoom("drop", store, queue.Options{Policy: c.policy, Schedule: sched, PollInterval: 5 * time.Second, Now: clk.Now, Log: queue.Quiet})
+		nodes[i] = queue.NewRoom("drop", stores[i], queue.Options{Policy: c.policy, Schedule: sched, PollInterval: 5 * time.Second, Now: clk.Now, Log: queue.Quiet})
 	}
 	ctx := context.Background()
 	next := 0
@@ -204,6 +222,12 @@ func playETA(t *testing.T, c etaCrowd, seed uint64) etaResult {
 	// The sale runs until every shopper is served or gone, bounded.
 	end := storetest.Start.Add(3 * time.Hour)
 	for now := storetest.Start; now.Before(end); now = clk.Add(time.Second) {
+		if everyNode {
+			// The first node ticks before the polls, the others after:
+			// nodes asked at once have read the store at different
+			// moments, across the slot's edge too.
+			nodes[0].Tick(ctx)
+		}
 		settled := true
 		for _, i := range rng.Perm(len(shoppers)) {
 			s := shoppers[i]
@@ -243,10 +267,16 @@ func playETA(t *testing.T, c etaCrowd, seed uint64) etaResult {
 				if st.Requeued {
 					t.Fatalf("at %v: ticket %d, polling as told, was requeued", now.Sub(storetest.Start), s.ticket.Number)
 				}
+				if everyNode {
+					if sid := askEveryNode(t, nodes, n, s.ticket, st, &res); sid != "" {
+						admit(s, sid, now)
+						continue
+					}
+				}
 				// Now and then the shopper's next request goes to another
 				// node at the same moment (a retry, a second tab): it must
 				// be told the same.
-				if len(nodes) > 1 && rng.IntN(4) == 0 {
+				if len(nodes) > 1 && !everyNode && rng.IntN(4) == 0 {
 					other := nodes[(next+1)%len(nodes)]
 					res.checks++
 					if st2, err := other.Status(ctx, s.ticket); err == nil && st2.State == st.State &&
@@ -289,6 +319,9 @@ func playETA(t *testing.T, c etaCrowd, seed uint64) etaResult {
 		// Nodes tick a quarter second apart, as nodes started apart do:
 		// each caches the store's state at a moment of its own.
 		for i, n := range nodes {
+			if everyNode && i == 0 {
+				continue
+			}
 			clk.Set(now.Add(time.Duration(i) * 250 * time.Millisecond))
 			n.Tick(ctx)
 		}
@@ -312,6 +345,41 @@ func playETA(t *testing.T, c etaCrowd, seed uint64) etaResult {
 	res.ratios = ratios
 	res.ratio = median(slices.Clone(ratios))
 	return res
+}
+
+// askEveryNode asks the nodes other than asked the status of ticket tk,
+// at the instant asked answered st, and counts whether they all said the
+// same. It returns the session id when another node let the shopper in:
+// the claim goes by each node's latest counters, not by the ETA view.
+func askEveryNode(t *testing.T, nodes []*queue.Room, asked *queue.Room, tk queue.Ticket, st queue.Status, res *etaResult) string {
+	t.Helper()
+	same := true
+	for _, o := range nodes {
+		if o == asked {
+			continue
+		}
+		st2, err := o.Status(context.Background(), tk)
+		if err != nil {
+			t.Fatalf("Status: %v", err)
+		}
+		if st2.State == queue.StateAdmitted {
+			res.elsewhere++
+			return st2.SessionID
+		}
+		if st2.State != st.State || st2.Position != st.Position || st2.Ahead != st.Ahead ||
+			st2.ETALow != st.ETALow || st2.ETAHigh != st.ETAHigh || st2.Progress != st.Progress {
+			same = false
+			if len(res.differ) < 5 {
+				res.differ = append(res.differ, fmt.Sprintf("ticket %d: %s %d ahead %d–%d s %d %% on one node, %s %d ahead %d–%d s %d %% on another",
+					tk.Number, st.State, st.Ahead, st.ETALow, st.ETAHigh, st.Progress, st2.State, st2.Ahead, st2.ETALow, st2.ETAHigh, st2.Progress))
+			}
+		}
+	}
+	res.asked++
+	if same {
+		res.agreed++
+	}
+	return ""
 }
 
 // apart reports whether two nodes' ends of a range differ by more than

@@ -41,3 +41,34 @@ func (r *Room) DropPolls() {
 
 // BoundedInner is the store a Bounded store bounds.
 func BoundedInner(s Store) Store { return s.(*bounded).Store }
+
+// What the shared ETA model's tests (eta_shared_test.go) read of a room's
+// views and of the wire format.
+var (
+	ETAEvery  = etaEvery
+	ETASlot   = etaSlot
+	InForce   = inForce
+	DecodeETA = decodeETA
+)
+
+// ETAViews is what a room's snapshot holds of the ETA model.
+type ETAViews struct {
+	Slot     int64     // the slot of the view in force at the time asked
+	At       time.Time // when that view was read
+	Next     etaView   // the next view, once heard of
+	NextFrom time.Time // when Next comes into force; zero: none heard of
+	CurAt    time.Time // when the current view was read
+}
+
+// ETAViews reads the room's ETA views as of now.
+func (r *Room) ETAViews(now time.Time) ETAViews {
+	e := r.snap.Load().eta
+	v := e.at(now)
+	return ETAViews{Slot: v.slot, At: v.at, Next: e.next, NextFrom: e.nextFrom, CurAt: e.cur.at}
+}
+
+// Serving is the serving counter the room last read.
+func (r *Room) Serving() uint64 { return r.snap.Load().Serving }
+
+// SharesETA reports whether the room publishes its ETA model to its store.
+func (r *Room) SharesETA() bool { return r.etaStore != nil }

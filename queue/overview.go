@@ -85,18 +85,18 @@ type Overview struct {
 
 // Overview returns the room's live figures.
 func (r *Room) Overview() Overview {
-	snap := r.snap.Load()
+	snap, now := r.snap.Load(), r.now()
 	o := Overview{
 		Counters:          snap.Counters,
 		At:                snap.at,
 		Err:               snap.err,
-		AdmittedPerSecond: snap.eta.admitRate,
+		AdmittedPerSecond: snap.eta.at(now).admitRate,
 		Policy:            *r.policy.Load(),
 		Schedule:          *r.sched.Load(),
 		Stocked:           r.units.Load() > 0,
 	}
 	o.State = r.roomState(&o.Schedule, snap)
-	if mid, _, ok := r.newcomerWait(snap); ok {
+	if mid, _, ok := r.newcomerWait(snap, now); ok {
 		o.ETASeconds = int(math.Ceil(mid))
 	}
 	return o

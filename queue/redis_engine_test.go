@@ -103,3 +103,10 @@ func TestRedisPutsTheSeedBackAfterDataLoss(t *testing.T) {
 	}
 	testLotterySeedBackAfterDataLoss(t, func() queue.Store { return newRedisStore(t, addr, "loss") }, flush)
 }
+
+// TestRedisETANodesAgree: three nodes on one Redis give every shopper the
+// same ETA at the same moment, from the room's one model.
+func TestRedisETANodesAgree(t *testing.T) {
+	addr := redistest.Start(t).Addr
+	testETANodes(t, func(prefix string) queue.Store { return newRedisStore(t, addr, prefix) })
+}

@@ -75,6 +75,13 @@ type Room struct {
 	opened      bool
 	opening     Opening // the store's answer to open, once opened
 
+	// views are the ETA views estimates read (eta_shared.go); etaStore
+	// shares them, nil when each node keeps its own; etaAlone is set
+	// while sharing fails (logged once).
+	views    etaViews
+	etaStore ETAStore
+	etaAlone bool
+
 	// lottery is the seed commitment the store returned, once heard
 	// (room_lottery.go); it never changes.
 	lottery atomic.Pointer[Commitment]
@@ -93,8 +100,8 @@ type Room struct {
 type snapshot struct {
 	Counters
 	at  time.Time
-	eta etaView // the ETA model as last sampled (eta.go)
-	err error   // the store's last failure, nil when it answered
+	eta etaViews // the ETA views estimates read (eta_shared.go)
+	err error    // the store's last failure, nil when it answered
 }
 
 // Options configure a Room.
@@ -129,6 +136,7 @@ func NewRoom(name string, store RoomStore, o Options) *Room {
 		r.log = slog.Default()
 	}
 	r.log = r.log.With("room", name)
+	r.etaStore, _ = store.(ETAStore)
 	r.SetPolicy(o.Policy, o.Schedule, o.PollInterval)
 	r.snap.Store(&snapshot{at: r.now()})
 	r.ended = newEndedSet()
@@ -300,6 +308,7 @@ func (r *Room) Tick(ctx context.Context) {
 			"admitted_before", old.Admitted, "admitted_now", c.Admitted,
 			"active_before", old.Active, "active_now", c.Active)
 	}
+	r.shareETA(ctx, c, *p, now)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.wasDown {
@@ -307,12 +316,7 @@ func (r *Room) Tick(ctx context.Context) {
 		r.wasDown = false
 	}
 	r.noteStock(c.Stock)
-	view := r.snap.Load().eta
-	if v, ok := r.eta.sample(now, c, *p, r.paused.Load()); ok {
-		view = v
-		r.probe(c, *p, view, now)
-	}
-	r.snap.Store(&snapshot{Counters: c, at: now, eta: view})
+	r.snap.Store(&snapshot{Counters: c, at: now, eta: r.views})
 }
 
 func (r *Room) isOpened() bool {

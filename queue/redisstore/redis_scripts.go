@@ -168,6 +168,12 @@ end
 -- time without a count, as many as TICKS holds.
 local function count_line(r, cur, abandon)
   local floor = cur - abandon
+  if r.wfloor > cur then
+    -- A floor past the clock: an Advance before the first ticket counted
+    -- from 1970 (releases before this one did). Counted again from here,
+    -- the tally mends as the tickets in line poll.
+    r.wfloor = 0
+  end
   if floor > r.wfloor then
     local gone = {}
     if floor - r.wfloor <= 64 then
@@ -438,7 +444,9 @@ if r.opened == 1 and now >= num(redis.call('HGET', C, 'recover_until')) then
 end
 if abandoned > 0 then redis.call('HINCRBY', C, 'abandoned', abandoned) end
 tflush(r)
-if code == 'ok' and now - r.waiting_at >= 1000000 then
+-- Before the first ticket (base unset) nobody waits, and a count would
+-- move wfloor to a tick counted from 1970, past every stamp to come.
+if code == 'ok' and r.base ~= 0 and now - r.waiting_at >= 1000000 then
   r.waiting, r.waiting_at = count_line(r, tick(r, now), abandon), now
 end
 save(r, 'serving', 'tokens', 'tokens_at', 'last', 'waiting', 'waiting_at', 'wfloor', 'wsum')
