@@ -118,7 +118,7 @@ func (g *Gateway) arrive(ctx *fasthttp.RequestCtx, r *room, buy bool, now time.T
 		return
 	case a.Number != 0:
 		g.setTicket(ctx, r, a.Number, a.Prequeue, a.Line, now)
-		st, err := r.engine.Status(ctx, queue.Ticket{Number: a.Number, Prequeue: a.Prequeue, IssuedAt: now, Line: a.Line})
+		st, err := r.engine.Welcome(ctx, queue.Ticket{Number: a.Number, Prequeue: a.Prequeue, IssuedAt: now, Line: a.Line})
 		if err != nil {
 			g.storeDown(ctx, r, buy, err, now)
 			return

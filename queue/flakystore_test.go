@@ -21,6 +21,7 @@ type flakyStore struct {
 
 	mu        sync.Mutex
 	refreshed []string
+	seen      []uint64 // the numbers Seen calls carried
 }
 
 func (f *flakyStore) fail() error {
@@ -99,7 +100,17 @@ func (f *flakyStore) Seen(ctx context.Context, room string, numbers []uint64, no
 	if err := f.fail(); err != nil {
 		return err
 	}
+	f.mu.Lock()
+	f.seen = append(f.seen, numbers...)
+	f.mu.Unlock()
 	return f.Store.Seen(ctx, room, numbers, now)
+}
+
+// polled returns the numbers Seen calls carried so far.
+func (f *flakyStore) polled() []uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.seen)
 }
 
 func (f *flakyStore) Leave(ctx context.Context, room string, n uint64) error {

@@ -501,13 +501,32 @@ type Ticket struct {
 // When the store cannot be reached the shopper keeps their place and the
 // answer's Message says so; Status then still returns a nil error.
 func (r *Room) Status(ctx context.Context, t Ticket) (Status, error) {
+	return r.status(ctx, t, true)
+}
+
+// Welcome is Status for the ticket an arrival was handed a moment ago, to
+// fill its first page. It notes no poll: Join stamped the ticket as seen
+// already, and noting it again would cost the store one more write per
+// arrival, at the next tick, in the flash crowd where arrivals are most
+// of what it does.
+func (r *Room) Welcome(ctx context.Context, t Ticket) (Status, error) {
+	return r.status(ctx, t, false)
+}
+
+// status is Status; poll says whether the answer notes a poll.
+func (r *Room) status(ctx context.Context, t Ticket, poll bool) (Status, error) {
+	see := func() {
+		if poll {
+			r.see(t.Number)
+		}
+	}
 	now := r.now()
 	s := r.sched.Load()
 	snap := r.snap.Load()
 	st := Status{Room: r.name, PollAfterMS: r.pollAfter(0)}
 	ph := s.phase(now)
 	if ph == phaseEarly || ph == phasePrequeue || !snap.Opening.Opened {
-		r.see(t.Number)
+		see()
 		st.State = StatePrequeue
 		st.OpensInSeconds = secondsUntil(s.OpensAt, now)
 		if !s.Random && t.Number > 0 {
@@ -524,7 +543,7 @@ func (r *Room) Status(ctx context.Context, t Ticket) (Status, error) {
 	if r.soldOut(snap) {
 		// Told at once, not after a wait for nothing; the ticket keeps
 		// its place in case held units return to stock.
-		r.see(t.Number)
+		see()
 		st.State = StateSoldOut
 		st.PollAfterMS = soldOutPoll
 		st.Message = soldOutMessage
@@ -533,7 +552,7 @@ func (r *Room) Status(ctx context.Context, t Ticket) (Status, error) {
 	if pos <= snap.Serving && snap.err == nil {
 		return r.claim(ctx, t, st, now)
 	}
-	r.see(t.Number)
+	see()
 	st.State = r.waitingState()
 	r.estimate(&st, snap, t, now)
 	if snap.err != nil {

@@ -628,3 +628,32 @@ func TestRoomEndIsRefusedLocally(t *testing.T) {
 		t.Error("an ended session is remembered after no token of it can verify")
 	}
 }
+
+// TestWelcomeNotesNoPoll: an arrival's first page (Welcome) sends no poll
+// to the store, since Join stamped the ticket as seen; the ticket still
+// counts as waiting. The next poll (Status) is sent at the next tick.
+func TestWelcomeNotesNoPoll(t *testing.T) {
+	g := newRig(t, storetest.With(queue.Shop, func(p *queue.Policy) { p.MaxActive = 1 }), queue.Schedule{})
+	f := g.flaky()
+	g.tick()
+	g.arrive() // takes the one slot
+	tk := g.ticket()
+	st, err := g.room.Welcome(context.Background(), tk)
+	if err != nil || st.State != queue.StateWaiting || st.Position != tk.Number {
+		t.Fatalf("Welcome: %+v, %v; want waiting at %d", st, err, tk.Number)
+	}
+	g.clk.Add(time.Second)
+	g.tick()
+	if got := f.polled(); len(got) != 0 {
+		t.Errorf("after an arrival's first page the store was sent polls of %v, want none", got)
+	}
+	if c := g.counters(); c.Waiting != 1 {
+		t.Errorf("Waiting: %d, want 1: the new ticket counts as polling from its Join", c.Waiting)
+	}
+	g.status(tk)
+	g.clk.Add(time.Second)
+	g.tick()
+	if got := f.polled(); !slices.Equal(got, []uint64{tk.Number}) {
+		t.Errorf("after a poll the store was sent polls of %v, want [%d]", got, tk.Number)
+	}
+}
