@@ -139,10 +139,23 @@ func TestRedisOutageMidSale(t *testing.T) {
 
 	redis.Restart()
 	tickAll(nodes, time.Second)
-	for _, n := range nodes {
-		if err := n.Ready(context.Background()); err != nil {
-			t.Errorf("Ready after Redis returned: %v", err)
+	// After its dials failed, go-redis's pool answers at once with the
+	// last dial error until its own redial, once a second, gets through:
+	// each node is ready again at its first tick after that.
+	for deadline := time.Now().Add(5 * time.Second); ; tickAll(nodes, 0) {
+		var notReady error
+		for _, n := range nodes {
+			if err := n.Ready(context.Background()); err != nil {
+				notReady = err
+			}
 		}
+		if notReady == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Ready 5 s after Redis returned: %v", notReady)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if st := waiting.status(nodes[0].URL); st.Position != place || st.State != "waiting" {
 		t.Errorf("after the outage: %+v, want waiting at %d", st, place)
