@@ -48,6 +48,7 @@ func (g *Gateway) page(ctx *fasthttp.RequestCtx, r *room, st queue.Status, code 
 		Redirect:       back,
 		StatusURL:      "/.anteroom/status?room=" + url.QueryEscape(r.name) + "&return=" + url.QueryEscape(back),
 		Message:        st.Message,
+		MessageCount:   st.Count,
 		Text:           r.page.texts.For(ctx.Request.Header.Peek("Accept-Language")),
 		Notice:         r.cfg.Page.Message,
 		HomeURL:        r.cfg.Page.HomeURL,

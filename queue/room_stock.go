@@ -98,8 +98,9 @@ func (r *Room) Hold(ctx context.Context, sid string, d time.Duration) (Hold, err
 // nor send the shopper back to the checkout, as a sold-out page does when
 // held units may return.
 func (r *Room) SessionLimitStatus() Status {
+	n := r.perSession.Load()
 	return Status{Room: r.name, State: StateClosed, PollAfterMS: soldOutPoll,
-		Message: fmt.Sprintf("You have already bought the most one shopper may: %d.", r.perSession.Load())}
+		Message: fmt.Sprintf("You have already bought the most one shopper may: %d.", n), Count: uint64(n)}
 }
 
 // Confirm records that hold hid was sold. If the store cannot be told now,

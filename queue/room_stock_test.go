@@ -35,8 +35,8 @@ func TestRoomHoldPerSession(t *testing.T) {
 				t.Errorf("Hold %d of %d: got %+v, %v, want ErrSessionLimit", tc.want+1, tc.want, h, err)
 			}
 			st := r.SessionLimitStatus()
-			if want := fmt.Sprintf("the most one shopper may: %d.", tc.want); st.State != queue.StateClosed || st.Room != storetest.Room || !strings.HasSuffix(st.Message, want) {
-				t.Errorf("SessionLimitStatus: got %+v, want closed, ending %q", st, want)
+			if want := fmt.Sprintf("the most one shopper may: %d.", tc.want); st.State != queue.StateClosed || st.Room != storetest.Room || !strings.HasSuffix(st.Message, want) || st.Count != uint64(tc.want) {
+				t.Errorf("SessionLimitStatus: got %+v, want closed, ending %q, count %d", st, want, tc.want)
 			}
 			if got := storetest.StockAt(t, store, storetest.Start); got != (queue.Stock{Set: true, Units: 10, Sold: tc.want}) {
 				t.Errorf("Stock: got %+v, want %d sold and nothing held", got, tc.want)

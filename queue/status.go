@@ -34,6 +34,9 @@ type Status struct {
 	// Message is an honest word about something unusual (a store outage,
 	// a forfeited turn), empty otherwise.
 	Message string
+	// Count is the number Message has in it, if any (SessionLimitStatus),
+	// so that a page can say the message in its own language.
+	Count uint64
 	// SessionID is set when this status admitted the shopper.
 	SessionID string
 	// Requeued is set when the ticket forfeited its turn and a new one,

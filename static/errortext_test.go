@@ -204,25 +204,31 @@ func TestErrorPageCache(t *testing.T) {
 // TestSessionLimitTranslated: the engine's per-shopper purchase limit message
 // has its number in it; the page says it in its language, with its digits.
 func TestSessionLimitTranslated(t *testing.T) {
-	for _, tt := range []struct{ lang, msg, want string }{
-		{"de", "You have already bought the most one shopper may: 3.", "Sie haben bereits die Höchstmenge pro Person gekauft: 3."},
-		{"ar", "You have already bought the most one shopper may: 12.", "لقد اشتريت بالفعل الحد الأقصى المسموح به للشخص الواحد: ١٢."},
-		{"fr", "You have already bought the most one shopper may: 1234.", "Vous avez déjà acheté le maximum autorisé par personne\u00a0: 1\u00a0234."},
-		{"en", "You have already bought the most one shopper may: 2.", "You have already bought the most one shopper may: 2."},
-		// Not the engine's message: left as it is.
-		{"de", "You have already bought the most one shopper may: two.", ""},
-		{"de", "You have already bought the most one shopper may: .", ""},
-		{"de", "You have already bought the most one shopper may: 99999999999999999999999.", ""},
-		{"de", "You have already bought the most one shopper may: 3. And more.", ""},
+	for _, tt := range []struct {
+		lang, msg string
+		n         uint64
+		want      string
+	}{
+		{"de", "You have already bought the most one shopper may: 3.", 3, "Sie haben bereits die Höchstmenge pro Person gekauft: 3."},
+		{"ar", "You have already bought the most one shopper may: 12.", 12, "لقد اشتريت بالفعل الحد الأقصى المسموح به للشخص الواحد: ١٢."},
+		{"fr", "You have already bought the most one shopper may: 1234.", 1234, "Vous avez déjà acheté le maximum autorisé par personne\u00a0: 1\u00a0234."},
+		{"en", "You have already bought the most one shopper may: 2.", 2, "You have already bought the most one shopper may: 2."},
+		// Not the engine's message for that count: left as it is.
+		{"de", "You have already bought the most one shopper may: two.", 2, ""},
+		{"de", "You have already bought the most one shopper may: .", 3, ""},
+		{"de", "You have already bought the most one shopper may: 99999999999999999999999.", 3, ""},
+		{"de", "You have already bought the most one shopper may: 3. And more.", 3, ""},
+		{"de", "You have already bought the most one shopper may: 3.", 4, ""},
+		{"de", "You have already bought the most one shopper may: 3.", 0, ""},
 	} {
 		d := waitingData()
-		d.Text, d.Message = catalogue[tt.lang], tt.msg
+		d.Text, d.Message, d.MessageCount = catalogue[tt.lang], tt.msg, tt.n
 		want := tt.want
 		if want == "" {
 			want = tt.msg
 		}
 		if got := normalize(d).Message; got != want {
-			t.Errorf("%s %q: got %q, want %q", tt.lang, tt.msg, got, want)
+			t.Errorf("%s %q (%d): got %q, want %q", tt.lang, tt.msg, tt.n, got, want)
 		}
 	}
 }

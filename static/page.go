@@ -27,6 +27,7 @@ type PageData struct {
 	Redirect        string // where to go when admitted (a same-site path like "/ps5?x=1")
 	StatusURL       string // "/.anteroom/status" (plus query if any)
 	Message         string // extra honest text, e.g. "Our queue service is unavailable; you keep your place."
+	MessageCount    uint64 // the number Message has in it, if any (queue.Status.Count)
 	Text            *Text  // the page's language and words (Texts.For); nil means the built-in English
 	// The shop's own look (page.message, page.home_url, page.logo_file, page.accent_color).
 	Notice  string        // one line of plain text from the shop; "" for none
@@ -158,7 +159,7 @@ func normalize(d PageData) PageData {
 	// The engine's own messages are written in English; say them in the page's language.
 	if i, ok := englishMessages[d.Message]; ok {
 		d.Message = d.Text.words[i]
-	} else if s, ok := translateCounted(d.Text, d.Message); ok {
+	} else if s, ok := translateCounted(d.Text, d.Message, d.MessageCount); ok {
 		d.Message = s
 	}
 	switch d.State {

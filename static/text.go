@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/feature/plural"
@@ -128,25 +129,12 @@ var englishMessages = func() map[string]int {
 // (queue.Room.SessionLimitStatus), which has the number in it.
 var keySessionLimit = keyIndex("msg_session_limit")
 
-// translateCounted says an engine message with a count in it, such as the
-// per-shopper purchase limit, in t's language: ok is false when msg is not one.
-func translateCounted(t *Text, msg string) (string, bool) {
-	before, after, _ := strings.Cut(english.words[keySessionLimit], "{n}")
-	rest, ok := strings.CutPrefix(msg, before)
-	if !ok {
+// translateCounted says the engine's message with the count n in it, the
+// per-shopper purchase limit, in t's language: ok is false when msg is not
+// that message for n, as the engine writes it (plain digits).
+func translateCounted(t *Text, msg string, n uint64) (string, bool) {
+	if n == 0 || msg != strings.Replace(english.words[keySessionLimit], "{n}", strconv.FormatUint(n, 10), 1) {
 		return "", false
-	}
-	digits, ok := strings.CutSuffix(rest, after)
-	if !ok || digits == "" || len(digits) > 19 {
-		return "", false
-	}
-	var n uint64
-	for i := 0; i < len(digits); i++ {
-		c := digits[i]
-		if c < '0' || c > '9' {
-			return "", false
-		}
-		n = n*10 + uint64(c-'0')
 	}
 	return strings.Replace(t.words[keySessionLimit], "{n}", string(t.num.appendNumber(nil, n)), 1), true
 }
