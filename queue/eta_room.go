@@ -75,9 +75,8 @@ func (r *Room) probe(c Counters, p Policy, v etaView, now time.Time) {
 		return
 	}
 	n := countsOf(&c)
-	share := liveShare(n)
 	for _, pos := range []uint64{c.Issued, c.Serving + (c.Issued-c.Serving+1)/2} {
-		mid, _ := v.wait(n, p, pos-c.Serving-1, share)
+		_, mid, _ := v.ahead(n, p, pos)
 		r.eta.note(pos, now, mid)
 	}
 }
@@ -102,10 +101,6 @@ func (r *Room) newcomerWait(snap *snapshot, now time.Time) (mid float64, capacit
 		return 0, false, false
 	}
 	v := snap.eta.at(now)
-	var places uint64
-	if v.c.Issued > v.c.Serving {
-		places = v.c.Issued - v.c.Serving
-	}
-	mid, capacity = v.wait(v.c, *r.policy.Load(), places, liveShare(v.c))
+	_, mid, capacity = v.ahead(v.c, *r.policy.Load(), v.c.Issued+1)
 	return mid, capacity, mid > 0
 }
