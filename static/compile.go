@@ -310,6 +310,7 @@ var fields = map[string]field{
 	"Redirect":       {str: func(d *PageData) string { return d.Redirect }},
 	"StatusURL":      {str: func(d *PageData) string { return d.StatusURL }},
 	"Message":        {str: func(d *PageData) string { return d.Message }},
+	"MessageCount":   {uint: func(d *PageData) uint64 { return d.MessageCount }},
 	"Notice":         {str: func(d *PageData) string { return d.Notice }},
 	"HomeURL":        {str: func(d *PageData) string { return d.HomeURL }},
 	"Logo":           {str: func(d *PageData) string { return string(d.Logo) }, safe: safeURL},

@@ -43,6 +43,7 @@
 //	.StatusURL       the status endpoint the script polls, "/.anteroom/status"
 //	.Message         extra text from the gateway, e.g. why the line is not moving; may be
 //	                 empty; the engine's own messages are given in the page's language
+//	.MessageCount    the number in .Message, when it has one (the purchase limit); else 0
 //	.Text            the page's language and words (use the functions below)
 //	.Notice          page.message: one line of plain text from the shop; may be empty
 //	.HomeURL         page.home_url: the shop's home, an http(s) URL; may be empty

@@ -201,7 +201,7 @@ func TestFieldsCoverPageData(t *testing.T) {
 		t.Errorf("fields has %d entries, PageData %d fields besides Text", len(fields), typ.NumField()-1)
 	}
 	d := PageData{Title: "t", Room: "r", State: "s", Position: 1, Ahead: 2, Ticket: 8, ETALow: 3, ETAHigh: 4, Progress: 5,
-		PollAfterMS: 6, OpensInSeconds: 7, Redirect: "/r", StatusURL: "/s", Message: "m"}
+		PollAfterMS: 6, OpensInSeconds: 7, Redirect: "/r", StatusURL: "/s", Message: "m", MessageCount: 9}
 	v := reflect.ValueOf(d)
 	for i := range typ.NumField() {
 		name := typ.Field(i).Name
