@@ -62,3 +62,36 @@ func TestBoundedGivesUpInTime(t *testing.T) {
 		t.Error("bounding twice nests")
 	}
 }
+
+// deadlineJoiner records what Bounded hands a store that enforces a join's
+// deadline itself.
+type deadlineJoiner struct {
+	*hangingStore
+	deadline time.Time
+	done     <-chan struct{}
+}
+
+func (s *deadlineJoiner) JoinBy(ctx context.Context, room string, now, deadline time.Time) (uint64, error) {
+	s.deadline, s.done = deadline, ctx.Done()
+	return 7, nil
+}
+
+// TestBoundedHandsTheDeadline: a store that bounds its joins by a deadline
+// it is given gets Bounded's timeout as that deadline, and a context with
+// no timer and no cancellation (the drain must not cut its call short).
+func TestBoundedHandsTheDeadline(t *testing.T) {
+	j := &deadlineJoiner{hangingStore: &hangingStore{Store: memstore.New()}}
+	s := queue.Bounded(j, 300*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := time.Now()
+	if n, err := s.Join(ctx, "r", start); n != 7 || err != nil {
+		t.Fatalf("Join = %d, %v; want JoinBy's 7", n, err)
+	}
+	if d := j.deadline.Sub(start); d < 300*time.Millisecond || d > 2*time.Second {
+		t.Errorf("JoinBy's deadline %v after the call began, want the 300ms timeout", d)
+	}
+	if j.done != nil {
+		t.Error("JoinBy got a context that can be cancelled: a timer per arrival, or the drain's cancellation")
+	}
+}

@@ -44,6 +44,24 @@ func BenchmarkRedisJoinParallel(b *testing.B) {
 	})
 }
 
+// BenchmarkRedisJoinParallelBounded is the same crowd through
+// queue.Bounded, as the gateway calls the store: each arrival's deadline
+// goes to JoinBy, with no timer of its own.
+func BenchmarkRedisJoinParallelBounded(b *testing.B) {
+	s := queue.Bounded(newRedisStore(b, startRedis(b), "bench", false), 2*time.Second)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.SetParallelism(64)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.Join(ctx, storetest.Room, storetest.Start); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 // BenchmarkRedisClaim is a called ticket turned into a session.
 func BenchmarkRedisClaim(b *testing.B) {
 	s := newRedisStore(b, startRedis(b), "bench", false)

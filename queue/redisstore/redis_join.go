@@ -24,6 +24,15 @@ import (
 // two nodes less than that apart may be numbered either way; one whose
 // Join returned before the other's began is always numbered first.
 //
+// Deadlines. An arrival's deadline travels with it (from its context, or
+// given outright to JoinBy), and the batcher enforces it: a batch's call
+// lasts as long as its most patient arrival allows, and an arrival whose
+// deadline passed while it waited for a batch is answered with the
+// deadline error and takes no number. Arrivals wait in order, so an
+// earlier batch never outlasts a later arrival's deadline by more than the
+// window. JoinBy's caller therefore needs no timer of its own, which a
+// context deadline costs every call (queue.DeadlineJoiner).
+//
 // A batch whose reply is lost. Join is the one call that cannot be sent
 // again (each run takes numbers), and a lost reply leaves numbers that
 // nobody holds. So a new ticket is stamped pending (PEND in the scripts),
@@ -58,6 +67,11 @@ type joinGroup struct {
 	sendMu   sync.Mutex
 	cmu      sync.Mutex
 	confirms []joinSpan // numbers handed out and delivered, not yet confirmed
+
+	// budget bounds a confirmation sent on its own as the last batch's
+	// call was bounded, so that arrivals queued behind it wait no longer
+	// than their deadlines; only the batcher uses it.
+	budget time.Duration
 }
 
 // joinSpan is a run of consecutive numbers to confirm, and when it was
@@ -69,10 +83,10 @@ type joinSpan struct {
 
 // joinReq is one arrival waiting for its number.
 type joinReq struct {
-	ctx  context.Context
-	now  time.Time // the caller's clock: the ticket's stamp
-	at   time.Time // when it arrived, by this node's clock: starts the window
-	done chan joinResult
+	now      time.Time // the caller's clock: the ticket's stamp
+	at       time.Time // when it arrived, by this node's clock: starts the window
+	deadline time.Time // when its caller gives up; zero: never
+	done     chan joinResult
 	// state: 0 waiting; 1 its caller gave up (the number, if any, is never
 	// confirmed); 2 delivered.
 	state atomic.Int32
@@ -96,7 +110,7 @@ func (s *Store) group(name string, r *redisRoom) *joinGroup {
 	}
 	if r.group == nil {
 		r.group = &joinGroup{s: s, r: r, name: name, in: make(chan *joinReq, 4*s.batchMax),
-			window: s.joinWindow, max: s.batchMax}
+			window: s.joinWindow, max: s.batchMax, budget: confirmGrace}
 		s.wg.Add(1)
 		go r.group.run()
 	}
@@ -104,19 +118,31 @@ func (s *Store) group(name string, r *redisRoom) *joinGroup {
 }
 
 // Join implements queue.Store: the arrival joins this node's next batch for the
-// room (see above).
+// room (see above), and gives up at its context's deadline or cancellation.
 func (s *Store) Join(ctx context.Context, room string, now time.Time) (uint64, error) {
+	deadline, _ := ctx.Deadline()
+	return s.JoinBy(ctx, room, now, deadline)
+}
+
+// JoinBy implements queue.DeadlineJoiner: Join, given up at deadline (zero:
+// none) by the batcher, so that a caller whose context is never cancelled
+// waits on no timer of its own (see above).
+func (s *Store) JoinBy(ctx context.Context, room string, now, deadline time.Time) (uint64, error) {
 	g := s.group(room, s.room(room))
 	if g == nil {
 		return 0, fmt.Errorf("joining room %s: %w", room, errStoreClosed)
 	}
-	q := &joinReq{ctx: ctx, now: now, at: time.Now(), done: make(chan joinResult, 1)}
+	q := &joinReq{now: now, at: time.Now(), deadline: deadline, done: make(chan joinResult, 1)}
 	select {
-	case g.in <- q:
-	case <-ctx.Done():
-		return 0, fmt.Errorf("joining room %s: %w", room, ctx.Err())
-	case <-s.stop:
-		return 0, fmt.Errorf("joining room %s: %w", room, errStoreClosed)
+	case g.in <- q: // the usual case, without a select over three channels
+	default:
+		select {
+		case g.in <- q:
+		case <-ctx.Done():
+			return 0, fmt.Errorf("joining room %s: %w", room, ctx.Err())
+		case <-s.stop:
+			return 0, fmt.Errorf("joining room %s: %w", room, errStoreClosed)
+		}
 	}
 	select {
 	case res := <-q.done:
@@ -154,7 +180,7 @@ func (g *joinGroup) run() {
 			case <-timer.C:
 				// A failure keeps them for the next call; past the grace a
 				// confirmation changes nothing, so that bounds it too.
-				ctx, cancel := context.WithTimeout(context.Background(), confirmGrace)
+				ctx, cancel := context.WithTimeout(context.Background(), g.budget)
 				g.confirm(ctx)
 				cancel()
 				continue
@@ -201,6 +227,9 @@ func (g *joinGroup) run() {
 
 // send runs one batch's script and hands each arrival its number.
 func (g *joinGroup) send(batch []*joinReq) {
+	if batch = g.expire(batch); len(batch) == 0 {
+		return
+	}
 	now := batch[0].now
 	for _, q := range batch[1:] {
 		if q.now.After(now) {
@@ -209,6 +238,9 @@ func (g *joinGroup) send(batch []*joinReq) {
 	}
 	ctx, cancel := batchContext(batch)
 	defer cancel()
+	if d, ok := ctx.Deadline(); ok {
+		g.budget = time.Until(d)
+	}
 	g.sendMu.Lock()
 	defer g.sendMu.Unlock()
 	spans := g.take()
@@ -247,6 +279,26 @@ func (g *joinGroup) send(batch []*joinReq) {
 	for i, q := range batch {
 		q.done <- joinResult{n: first + uint64(i)}
 	}
+}
+
+// expire answers the arrivals whose deadline has passed, and drops those
+// whose caller gave up: neither takes a number. It returns the rest, in
+// their order, in batch's own array.
+func (g *joinGroup) expire(batch []*joinReq) []*joinReq {
+	now := time.Now()
+	live := batch[:0]
+	for _, q := range batch {
+		switch {
+		case q.state.Load() == 1:
+		case !q.deadline.IsZero() && !now.Before(q.deadline):
+			if q.state.CompareAndSwap(0, 2) {
+				q.done <- joinResult{err: fmt.Errorf("joining room %s: %w", g.name, context.DeadlineExceeded)}
+			}
+		default:
+			live = append(live, q)
+		}
+	}
+	return live
 }
 
 // pending reports whether numbers wait to be confirmed.
@@ -327,8 +379,8 @@ func batchContext(batch []*joinReq) (context.Context, context.CancelFunc) {
 	limit := time.Now().Add(confirmGrace)
 	var latest time.Time
 	for _, q := range batch {
-		d, ok := q.ctx.Deadline()
-		if !ok || d.After(limit) {
+		d := q.deadline
+		if d.IsZero() || d.After(limit) {
 			latest = limit
 			break
 		}

@@ -308,23 +308,20 @@ func TestRedisJoinConfirmLeavesOtherStamps(t *testing.T) {
 // arrival allows, and never past the confirmation grace.
 func TestBatchContext(t *testing.T) {
 	now := time.Now()
-	in := func(d time.Duration) context.Context {
-		ctx, cancel := context.WithDeadline(context.Background(), now.Add(d))
-		t.Cleanup(cancel)
-		return ctx
-	}
+	in := func(d time.Duration) time.Time { return now.Add(d) }
+	never := time.Time{}
 	for _, tc := range []struct {
-		name string
-		ctxs []context.Context
-		want time.Duration
+		name      string
+		deadlines []time.Time
+		want      time.Duration
 	}{
-		{"the latest deadline", []context.Context{in(time.Second), in(2 * time.Second)}, 2 * time.Second},
-		{"one without a deadline", []context.Context{in(time.Second), context.Background()}, confirmGrace},
-		{"a deadline past the grace", []context.Context{in(time.Hour)}, confirmGrace},
+		{"the latest deadline", []time.Time{in(time.Second), in(2 * time.Second)}, 2 * time.Second},
+		{"one without a deadline", []time.Time{in(time.Second), never}, confirmGrace},
+		{"a deadline past the grace", []time.Time{in(time.Hour)}, confirmGrace},
 	} {
 		var batch []*joinReq
-		for _, ctx := range tc.ctxs {
-			batch = append(batch, &joinReq{ctx: ctx})
+		for _, d := range tc.deadlines {
+			batch = append(batch, &joinReq{deadline: d})
 		}
 		ctx, cancel := batchContext(batch)
 		d, ok := ctx.Deadline()
@@ -332,5 +329,60 @@ func TestBatchContext(t *testing.T) {
 		if got := d.Sub(now); !ok || got < tc.want-time.Second/2 || got > tc.want+time.Second/2 {
 			t.Errorf("%s: deadline in %v (set: %v), want about %v", tc.name, got, ok, tc.want)
 		}
+	}
+}
+
+// TestRedisJoinByExpiredTakesNoNumber: an arrival whose deadline passes
+// while it waits for its batch is answered with the deadline error and
+// takes no number; the next arrival gets the number it would have had.
+func TestRedisJoinByExpiredTakesNoNumber(t *testing.T) {
+	s := newRedisJoinStore(t, startRedis(t), "expired", 200*time.Millisecond)
+	storetest.JoinN(t, s, 1, storetest.Start) // 1
+	start := time.Now()
+	_, err := s.JoinBy(context.Background(), storetest.Room, storetest.Start, start.Add(20*time.Millisecond))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("JoinBy past its deadline: %v, want the deadline error", err)
+	}
+	if n := storetest.JoinN(t, s, 1, storetest.Start)[0]; n != 2 {
+		t.Errorf("the arrival after an expired one got %d, want 2: the expired one took a number", n)
+	}
+}
+
+// TestRedisJoinByHungRedis: with Redis answering nothing, arrivals that
+// come one after another with the same budget (as Bounded gives them) are
+// each answered about their deadline, the ones queued behind a hung batch
+// included; none waits for the hang to end.
+func TestRedisJoinByHungRedis(t *testing.T) {
+	addr := startRedis(t)
+	s := newRedisJoinStore(t, addr, "hung", time.Millisecond)
+	const budget = 200 * time.Millisecond
+	// The first arrival loads the script; its number's confirmation, sent
+	// on its own a window later, may hang too, bounded by the same budget.
+	if _, err := s.JoinBy(context.Background(), storetest.Room, storetest.Start, time.Now().Add(budget)); err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	if err := c.Do(context.Background(), "CLIENT", "PAUSE", "3000", "ALL").Err(); err != nil {
+		t.Fatal(err)
+	}
+	late := make([]time.Duration, 8)
+	var wg sync.WaitGroup
+	for i := range late {
+		time.Sleep(15 * time.Millisecond)
+		wg.Go(func() {
+			deadline := time.Now().Add(budget)
+			n, err := s.JoinBy(context.Background(), storetest.Room, storetest.Start, deadline)
+			late[i] = time.Since(deadline)
+			if err == nil {
+				t.Errorf("arrival %d got number %d from a paused Redis", i, n)
+			}
+		})
+	}
+	wg.Wait()
+	// The pause lasts 3 s; a waiter held by the hung call would be ~2.8 s
+	// late. Answered at its deadline, it is late by scheduling only.
+	if worst := slices.Max(late); worst > time.Second {
+		t.Errorf("answered up to %v past the deadline (each: %v)", worst, late)
 	}
 }
