@@ -30,25 +30,17 @@ func BenchmarkRedisJoin(b *testing.B) {
 // per CPU): the arrivals share join scripts, and ns/op is the store's
 // time per arrival.
 func BenchmarkRedisJoinParallel(b *testing.B) {
-	s := newRedisStore(b, startRedis(b), "bench", false)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.SetParallelism(64)
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := s.Join(ctx, storetest.Room, storetest.Start); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	benchJoinCrowd(b, newRedisStore(b, startRedis(b), "bench", false))
 }
 
 // BenchmarkRedisJoinParallelBounded is the same crowd through
 // queue.Bounded, as the gateway calls the store: each arrival's deadline
 // goes to JoinBy, with no timer of its own.
 func BenchmarkRedisJoinParallelBounded(b *testing.B) {
-	s := queue.Bounded(newRedisStore(b, startRedis(b), "bench", false), 2*time.Second)
+	benchJoinCrowd(b, queue.Bounded(newRedisStore(b, startRedis(b), "bench", false), 2*time.Second))
+}
+
+func benchJoinCrowd(b *testing.B, s queue.Store) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.SetParallelism(64)
