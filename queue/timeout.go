@@ -31,7 +31,8 @@ func Bounded(store Store, timeout time.Duration) Store {
 // together for a batch that answers each of them by its deadline. Bounded
 // hands it the deadline rather than a context with a timeout, which costs
 // every arrival a timer set and stopped (about 3 % of a Redis arrival's
-// CPU in the gateway, BENCHMARKS.md).
+// CPU in the gateway, BENCHMARKS.md). A type that embeds such a store and
+// changes what Join does must change JoinBy too, or Bounded goes round it.
 type DeadlineJoiner interface {
 	// JoinBy is Join, given up at deadline.
 	JoinBy(ctx context.Context, room string, now, deadline time.Time) (uint64, error)
