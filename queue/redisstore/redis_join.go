@@ -68,9 +68,9 @@ type joinGroup struct {
 	cmu      sync.Mutex
 	confirms []joinSpan // numbers handed out and delivered, not yet confirmed
 
-	// budget bounds a confirmation sent on its own as the last batch's
-	// call was bounded, so that arrivals queued behind it wait no longer
-	// than their deadlines; only the batcher uses it.
+	// budget bounds a confirmation sent on its own by the time the last
+	// batch's arrivals were given (joinBudget), so that arrivals queued
+	// behind it wait no longer than theirs; only the batcher uses it.
 	budget time.Duration
 }
 
@@ -238,9 +238,7 @@ func (g *joinGroup) send(batch []*joinReq) {
 	}
 	ctx, cancel := batchContext(batch)
 	defer cancel()
-	if d, ok := ctx.Deadline(); ok {
-		g.budget = time.Until(d)
-	}
+	g.budget = joinBudget(batch)
 	g.sendMu.Lock()
 	defer g.sendMu.Unlock()
 	spans := g.take()
@@ -299,6 +297,19 @@ func (g *joinGroup) expire(batch []*joinReq) []*joinReq {
 		}
 	}
 	return live
+}
+
+// joinBudget is the longest time an arrival of batch was given to join,
+// and confirmGrace at most, as for an arrival given no deadline.
+func joinBudget(batch []*joinReq) time.Duration {
+	var longest time.Duration
+	for _, q := range batch {
+		if q.deadline.IsZero() {
+			return confirmGrace
+		}
+		longest = max(longest, q.deadline.Sub(q.at))
+	}
+	return min(longest, confirmGrace)
 }
 
 // pending reports whether numbers wait to be confirmed.

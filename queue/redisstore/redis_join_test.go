@@ -386,3 +386,25 @@ func TestRedisJoinByHungRedis(t *testing.T) {
 		t.Errorf("answered up to %v past the deadline (each: %v)", worst, late)
 	}
 }
+
+// TestJoinBudget: a confirmation sent on its own is bounded by the time
+// the last batch's arrivals were given, not by what was left of it when
+// the batch went out (which can be next to nothing).
+func TestJoinBudget(t *testing.T) {
+	at := time.Now()
+	given := func(d time.Duration) *joinReq { return &joinReq{at: at, deadline: at.Add(d)} }
+	for _, tc := range []struct {
+		name  string
+		batch []*joinReq
+		want  time.Duration
+	}{
+		{"store.timeout", []*joinReq{given(time.Second), given(time.Second)}, time.Second},
+		{"the longest", []*joinReq{given(200 * time.Millisecond), given(time.Second)}, time.Second},
+		{"no deadline", []*joinReq{given(time.Second), {at: at}}, confirmGrace},
+		{"past the grace", []*joinReq{given(time.Hour)}, confirmGrace},
+	} {
+		if got := joinBudget(tc.batch); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
