@@ -357,10 +357,12 @@ func TestRedisJoinByHungRedis(t *testing.T) {
 	s := newRedisJoinStore(t, addr, "hung", time.Millisecond)
 	const budget = 200 * time.Millisecond
 	// The first arrival loads the script, and its number is confirmed.
-	// The second's confirmation, sent on its own a window later, may hang
-	// too: it is bounded by the same budget.
+	// The second's confirmation is sent on its own 100 ms later, into the
+	// pause, and holds the batcher: it must be bounded by the arrivals'
+	// budget too, not by the grace.
 	storetest.JoinN(t, s, 1, storetest.Start)
 	time.Sleep(50 * time.Millisecond)
+	s.confirmIdle = 100 * time.Millisecond
 	if _, err := s.JoinBy(context.Background(), storetest.Room, storetest.Start, time.Now().Add(budget)); err != nil {
 		t.Fatal(err)
 	}
@@ -369,6 +371,7 @@ func TestRedisJoinByHungRedis(t *testing.T) {
 	if err := c.Do(context.Background(), "CLIENT", "PAUSE", "3000", "ALL").Err(); err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(150 * time.Millisecond)
 	late := make([]time.Duration, 8)
 	var wg sync.WaitGroup
 	for i := range late {
