@@ -360,9 +360,9 @@ func TestRedisJoinByHungRedis(t *testing.T) {
 	// The second's confirmation is sent on its own 100 ms later, into the
 	// pause, and holds the batcher: it must be bounded by the arrivals'
 	// budget too, not by the grace.
+	s.confirmIdle = 100 * time.Millisecond // before the batcher starts
 	storetest.JoinN(t, s, 1, storetest.Start)
-	time.Sleep(50 * time.Millisecond)
-	s.confirmIdle = 100 * time.Millisecond
+	time.Sleep(150 * time.Millisecond)
 	if _, err := s.JoinBy(context.Background(), storetest.Room, storetest.Start, time.Now().Add(budget)); err != nil {
 		t.Fatal(err)
 	}
