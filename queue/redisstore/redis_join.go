@@ -28,10 +28,12 @@ import (
 // given outright to JoinBy), and the batcher enforces it: a batch's call
 // lasts as long as its most patient arrival allows, and an arrival whose
 // deadline passed while it waited for a batch is answered with the
-// deadline error and takes no number. Arrivals wait in order, so an
-// earlier batch never outlasts a later arrival's deadline by more than the
-// window. JoinBy's caller therefore needs no timer of its own, which a
-// context deadline costs every call (queue.DeadlineJoiner).
+// deadline error and takes no number. Arrivals wait in order, and
+// Bounded gives every one the same budget (store.timeout), so an earlier
+// batch never outlasts a later arrival's deadline by more than the window;
+// a confirmation sent on its own is bounded by that budget too
+// (joinBudget). JoinBy's caller therefore needs no timer of its own, which
+// a context deadline costs every call (queue.DeadlineJoiner).
 //
 // A batch whose reply is lost. Join is the one call that cannot be sent
 // again (each run takes numbers), and a lost reply leaves numbers that
